@@ -1,0 +1,25 @@
+//! One module per subcommand: its clap arguments and its `run` function.
+//!
+//! A `run` returns [`Outcome`]: whether every input succeeded. Fatal errors
+//! (bad arguments, an unwritable output) come back as `Err` and end the run.
+
+pub mod segment;
+
+/// How a run ended when it ran to the end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every input was processed.
+    Success,
+    /// Some inputs failed (each was reported); the others were processed.
+    SomeFailed,
+}
+
+impl Outcome {
+    pub fn from_failures(failures: usize) -> Outcome {
+        if failures == 0 {
+            Outcome::Success
+        } else {
+            Outcome::SomeFailed
+        }
+    }
+}

@@ -1,0 +1,192 @@
+//! `newsframe segment`: shows how articles are read — metadata, numbered
+//! paragraphs and sentences — as text for people or JSON for machines.
+
+use std::io::Write;
+
+use clap::Args;
+use serde::Serialize;
+
+use crate::article::{Article, Language, Origin, Span};
+use crate::cli::InputArgs;
+use crate::commands::Outcome;
+use crate::input::read_inputs;
+use crate::preprocess::preprocess;
+
+#[derive(Debug, Args)]
+pub struct SegmentArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Output format: readable text, a JSON array, or one JSON object per line.
+    #[arg(long, value_enum, default_value_t = SegmentFormat::Text)]
+    pub format: SegmentFormat,
+
+    /// Write to this file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub out: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SegmentFormat {
+    Text,
+    Json,
+    Jsonl,
+}
+
+/// The machine-readable view of a segmented article: the article plus the
+/// text of every paragraph and sentence, so consumers need not slice spans.
+#[derive(Debug, Serialize)]
+pub struct SegmentedArticle<'a> {
+    pub id: &'a str,
+    pub origin: &'a Origin,
+    #[serde(flatten)]
+    pub meta: &'a crate::article::ArticleMeta,
+    pub language: &'a Language,
+    pub paragraphs: Vec<SegmentedParagraph<'a>>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub warnings: &'a [String],
+}
+
+#[derive(Debug, Serialize)]
+pub struct SegmentedParagraph<'a> {
+    pub index: usize,
+    pub sentences: Vec<SegmentedSentence<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SegmentedSentence<'a> {
+    pub index: usize,
+    pub span: Span,
+    pub text: &'a str,
+}
+
+impl<'a> SegmentedArticle<'a> {
+    pub fn new(article: &'a Article) -> SegmentedArticle<'a> {
+        let paragraphs = article
+            .paragraphs
+            .iter()
+            .map(|p| SegmentedParagraph {
+                index: p.index,
+                sentences: p
+                    .sentences
+                    .clone()
+                    .map(|i| SegmentedSentence {
+                        index: i,
+                        span: article.sentences[i].span,
+                        text: article.sentence_text(i),
+                    })
+                    .collect(),
+            })
+            .collect();
+        SegmentedArticle {
+            id: &article.id,
+            origin: &article.origin,
+            meta: &article.meta,
+            language: &article.language,
+            paragraphs,
+            warnings: &article.warnings,
+        }
+    }
+}
+
+pub fn run(args: &SegmentArgs) -> anyhow::Result<Outcome> {
+    let mut out = crate::output::open_output(args.out.as_deref())?;
+    let config = args.input.preprocess_config();
+    let mut failures = 0;
+    let mut written = 0;
+    if args.format == SegmentFormat::Json {
+        out.write_all(b"[")?;
+    }
+    for item in read_inputs(&args.input.inputs, &args.input.input_config()) {
+        let raw = match item {
+            Ok(raw) => raw,
+            Err(err) => {
+                eprintln!("newsframe: {err}");
+                failures += 1;
+                continue;
+            }
+        };
+        let article = preprocess(raw, &config);
+        for warning in &article.warnings {
+            eprintln!("newsframe: warning: {}: {warning}", article.origin);
+        }
+        match args.format {
+            SegmentFormat::Text => {
+                if written > 0 {
+                    writeln!(out)?;
+                }
+                write_text(&mut out, &article)?;
+            }
+            SegmentFormat::Json => {
+                if written > 0 {
+                    out.write_all(b",")?;
+                }
+                out.write_all(b"\n")?;
+                serde_json::to_writer_pretty(&mut out, &SegmentedArticle::new(&article))?;
+            }
+            SegmentFormat::Jsonl => {
+                serde_json::to_writer(&mut out, &SegmentedArticle::new(&article))?;
+                out.write_all(b"\n")?;
+            }
+        }
+        written += 1;
+        out.flush()?;
+    }
+    if args.format == SegmentFormat::Json {
+        out.write_all(b"\n]\n")?;
+    }
+    out.flush()?;
+    Ok(Outcome::from_failures(failures))
+}
+
+/// The human view: a metadata header, then numbered paragraphs and sentences.
+pub fn write_text(out: &mut dyn Write, article: &Article) -> std::io::Result<()> {
+    let meta = &article.meta;
+    writeln!(out, "== {} ({})", article.id, article.origin)?;
+    let fields = [
+        ("title", meta.title.as_deref()),
+        ("source", meta.source.as_deref()),
+        ("date", meta.date.as_deref()),
+        ("credit", meta.credit.as_deref()),
+        ("byline", meta.byline.as_deref()),
+        ("url", meta.url.as_deref()),
+        ("caption", meta.caption.as_deref()),
+    ];
+    for (name, value) in fields {
+        if let Some(value) = value {
+            writeln!(out, "{name:>9}: {value}")?;
+        }
+    }
+    let lang = &article.language;
+    let mixed = if lang.mixed {
+        format!(", mixed with {}", lang.others.join(", "))
+    } else {
+        String::new()
+    };
+    writeln!(
+        out,
+        "{:>9}: {} ({}, {:.2}{mixed})",
+        "language",
+        lang.code,
+        match lang.source {
+            crate::article::LanguageSource::Declared => "declared",
+            crate::article::LanguageSource::Detected => "detected",
+        },
+        lang.confidence
+    )?;
+    writeln!(
+        out,
+        "{:>9}: {} paragraphs, {} sentences",
+        "body",
+        article.paragraphs.len(),
+        article.sentences.len()
+    )?;
+    for paragraph in &article.paragraphs {
+        writeln!(out)?;
+        writeln!(out, "[¶{}]", paragraph.index + 1)?;
+        for i in paragraph.sentences.clone() {
+            writeln!(out, "  {:>3}. {}", i + 1, article.sentence_text(i))?;
+        }
+    }
+    Ok(())
+}
