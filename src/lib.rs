@@ -10,5 +10,6 @@ pub mod commands;
 pub mod input;
 pub mod output;
 pub mod preprocess;
+pub mod record;
 
 pub use article::{Article, ArticleMeta, Origin, RawArticle};

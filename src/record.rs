@@ -1,0 +1,203 @@
+//! The analysis record: one JSON object per article, the output of `analyze`
+//! and the input of `compare` and `eval`. Documented in `docs/schema.md`.
+//!
+//! The schema is versioned by [`SCHEMA_VERSION`]; every record names the
+//! engines (and model revisions) that produced it, so records made by
+//! different engines are never mixed silently.
+
+use serde::{Deserialize, Serialize};
+
+use crate::article::{Origin, Span};
+
+/// Version of the record schema. Bump on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One analyzed article.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArticleAnalysis {
+    pub schema_version: u32,
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// ISO 639-1 code of the article language (`und` if undetermined).
+    pub lang: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    pub origin: Origin,
+    /// Which engine and model revision produced each part.
+    pub engine: EngineInfo,
+    /// Absent for `newsframe stance`, which does not summarize.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<Summary>,
+    /// Every actor of the actor set, mentioned or not.
+    pub actors: Vec<ActorStance>,
+    #[serde(default)]
+    pub warnings: Vec<String>,
+}
+
+/// Engine descriptions such as `builtin-extractive@0.1.0` or
+/// `mt5-xlsum@2437a524effdbadc327ced84595508f1e32025b3`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct EngineInfo {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stance: Option<String>,
+    /// The actor set used (file name and content hash), for comparability.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actors: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub text: String,
+    pub method: SummaryMethod,
+    /// For extractive summaries: the article sentence indexes used, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sentences: Vec<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SummaryMethod {
+    Abstractive,
+    Extractive,
+}
+
+/// Stance labels, ordered from most negative to most positive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StanceLabel {
+    Negative,
+    Neutral,
+    Positive,
+}
+
+impl StanceLabel {
+    pub const ALL: [StanceLabel; 3] = [
+        StanceLabel::Positive,
+        StanceLabel::Neutral,
+        StanceLabel::Negative,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StanceLabel::Positive => "positive",
+            StanceLabel::Neutral => "neutral",
+            StanceLabel::Negative => "negative",
+        }
+    }
+}
+
+impl std::fmt::Display for StanceLabel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for StanceLabel {
+    type Err = String;
+    fn from_str(s: &str) -> Result<StanceLabel, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "positive" | "pos" => Ok(StanceLabel::Positive),
+            "neutral" | "neu" => Ok(StanceLabel::Neutral),
+            "negative" | "neg" => Ok(StanceLabel::Negative),
+            other => Err(format!(
+                "unknown stance label {other:?} (expected positive, neutral or negative)"
+            )),
+        }
+    }
+}
+
+/// Probabilities of the three labels; they sum to 1.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct LabelProbs {
+    pub positive: f64,
+    pub neutral: f64,
+    pub negative: f64,
+}
+
+impl LabelProbs {
+    pub fn get(&self, label: StanceLabel) -> f64 {
+        match label {
+            StanceLabel::Positive => self.positive,
+            StanceLabel::Neutral => self.neutral,
+            StanceLabel::Negative => self.negative,
+        }
+    }
+
+    /// The most probable label (ties go to neutral, then negative).
+    pub fn argmax(&self) -> StanceLabel {
+        let mut best = StanceLabel::Neutral;
+        for label in [StanceLabel::Negative, StanceLabel::Positive] {
+            if self.get(label) > self.get(best) {
+                best = label;
+            }
+        }
+        best
+    }
+
+    /// Expected polarity in [-1, 1]: P(positive) - P(negative).
+    pub fn score(&self) -> f64 {
+        self.positive - self.negative
+    }
+}
+
+/// How one article treats one actor.
+///
+/// An actor the article never mentions has `mentions: 0` and every stance
+/// field null: omission is not neutrality.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActorStance {
+    pub id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    pub mentions: usize,
+    pub stance: Option<StanceLabel>,
+    /// In [-1, 1]: P(positive) - P(negative) of the aggregate.
+    pub score: Option<f64>,
+    /// In [0, 1]: how sure the aggregate label is.
+    pub confidence: Option<f64>,
+    pub probs: Option<LabelProbs>,
+    #[serde(default)]
+    pub evidence: Vec<Evidence>,
+}
+
+/// A sentence that carries an actor's stance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// Sentence index in the article (0-based).
+    pub sentence: usize,
+    /// Byte span of the sentence in the cleaned body.
+    pub span: Span,
+    pub text: String,
+    pub label: StanceLabel,
+    /// Probability of `label` for this sentence.
+    pub p: f64,
+}
+
+/// An article that failed; written in place of its analysis so the batch
+/// goes on and the output says what is missing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailedArticle {
+    pub schema_version: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    pub origin: Origin,
+    pub error: String,
+}
+
+/// One line of an analysis JSONL file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Record {
+    Failed(FailedArticle),
+    Analysis(Box<ArticleAnalysis>),
+}
