@@ -194,4 +194,60 @@ impl Article {
     pub fn lang(&self) -> &str {
         &self.language.code
     }
+
+    /// Checks what every stage relies on: paragraphs and sentences are
+    /// numbered in order, their spans lie on char boundaries of the body,
+    /// increase without overlap, hold trimmed non-empty text, and each
+    /// sentence lies inside its paragraph. Returns the first violation.
+    pub fn check_spans(&self) -> Result<(), String> {
+        let body = &self.body;
+        let check = |what: &str, span: Span| -> Result<&str, String> {
+            let text = body
+                .get(span.start..span.end)
+                .ok_or_else(|| format!("{what} span {span:?} is not a char range of the body"))?;
+            if text.is_empty() || text.trim() != text {
+                return Err(format!("{what} span {span:?} is empty or untrimmed: {text:?}"));
+            }
+            Ok(text)
+        };
+        let mut last_end = 0;
+        let mut next_sentence = 0;
+        for (i, paragraph) in self.paragraphs.iter().enumerate() {
+            let what = format!("paragraph {i}");
+            if paragraph.index != i || paragraph.span.start < last_end {
+                return Err(format!("{what} is out of order"));
+            }
+            check(&what, paragraph.span)?;
+            if paragraph.sentences.start != next_sentence
+                || paragraph.sentences.end < paragraph.sentences.start
+                || paragraph.sentences.end > self.sentences.len()
+            {
+                return Err(format!("{what} has sentence range {:?}", paragraph.sentences));
+            }
+            next_sentence = paragraph.sentences.end;
+            last_end = paragraph.span.end;
+        }
+        if next_sentence != self.sentences.len() {
+            return Err("some sentences belong to no paragraph".to_string());
+        }
+        let mut last_end = 0;
+        for (i, sentence) in self.sentences.iter().enumerate() {
+            let what = format!("sentence {i}");
+            check(&what, sentence.span)?;
+            let paragraph = self
+                .paragraphs
+                .get(sentence.paragraph)
+                .ok_or_else(|| format!("{what} names a missing paragraph"))?;
+            if sentence.index != i
+                || sentence.span.start < last_end
+                || !paragraph.sentences.contains(&i)
+                || sentence.span.start < paragraph.span.start
+                || sentence.span.end > paragraph.span.end
+            {
+                return Err(format!("{what} {:?} is out of place", sentence.span));
+            }
+            last_end = sentence.span.end;
+        }
+        Ok(())
+    }
 }

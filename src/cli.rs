@@ -26,6 +26,16 @@ pub struct Cli {
 pub enum Command {
     /// Show how articles are read: metadata, paragraphs and sentences.
     Segment(commands::segment::SegmentArgs),
+    /// Summarize articles and score their stance toward each actor.
+    Analyze(commands::analyze::AnalyzeArgs),
+    /// Score the stance of articles toward each actor (analyze without summaries).
+    Stance(commands::stance::StanceArgs),
+    /// Compare how outlets frame each actor: tables, CSV, JSON or an HTML report.
+    Compare(commands::compare::CompareArgs),
+    /// Score summaries and stances against a labeled dataset.
+    Eval(commands::eval::EvalArgs),
+    /// Manage models: list, fetch from the Hugging Face hub, import, verify.
+    Models(commands::models::ModelsArgs),
 }
 
 /// Which articles to read and how. Shared by every command that reads articles.

@@ -4,12 +4,21 @@
 //! and come out as [`article::Article`]s that every analysis stage reads.
 //! See `docs/architecture.md` for the whole data flow.
 
+pub mod actors;
 pub mod article;
 pub mod cli;
 pub mod commands;
+pub mod eval;
 pub mod input;
+pub mod models;
 pub mod output;
+pub mod pipeline;
 pub mod preprocess;
 pub mod record;
+pub mod report;
+pub mod stance;
+pub mod summarize;
+#[cfg(feature = "transformer")]
+pub mod transformer;
 
 pub use article::{Article, ArticleMeta, Origin, RawArticle};

@@ -10,7 +10,12 @@ use newsframe::commands::{self, Outcome};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Compare(args) => commands::compare::run(&args),
+        Command::Eval(args) => commands::eval::run(&args),
         Command::Segment(args) => commands::segment::run(&args),
+        Command::Analyze(args) => commands::analyze::run(&args),
+        Command::Stance(args) => commands::stance::run(&args),
+        Command::Models(args) => commands::models::run(&args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

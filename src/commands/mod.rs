@@ -3,7 +3,12 @@
 //! A `run` returns [`Outcome`]: whether every input succeeded. Fatal errors
 //! (bad arguments, an unwritable output) come back as `Err` and end the run.
 
+pub mod analyze;
+pub mod compare;
+pub mod eval;
+pub mod models;
 pub mod segment;
+pub mod stance;
 
 /// How a run ended when it ran to the end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,12 +12,17 @@ use crate::commands::Outcome;
 use crate::input::read_inputs;
 use crate::preprocess::preprocess;
 
+/// Shows what the readers and preprocessing make of each article: metadata
+/// (title, source, date, agency credit, photo caption), the detected or
+/// declared language, and numbered paragraphs and sentences.
 #[derive(Debug, Args)]
+#[command(after_help = SEGMENT_EXAMPLES)]
 pub struct SegmentArgs {
     #[command(flatten)]
     pub input: InputArgs,
 
-    /// Output format: readable text, a JSON array, or one JSON object per line.
+    /// Output format. JSON output holds the cleaned body and, for every
+    /// sentence, its text and byte span in that body.
     #[arg(long, value_enum, default_value_t = SegmentFormat::Text)]
     pub format: SegmentFormat,
 
@@ -26,10 +31,30 @@ pub struct SegmentArgs {
     pub out: Option<std::path::PathBuf>,
 }
 
+const SEGMENT_EXAMPLES: &str = "\
+Input formats:
+  .txt/.md     plain text; optional front matter (`title:`, `source:`, `date:`,
+               `lang:` … lines ended by `---`) and an optional wire header
+               (`date 2019-05-22 AFP <photo caption>` as the first line)
+  .html/.htm   a web page; the article body is extracted, menus and ads dropped
+  .jsonl/.json one article object per line (or a JSON array); see JSON fields
+
+Examples:
+  newsframe segment article.txt
+  newsframe segment --source-from-dir data/samples
+  newsframe segment --format jsonl export.jsonl --text-field body
+  cat article.txt | newsframe segment -
+
+Exit status: 0 when every input was read, 1 when some failed (each is
+reported, the others are still shown), 2 on a usage error.";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum SegmentFormat {
+    /// Readable text: a metadata header, then numbered paragraphs and sentences.
     Text,
+    /// One JSON array of articles.
     Json,
+    /// One JSON object per article per line.
     Jsonl,
 }
 
@@ -42,6 +67,8 @@ pub struct SegmentedArticle<'a> {
     #[serde(flatten)]
     pub meta: &'a crate::article::ArticleMeta,
     pub language: &'a Language,
+    /// The cleaned body that sentence spans index into.
+    pub body: &'a str,
     pub paragraphs: Vec<SegmentedParagraph<'a>>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     pub warnings: &'a [String],
@@ -83,6 +110,7 @@ impl<'a> SegmentedArticle<'a> {
             origin: &article.origin,
             meta: &article.meta,
             language: &article.language,
+            body: &article.body,
             paragraphs,
             warnings: &article.warnings,
         }

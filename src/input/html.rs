@@ -24,7 +24,10 @@ pub fn read_html(html: &str, origin: Origin) -> Result<RawArticle, InputError> {
             format!("no article body found in the HTML page ({err})"),
         )
     })?;
-    let body = extracted.text_content.to_string();
+    let body = drop_byline_paragraph(
+        &extracted.text_content,
+        extracted.byline.as_deref().unwrap_or(""),
+    );
     if body.trim().is_empty() {
         return Err(InputError::new(
             origin,
@@ -57,4 +60,41 @@ pub fn read_html(html: &str, origin: Origin) -> Result<RawArticle, InputError> {
         ..Default::default()
     };
     Ok(RawArticle::new(origin, meta, body))
+}
+
+/// Readability keeps a byline paragraph (`Por Lucía Benítez`) in the text
+/// when the page also names the author in a meta tag. The byline is
+/// metadata, not prose: a short first paragraph holding it is dropped.
+fn drop_byline_paragraph(text: &str, byline: &str) -> String {
+    let byline = byline.trim();
+    let trimmed = text.trim_start();
+    let (first, rest) = match trimmed.find("\n\n") {
+        Some(pos) => (&trimmed[..pos], &trimmed[pos..]),
+        None => return text.to_string(),
+    };
+    let first_line = first.trim();
+    if !byline.is_empty()
+        && first_line.chars().count() <= byline.chars().count() + 24
+        && first_line.contains(byline)
+    {
+        rest.to_string()
+    } else {
+        text.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byline_paragraph_is_dropped() {
+        let text = "Por Lucía Benítez\n\nEl presidente habló.\n\nLa tropa aplaudió.";
+        assert_eq!(
+            drop_byline_paragraph(text, "Lucía Benítez").trim(),
+            "El presidente habló.\n\nLa tropa aplaudió."
+        );
+        let text = "Lucía Benítez wrote a long opinion piece about the talks in Oslo and the crisis.\n\nMore.";
+        assert_eq!(drop_byline_paragraph(text, "Lucía Benítez"), text);
+    }
 }

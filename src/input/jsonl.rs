@@ -78,9 +78,7 @@ pub fn read_records<R: BufRead + 'static>(
             }
             Some(
                 serde_json::from_str::<Value>(text)
-                    .map_err(|err| {
-                        InputError::new(origin.clone(), format!("malformed JSON: {err}"))
-                    })
+                    .map_err(|err| InputError::new(origin.clone(), malformed(&err)))
                     .and_then(|value| record_to_article(&value, origin, &fields)),
             )
         });
@@ -131,6 +129,16 @@ fn read_array<R: BufRead>(
     }
 }
 
+/// Describes a JSON error of one line: its column, not serde's "line 1".
+fn malformed(err: &serde_json::Error) -> String {
+    let message = err.to_string();
+    let message = match message.rfind(" at line ") {
+        Some(pos) => &message[..pos],
+        None => &message,
+    };
+    format!("malformed JSON at column {}: {message}", err.column())
+}
+
 /// Turns one JSON object into an article, or says which field is wrong.
 pub fn record_to_article(value: &Value, origin: Origin, fields: &FieldMap) -> ReadResult {
     let Value::Object(map) = value else {
@@ -167,9 +175,7 @@ pub fn record_to_article(value: &Value, origin: Origin, fields: &FieldMap) -> Re
             Value::Number(n) => Some(n.to_string()),
             Value::Null | Value::String(_) => None,
             _ => {
-                warnings.push(format!(
-                    "{origin}: field \"{name}\" is not a string; ignored"
-                ));
+                warnings.push(format!("field \"{name}\" is not a string; ignored"));
                 None
             }
         }

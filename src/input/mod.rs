@@ -44,9 +44,12 @@ pub struct InputConfig {
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum StdinFormat {
+    /// Plain text, with optional front matter and wire header.
     #[default]
     Txt,
+    /// An HTML page.
     Html,
+    /// JSON Lines, one article object per line.
     Jsonl,
 }
 

@@ -1,48 +1,79 @@
 //! Sentence segmentation: Wikimedia's `sentencex` rules, then the project's own.
 //!
 //! `sentencex` is a maintained rule-based segmenter with abbreviation lists
-//! for many languages. News text needs a few more rules, applied as merges
-//! of adjacent pieces (so every sentence stays a byte span of the paragraph):
+//! for many languages. News text needs a few more rules. They work on cut
+//! points, so every sentence stays a byte span of the paragraph:
 //!
-//! - a quote ending in `!`, `?` or `.` followed by its attribution is one
-//!   sentence: `“Capture him!” Maduro told troops.`
-//! - an ellipsis inside a sentence (`systems... to make`) does not end it
-//!   when lower-case text follows;
-//! - abbreviations of names and titles (`Dr.`, `Sr.`, `Gen.`, `St.`,
-//!   `EE.UU.`, `p.ej.`, `U.S.`), single initials (`J. R. Smith`) and numbers
-//!   (`3.5`, `22.05.2019`) do not end a sentence before what they introduce.
+//! 1. Extra cuts after abbreviations that `sentencex` never lets end a
+//!    sentence but that often do (`… imposed by EE.UU. La medida …`,
+//!    `… gasolina, etc. La crisis …`).
+//! 2. Merges of neighbouring pieces:
+//!    - a quotation ending in `!`, `?` or `.` followed by its attribution is
+//!      one sentence: `“Capture him!” Maduro told troops.` (only when the
+//!      quotation opens the piece, so `called it “a step.” The U.S. said …`
+//!      stays two);
+//!    - a piece that goes on in lower case (`systems... to make`,
+//!      `« Qui ? » a demandé un journaliste`) continues the sentence;
+//!    - abbreviations of titles (`Dr.`, `Sr.`, `Gen.`, `St.`, `M.`), initials
+//!      (`J. R. Smith`, `J.-M. Dupont`), number words (`No. 3844`) and
+//!      numbers (`3.5`, `21. Mai`) do not end a sentence before what they
+//!      introduce; acronyms (`U.S.`, `EE.UU.`) end one only before a word that
+//!      usually starts a sentence (`The`, `La`, `Die`, …).
+//!
+//! ```
+//! use newsframe::preprocess::sentences::split_sentences;
+//!
+//! let text = "“Capture him immediately!” Maduro told the troops. The U.S. Treasury replied.";
+//! let sentences: Vec<&str> = split_sentences("en", text).into_iter().map(|r| &text[r]).collect();
+//! assert_eq!(sentences, ["“Capture him immediately!” Maduro told the troops.",
+//!                        "The U.S. Treasury replied."]);
+//! ```
+//!
+//! Work is linear in the paragraph length: each rule looks at a bounded
+//! window around one cut.
 
+use std::ops::Range;
 use std::sync::LazyLock;
 
 use regex::Regex;
 
+/// How far past a cut the attribution rule looks, in bytes.
+const ATTRIBUTION_WINDOW: usize = 160;
+
 /// Splits `paragraph` into sentences, returning byte ranges into it.
 ///
-/// `lang` is an ISO 639-1 code; unknown languages get generic rules.
-pub fn split_sentences(lang: &str, paragraph: &str) -> Vec<std::ops::Range<usize>> {
+/// Ranges are trimmed of surrounding whitespace, non-empty, increasing and
+/// non-overlapping. `lang` is an ISO 639-1 code; unknown languages get the
+/// generic rules.
+pub fn split_sentences(lang: &str, paragraph: &str) -> Vec<Range<usize>> {
     let lang = segmenter_language(lang);
-    let mut pieces: Vec<std::ops::Range<usize>> =
-        sentencex::get_sentence_boundaries(lang, paragraph)
-            .into_iter()
-            .map(|b| b.start_byte..b.end_byte)
-            .filter(|r| !paragraph[r.clone()].trim().is_empty())
-            .collect();
-    if pieces.is_empty() {
-        return Vec::new();
-    }
-    // The segmenter's pieces cover the paragraph; close any gaps so merges
-    // of neighbours stay contiguous.
-    for i in 1..pieces.len() {
-        pieces[i].start = pieces[i - 1]
-            .end
-            .max(pieces[i].start.min(pieces[i - 1].end));
-    }
-    let mut merged: Vec<std::ops::Range<usize>> = Vec::with_capacity(pieces.len());
-    for piece in pieces {
+    let mut cuts: Vec<usize> = sentencex::get_sentence_boundaries(lang, paragraph)
+        .into_iter()
+        .flat_map(|b| [b.start_byte, b.end_byte])
+        .collect();
+    cuts.extend(
+        EXTRA_CUT
+            .captures_iter(paragraph)
+            .filter_map(|c| c.get(1).or_else(|| c.get(2)).map(|m| m.end())),
+    );
+    cuts.push(0);
+    cuts.push(paragraph.len());
+    cuts.retain(|&cut| cut <= paragraph.len() && paragraph.is_char_boundary(cut));
+    cuts.sort_unstable();
+    cuts.dedup();
+
+    let mut merged: Vec<Range<usize>> = Vec::with_capacity(cuts.len());
+    for window in cuts.windows(2) {
+        let piece = window[0]..window[1];
+        if paragraph[piece.clone()].trim().is_empty() {
+            // Whitespace between sentences belongs to the previous one.
+            if let Some(prev) = merged.last_mut() {
+                prev.end = piece.end;
+            }
+            continue;
+        }
         match merged.last_mut() {
-            Some(prev)
-                if should_merge(lang, &paragraph[prev.clone()], &paragraph[piece.clone()]) =>
-            {
+            Some(prev) if should_merge(lang, &paragraph[prev.clone()], paragraph, piece.start) => {
                 prev.end = piece.end;
             }
             _ => merged.push(piece),
@@ -54,6 +85,15 @@ pub fn split_sentences(lang: &str, paragraph: &str) -> Vec<std::ops::Range<usize
         .collect()
 }
 
+/// The segmentation of `sentencex` alone, trimmed, without the project's
+/// rules: the baseline the rules are measured against.
+pub fn sentencex_only(lang: &str, paragraph: &str) -> Vec<Range<usize>> {
+    sentencex::get_sentence_boundaries(segmenter_language(lang), paragraph)
+        .into_iter()
+        .filter_map(|b| trim_range(paragraph, b.start_byte..b.end_byte))
+        .collect()
+}
+
 fn segmenter_language(lang: &str) -> &str {
     match lang {
         "und" | "" => "en",
@@ -61,98 +101,247 @@ fn segmenter_language(lang: &str) -> &str {
     }
 }
 
-fn trim_range(text: &str, range: std::ops::Range<usize>) -> Option<std::ops::Range<usize>> {
-    let piece = &text[range.clone()];
+fn trim_range(text: &str, range: Range<usize>) -> Option<Range<usize>> {
+    let piece = text.get(range.clone())?;
     let start = range.start + (piece.len() - piece.trim_start().len());
     let end = range.end - (piece.len() - piece.trim_end().len());
     (start < end).then_some(start..end)
 }
+
+/// Acronyms, list endings and ellipses after which `sentencex` never cuts,
+/// followed by a capital: group 1 (or 2) ends where the next sentence may begin.
+static EXTRA_CUT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?:^|[\s(])(?:(?i:etc|ecc|usw|usf)|EE\.\s?UU|U\.S\.A|U\.S|U\.N|U\.K|E\.U\.A|É\.-U)\.",
+        r#"(\s+)[\p{Lu}«“"„¿¡]|(?:\.\.\.|…)(\s+)[\p{Lu}«“"„¿¡]"#
+    ))
+    .expect("valid regex")
+});
 
 /// Words that introduce an attribution after a quote, by language.
 static ATTRIBUTION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"^(?:[\p{Lu}][\p{L}\-’'.]*\s+){1,4}(?:",
         // en
-        r"said|says|told|asked|added|wrote|tweeted|declared|shouted|insisted|warned|replied|stated|",
-        // es / pt
-        r"dijo|dice|afirmó|declaró|añadió|señaló|aseguró|advirtió|preguntó|agregó|escribió|",
-        r"disse|afirmou|declarou|acrescentou|perguntou|garantiu|escreveu|",
+        r"said|says|told|tells|asked|added|wrote|tweeted|declared|shouted|insisted|warned|replied|stated|",
+        // es
+        r"dijo|dice|afirmó|declaró|añadió|señaló|aseguró|advirtió|preguntó|agregó|escribió|ordenó|gritó|",
+        // pt
+        r"disse|afirmou|declarou|acrescentou|perguntou|garantiu|escreveu|ordenou|",
         // fr
-        r"a\s+déclaré|a\s+dit|a\s+affirmé|a\s+ajouté|a\s+lancé|déclare|affirme|",
+        r"a\s+déclaré|a\s+dit|a\s+affirmé|a\s+ajouté|a\s+lancé|a\s+demandé|déclare|affirme|",
         // de
-        r"sagte|erklärte|betonte|fügte|schrieb|warnte|rief|",
+        r"sagte|sagt|erklärte|betonte|fügte|schrieb|warnte|rief|fragte|",
         // it
-        r"ha\s+detto|ha\s+dichiarato|ha\s+affermato|disse",
+        r"ha\s+detto|ha\s+dichiarato|ha\s+affermato|ha\s+chiesto|ha\s+aggiunto|chiese",
         r")\b"
     ))
     .expect("valid regex")
 });
 
-/// Abbreviations that precede a name or a continuation, never end a sentence
-/// when followed by a capitalized word. Lower-cased, without trailing dot.
+/// Abbreviations of titles and name parts: they precede a name and never end
+/// a sentence. Lower-cased, without the final dot.
 const TITLE_ABBREVIATIONS: &[&str] = &[
-    "mr", "mrs", "ms", "dr", "prof", "gen", "gov", "sen", "rep", "col", "lt", "capt", "cmdr",
-    "sgt", "st", "sr", "sra", "srta", "dra", "lic", "ing", "hr", "fr", "mme", "mlle", "m", "pres",
-    "rev", "hon", "sto", "sta", "no", "nr", "nº", "art", "av", "jr",
+    // en
+    "mr", "mrs", "ms", "dr", "prof", "gen", "gov", "sen", "rep", "col", "lt", "capt", "cmdr", "sgt",
+    "st", "rev", "hon", "pres", "maj", "adm", "supt", "messrs", // es / pt
+    "sr", "sra", "srta", "dra", "lic", "ing", "gral", "cnel", "sto", "sta", "d", "dña",
+    // fr
+    "m", "mme", "mlle", "mgr", "me", "gén", "pr", // de
+    "hr", "fr", "frau", "herr", // it
+    "sig", "sig.ra", "sig.na", "dott", "dott.ssa", "on", "avv", "ing", "mons",
 ];
 
-/// Abbreviations that may end a sentence; they join only before lower case or digits.
-const TRAILING_ABBREVIATIONS: &[&str] = &[
-    "u.s", "u.n", "u.k", "ee.uu", "e.u.a", "p.ej", "p. ej", "z.b", "z. b", "d.h", "u.a", "etc",
-    "e.g", "i.e", "vs", "approx", "ca", "bzw", "usw", "cf", "ex", "p", "pp", "vol",
+/// Words that introduce a number (`No. 3844`, `n. 3844`, `Art. 233`).
+const NUMBER_ABBREVIATIONS: &[&str] = &[
+    "no", "nr", "nº", "n", "núm", "num", "art", "p", "pp", "vol", "cap", "s", "abs",
 ];
 
-fn should_merge(lang: &str, prev: &str, next: &str) -> bool {
+/// Abbreviations that introduce an example or a clarification and so never
+/// end a sentence.
+const INNER_ABBREVIATIONS: &[&str] = &[
+    "e.g", "i.e", "p.ej", "p. ej", "p.ex", "p. ex", "p.es", "p. es", "z.b", "z. b", "d.h", "d. h",
+    "bzw", "vgl", "sog", "ca", "approx", "vs", "cf", "inkl", "ggf",
+];
+
+/// Acronyms that end a sentence only before a word that starts one.
+const ACRONYMS: &[&str] = &[
+    "u.s", "u.n", "u.k", "u.s.a", "ee.uu", "ee. uu", "e.u.a", "é.-u", "u.a",
+];
+
+/// List endings: they end a sentence before any capital.
+const LIST_ENDINGS: &[&str] = &["etc", "ecc", "usw", "usf"];
+
+/// Capitalized words that usually start a sentence (articles, pronouns,
+/// conjunctions) in the supported languages. After `U.S.` or `EE.UU.`, one of
+/// these means a new sentence; a name or noun means the acronym is inside one.
+const SENTENCE_STARTERS: &[&str] = &[
+    // en
+    "the", "a", "an", "it", "he", "she", "they", "we", "i", "this", "that", "these", "those",
+    "but", "and", "its", "his", "her", "their", "there", "however", "meanwhile", "in", "on", "at",
+    // es
+    "el", "la", "los", "las", "un", "una", "pero", "y", "su", "sus", "este", "esta", "eso", "ese",
+    "esa", "él", "ella", "ellos", "por", "con", "según", "en", "lo", // fr
+    "le", "les", "l", "une", "il", "elle", "ils", "elles", "ce", "cette", "mais", "et", "selon",
+    "des", "du", // de
+    "der", "die", "das", "ein", "eine", "er", "sie", "es", "wir", "doch", "aber", "und", "im",
+    "am", "nach", // pt
+    "o", "os", "as", "um", "uma", "ele", "ela", "mas", "e", "em", "no", "na", "segundo",
+    // it
+    "lo", "i", "gli", "ma", "nel", "nella", "secondo", "lui", "lei",
+];
+
+/// German month names: an ordinal day before one of these is a date.
+const GERMAN_MONTHS: &[&str] = &[
+    "januar",
+    "jänner",
+    "februar",
+    "märz",
+    "april",
+    "mai",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "dezember",
+];
+
+/// Decides whether the piece starting at `next_start` continues `prev`.
+fn should_merge(lang: &str, prev: &str, paragraph: &str, next_start: usize) -> bool {
+    let rest = &paragraph[next_start..];
+    let next_trim = rest.trim_start();
     let prev_trim = prev.trim_end();
-    let next_trim = next.trim_start();
     let Some(first) = next_trim.chars().next() else {
         return true;
     };
     let starts_lower = first.is_lowercase();
     let starts_digit = first.is_ascii_digit();
 
-    // A closing quote (or `!`/`?`) followed by an attribution.
+    // `É.` + `-U.`: a hyphenated abbreviation cut in two.
+    if matches!(first, '-' | '‐') && prev_trim.ends_with('.') && !rest.starts_with(char::is_whitespace) {
+        return true;
+    }
+    // A closing quote (or `!`/`?`/`…`) followed by more of the sentence.
     let ends_quote = prev_trim.ends_with(['”', '"', '»', '’', '\'', '“']);
     let ends_bang = prev_trim.ends_with(['!', '?', '…']) || prev_trim.ends_with("...");
     if ends_quote || ends_bang {
         if starts_lower {
             return true;
         }
-        if ends_quote && ATTRIBUTION.is_match(next_trim) {
+        // Only a quotation that makes up the whole piece takes an
+        // attribution: `called it “a step.” The U.S. said …` is two sentences.
+        let quote_only = prev
+            .trim_start()
+            .starts_with(['“', '"', '«', '„', '‘', '\'', '‹', '—', '–']);
+        if ends_quote && quote_only && ATTRIBUTION.is_match(window(next_trim, ATTRIBUTION_WINDOW)) {
             return true;
         }
     }
-    // German and Spanish open inner quotes differently; the rules above cover
-    // the common „…“ and «…» as well because they test the closing mark.
 
     let Some(last_word) = prev_trim.split_whitespace().last() else {
         return false;
     };
-    if !last_word.ends_with('.') {
+    if !last_word.ends_with('.') || last_word.ends_with("..") {
         return false;
     }
-    let word = last_word
-        .trim_start_matches(['(', '[', '“', '"', '«', '‘'])
-        .trim_end_matches('.')
-        .to_lowercase();
-    // Single initial: "J. R. Smith".
-    if word.chars().count() == 1 && word.chars().all(char::is_alphabetic) && first.is_uppercase() {
-        return word.chars().all(|c| c.is_alphabetic())
-            && last_word.chars().next().is_some_and(char::is_uppercase);
-    }
-    if TITLE_ABBREVIATIONS.contains(&word.as_str()) {
-        // "Sr." in Spanish and "St." in English always precede a name.
+    let bare = last_word
+        .trim_start_matches(['(', '[', '“', '"', '«', '‘', '„'])
+        .trim_end_matches('.');
+    // Elided articles belong to the next word: `L'On.` is `On.`.
+    let bare = bare.rsplit(['\'', '’']).next().unwrap_or(bare);
+    let word = bare.to_lowercase();
+    // Two-word abbreviations: `p. ej.`, `z. B.`, `d. h.`
+    let two_words = prev_trim
+        .rsplit(char::is_whitespace)
+        .nth(1)
+        .map(|w| format!("{} {word}", w.trim_end_matches('.').to_lowercase()))
+        .unwrap_or_default();
+    let two_words = two_words.trim_start_matches(['(', '[', '“', '"', '«', '‘', '„']);
+
+    if INNER_ABBREVIATIONS.contains(&word.as_str()) || INNER_ABBREVIATIONS.contains(&two_words) {
         return true;
     }
-    if TRAILING_ABBREVIATIONS.contains(&word.as_str()) || word.contains('.') {
+    // `p.` and `z.` of `p. ej.` / `z. B.` cut before their second half.
+    if matches!(word.as_str(), "p" | "z" | "d") && starts_lower {
+        return true;
+    }
+    if LIST_ENDINGS.contains(&word.as_str()) {
         return starts_lower || starts_digit;
     }
-    // Numbers cut at a dot: "3." + "5 percent" or dates "22." + "Mai" (de).
-    if word.chars().all(|c| c.is_ascii_digit()) && (starts_digit || (lang == "de" && starts_lower))
-    {
+    if ACRONYMS.contains(&word.as_str()) {
+        return starts_lower || starts_digit || !starts_sentence(next_trim);
+    }
+    if NUMBER_ABBREVIATIONS.contains(&word.as_str()) && starts_digit {
         return true;
     }
+    if TITLE_ABBREVIATIONS.contains(&word.as_str()) {
+        // `M.` in French and `d.` elsewhere are also ordinary words; require
+        // a capital after the single-letter ones.
+        return word.chars().count() > 1 || first.is_uppercase();
+    }
+    // Initials: `J.`, `J. R.`, `J.-M.`, `G.B.`
+    if is_initials(bare) && first.is_uppercase() {
+        return true;
+    }
+    if word.contains('.') {
+        // Other dotted abbreviations (`a.m.`, `Sig.ra`) go on in lower case.
+        return starts_lower || starts_digit;
+    }
+    // Numbers cut at a dot: `3.` + `5 percent`, ordinals `21.` + `Mai` (de).
+    if !word.is_empty() && word.chars().all(|c| c.is_ascii_digit()) {
+        if starts_digit {
+            return true;
+        }
+        if lang == "de" && word.len() <= 2 {
+            let next_word = next_trim
+                .split(|c: char| !c.is_alphabetic())
+                .next()
+                .unwrap_or("")
+                .to_lowercase();
+            return starts_lower || GERMAN_MONTHS.contains(&next_word.as_str());
+        }
+    }
     false
+}
+
+/// A prefix of `text` of at most `max` bytes, cut on a char boundary.
+fn window(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// True for `J`, `J. R`, `J.-M`: single capital letters joined by dots/hyphens.
+fn is_initials(word: &str) -> bool {
+    let mut letters = 0;
+    for part in word.split(['.', '-']) {
+        let mut chars = part.chars();
+        match (chars.next(), chars.next()) {
+            (None, _) => {}
+            (Some(c), None) if c.is_uppercase() => letters += 1,
+            _ => return false,
+        }
+    }
+    letters > 0
+}
+
+/// True when `text` begins with a word that usually starts a sentence.
+fn starts_sentence(text: &str) -> bool {
+    let word: String = text
+        .trim_start_matches(['«', '“', '"', '„', '¿', '¡', ' '])
+        .chars()
+        .take_while(|c| c.is_alphabetic())
+        .take(12)
+        .collect::<String>()
+        .to_lowercase();
+    SENTENCE_STARTERS.contains(&word.as_str())
 }
 
 #[cfg(test)]
@@ -180,5 +369,28 @@ mod tests {
         for r in split_sentences("en", text) {
             assert_eq!(&text[r.clone()], text[r].trim());
         }
+    }
+
+    #[test]
+    fn acronym_before_a_name_or_a_new_sentence() {
+        assert_eq!(
+            split("en", "The U.S. Treasury acted. It was sanctioned by the U.S. The end."),
+            ["The U.S. Treasury acted.", "It was sanctioned by the U.S.", "The end."]
+        );
+    }
+
+    #[test]
+    fn initials() {
+        assert!(is_initials("J"));
+        assert!(is_initials("J.-M"));
+        assert!(is_initials("G.B"));
+        assert!(!is_initials("Gen"));
+        assert!(!is_initials("j"));
+    }
+
+    #[test]
+    fn empty_and_blank() {
+        assert!(split_sentences("en", "").is_empty());
+        assert!(split_sentences("en", "   ").is_empty());
     }
 }

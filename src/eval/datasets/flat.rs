@@ -1,0 +1,49 @@
+//! Flat rows, one example per row: XL-Sum, MLSUM, CNN/DailyMail, X-Stance,
+//! SemEval-2016 and generic JSONL/CSV, told apart only by their column names
+//! (see [`super::DatasetFormat`]'s field defaults and `--field`).
+
+use super::rows::{Row, field_text};
+use super::{FieldMap, StanceExample, SummaryExample};
+use crate::eval::labels::parse_label;
+
+/// A row's id, or `line-N` when the data has none.
+fn id_of(row: &Row, fields: &FieldMap) -> String {
+    field_text(&row.1, fields.column("id"))
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| format!("line-{}", row.0.line.unwrap_or(0)))
+}
+
+fn required(row: &Row, fields: &FieldMap, name: &str) -> Result<String, String> {
+    let column = fields.column(name);
+    field_text(&row.1, column).ok_or_else(|| {
+        format!("missing field {column:?} ({name}); map it with --field {name}=COLUMN")
+    })
+}
+
+pub fn summary(row: &Row, fields: &FieldMap) -> Result<SummaryExample, String> {
+    let reference = required(row, fields, "summary")?;
+    Ok(SummaryExample {
+        id: id_of(row, fields),
+        origin: row.0.clone(),
+        lang: field_text(&row.1, fields.column("lang")),
+        title: field_text(&row.1, fields.column("title")),
+        text: field_text(&row.1, fields.column("text")).unwrap_or_default(),
+        reference,
+    })
+}
+
+pub fn stance(row: &Row, fields: &FieldMap) -> Result<Vec<StanceExample>, String> {
+    let label = required(row, fields, "label")?;
+    let gold = parse_label(&label)?;
+    let id = id_of(row, fields);
+    Ok(vec![StanceExample {
+        id: id.clone(),
+        article_id: id,
+        origin: row.0.clone(),
+        actor: field_text(&row.1, fields.column("target")),
+        lang: field_text(&row.1, fields.column("lang")),
+        title: field_text(&row.1, fields.column("title")),
+        text: field_text(&row.1, fields.column("text")).unwrap_or_default(),
+        gold: Some(gold),
+    }])
+}

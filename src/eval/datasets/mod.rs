@@ -1,0 +1,391 @@
+//! Labeled datasets in, [`SummaryExample`]s and [`StanceExample`]s out.
+//!
+//! Formats (picked with `--format`, or detected from the file extension and
+//! the fields of its first row):
+//!
+//! | format | task | layout | fields used |
+//! |---|---|---|---|
+//! | `project` | both | JSONL | id, lang, title, text, summary, stance{actor: {label}} |
+//! | `xlsum` | summarize | JSONL | id, title, text, summary |
+//! | `mlsum` | summarize | JSONL | url (as id), title, text, summary |
+//! | `cnndm` | summarize | CSV or JSONL | id, article, highlights |
+//! | `newsmtsc` | stance | JSONL | primary_gid, sentence_normalized, targets[{mention, polarity}] |
+//! | `xstance` | stance | JSONL | id, language, question, comment, label |
+//! | `semeval` | stance | tab-separated (or `.csv`), header, Latin-1 ok | ID, Target, Tweet, Stance |
+//! | `jsonl`, `csv` | both | generic | id, text, summary / target, label, lang |
+//!
+//! `--field name=column` renames any flat field (`text`, `summary`, `id`,
+//! `lang`, `title`, `target`, `label`). A bad row is reported with its file
+//! and line and skipped; the rest loads.
+
+mod flat;
+mod newsmtsc;
+mod project;
+pub mod rows;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::article::Origin;
+use crate::eval::labels::LabelScheme;
+use crate::record::StanceLabel;
+use rows::Layout;
+
+/// One article (or document) with its reference summary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryExample {
+    pub id: String,
+    pub origin: Origin,
+    /// ISO 639-1 code when the data or `--lang` gives one.
+    pub lang: Option<String>,
+    pub title: Option<String>,
+    /// The text to summarize (may be empty when predictions come from a file).
+    pub text: String,
+    /// The reference summary; sentences separated by newlines count for Lsum.
+    pub reference: String,
+}
+
+/// One gold stance: a text's stance toward one target (actor).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StanceExample {
+    /// Unique per example: the article id, plus `#actor` for multi-actor data.
+    pub id: String,
+    /// The id predictions are matched by.
+    pub article_id: String,
+    pub origin: Origin,
+    /// Actor id (project data) or target text (public datasets).
+    pub actor: Option<String>,
+    pub lang: Option<String>,
+    pub title: Option<String>,
+    pub text: String,
+    /// None: the actor is not mentioned (project data only).
+    pub gold: Option<StanceLabel>,
+}
+
+/// A row that could not be read. Loading goes on without it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{origin}: {message}")]
+pub struct DatasetError {
+    pub origin: Origin,
+    pub message: String,
+}
+
+impl DatasetError {
+    pub fn new(origin: Origin, message: impl Into<String>) -> DatasetError {
+        DatasetError {
+            origin,
+            message: message.into(),
+        }
+    }
+}
+
+/// Dataset formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum DatasetFormat {
+    /// newsframe's own labeled articles (data/eval/articles.jsonl).
+    Project,
+    /// XL-Sum JSONL.
+    Xlsum,
+    /// MLSUM JSONL.
+    Mlsum,
+    /// CNN/DailyMail, CSV or JSONL.
+    Cnndm,
+    /// NewsMTSC JSONL.
+    Newsmtsc,
+    /// X-Stance JSONL.
+    Xstance,
+    /// SemEval-2016 Task 6, tab-separated.
+    Semeval,
+    /// Any JSONL, with `--field` mapping.
+    Jsonl,
+    /// Any CSV with a header, with `--field` mapping.
+    Csv,
+}
+
+impl DatasetFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DatasetFormat::Project => "project",
+            DatasetFormat::Xlsum => "xlsum",
+            DatasetFormat::Mlsum => "mlsum",
+            DatasetFormat::Cnndm => "cnndm",
+            DatasetFormat::Newsmtsc => "newsmtsc",
+            DatasetFormat::Xstance => "xstance",
+            DatasetFormat::Semeval => "semeval",
+            DatasetFormat::Jsonl => "jsonl",
+            DatasetFormat::Csv => "csv",
+        }
+    }
+
+    /// Column names of the logical fields, before `--field` overrides.
+    fn default_fields(self) -> FieldMap {
+        let pairs: &[(&str, &str)] = match self {
+            DatasetFormat::Mlsum => &[("id", "url")],
+            DatasetFormat::Cnndm => &[("text", "article"), ("summary", "highlights")],
+            DatasetFormat::Xstance => &[
+                ("text", "comment"),
+                ("target", "question"),
+                ("lang", "language"),
+            ],
+            DatasetFormat::Semeval => &[
+                ("id", "ID"),
+                ("text", "Tweet"),
+                ("target", "Target"),
+                ("label", "Stance"),
+            ],
+            _ => &[],
+        };
+        let mut fields = FieldMap::default();
+        for (name, column) in pairs {
+            fields.0.insert(name.to_string(), column.to_string());
+        }
+        fields
+    }
+
+    /// Language of every example when the data names none.
+    fn default_lang(self) -> Option<&'static str> {
+        match self {
+            DatasetFormat::Cnndm | DatasetFormat::Semeval | DatasetFormat::Newsmtsc => Some("en"),
+            _ => None,
+        }
+    }
+
+    fn scheme(self) -> LabelScheme {
+        match self {
+            DatasetFormat::Semeval => LabelScheme::Semeval,
+            DatasetFormat::Xstance => LabelScheme::Xstance,
+            _ => LabelScheme::Sentiment,
+        }
+    }
+}
+
+/// Logical field name → column name. Unmapped names are their own column.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldMap(pub BTreeMap<String, String>);
+
+impl FieldMap {
+    /// The fields `--field` may name.
+    pub const NAMES: [&'static str; 7] =
+        ["id", "text", "summary", "lang", "title", "target", "label"];
+
+    /// Parses `name=column` pairs.
+    pub fn parse(pairs: &[String]) -> Result<FieldMap, String> {
+        let mut map = FieldMap::default();
+        for pair in pairs {
+            let (name, column) = pair
+                .split_once('=')
+                .ok_or_else(|| format!("--field {pair:?}: expected NAME=COLUMN"))?;
+            let name = name.trim();
+            if !Self::NAMES.contains(&name) {
+                return Err(format!(
+                    "--field {pair:?}: unknown field {name:?} (known: {})",
+                    Self::NAMES.join(", ")
+                ));
+            }
+            map.0.insert(name.to_string(), column.trim().to_string());
+        }
+        Ok(map)
+    }
+
+    /// The column holding logical field `name`.
+    pub fn column<'a>(&'a self, name: &'a str) -> &'a str {
+        self.0.get(name).map_or(name, String::as_str)
+    }
+
+    fn overridden_by(mut self, other: &FieldMap) -> FieldMap {
+        self.0
+            .extend(other.0.iter().map(|(k, v)| (k.clone(), v.clone())));
+        self
+    }
+}
+
+/// How to read a dataset.
+#[derive(Debug, Clone, Default)]
+pub struct LoadConfig {
+    /// The format; None detects it.
+    pub format: Option<DatasetFormat>,
+    /// `--field` overrides of column names.
+    pub fields: FieldMap,
+    /// Language of every example, overriding the data.
+    pub lang: Option<String>,
+}
+
+/// A loaded dataset: its examples and the rows that failed.
+#[derive(Debug, Clone)]
+pub struct Loaded<T> {
+    pub format: DatasetFormat,
+    pub scheme: LabelScheme,
+    pub examples: Vec<T>,
+    pub errors: Vec<DatasetError>,
+    pub warnings: Vec<String>,
+}
+
+/// Loads summarization examples from `path`.
+pub fn load_summaries(
+    path: &Path,
+    config: &LoadConfig,
+) -> Result<Loaded<SummaryExample>, DatasetError> {
+    let (format, layout, text, warning) = open(path, config.format)?;
+    let fields = format.default_fields().overridden_by(&config.fields);
+    let convert: fn(&rows::Row, &FieldMap) -> Result<SummaryExample, String> = match format {
+        DatasetFormat::Project => project::summary,
+        DatasetFormat::Xlsum
+        | DatasetFormat::Mlsum
+        | DatasetFormat::Cnndm
+        | DatasetFormat::Jsonl
+        | DatasetFormat::Csv => flat::summary,
+        other => {
+            return Err(DatasetError::new(
+                Origin::file(path.display().to_string()),
+                format!(
+                    "the {} format holds stance labels, not summaries: use `newsframe eval stance`",
+                    other.as_str()
+                ),
+            ));
+        }
+    };
+    let mut loaded = collect(path, &text, layout, format, warning, |row| {
+        convert(row, &fields).map(|e| vec![e])
+    });
+    for example in &mut loaded.examples {
+        set_lang(&mut example.lang, config, format);
+    }
+    Ok(loaded)
+}
+
+/// Loads stance examples from `path`.
+pub fn load_stance(
+    path: &Path,
+    config: &LoadConfig,
+) -> Result<Loaded<StanceExample>, DatasetError> {
+    let (format, layout, text, warning) = open(path, config.format)?;
+    let fields = format.default_fields().overridden_by(&config.fields);
+    let convert: fn(&rows::Row, &FieldMap) -> Result<Vec<StanceExample>, String> = match format {
+        DatasetFormat::Project => project::stance,
+        DatasetFormat::Newsmtsc => newsmtsc::stance,
+        DatasetFormat::Xstance
+        | DatasetFormat::Semeval
+        | DatasetFormat::Jsonl
+        | DatasetFormat::Csv => flat::stance,
+        other => {
+            return Err(DatasetError::new(
+                Origin::file(path.display().to_string()),
+                format!(
+                    "the {} format holds summaries, not stance labels: use `newsframe eval summarize`",
+                    other.as_str()
+                ),
+            ));
+        }
+    };
+    let mut loaded = collect(path, &text, layout, format, warning, |row| {
+        convert(row, &fields)
+    });
+    for example in &mut loaded.examples {
+        set_lang(&mut example.lang, config, format);
+    }
+    Ok(loaded)
+}
+
+fn set_lang(lang: &mut Option<String>, config: &LoadConfig, format: DatasetFormat) {
+    if let Some(forced) = &config.lang {
+        *lang = Some(forced.clone());
+    } else if lang.as_deref().is_none_or(str::is_empty) {
+        *lang = format.default_lang().map(str::to_string);
+    }
+    if let Some(code) = lang.as_mut() {
+        *code = code.trim().to_ascii_lowercase();
+    }
+}
+
+fn collect<T>(
+    path: &Path,
+    text: &str,
+    layout: Layout,
+    format: DatasetFormat,
+    warning: Option<String>,
+    mut convert: impl FnMut(&rows::Row) -> Result<Vec<T>, String>,
+) -> Loaded<T> {
+    let mut loaded = Loaded {
+        format,
+        scheme: format.scheme(),
+        examples: Vec::new(),
+        errors: Vec::new(),
+        warnings: warning.into_iter().collect(),
+    };
+    for row in rows::rows(path, text, layout) {
+        match row {
+            Ok(row) => match convert(&row) {
+                Ok(examples) => loaded.examples.extend(examples),
+                Err(message) => loaded
+                    .errors
+                    .push(DatasetError::new(row.0.clone(), message)),
+            },
+            Err(err) => loaded.errors.push(err),
+        }
+    }
+    loaded
+}
+
+/// Reads the file and settles its format and layout.
+fn open(
+    path: &Path,
+    format: Option<DatasetFormat>,
+) -> Result<(DatasetFormat, Layout, String, Option<String>), DatasetError> {
+    let (text, warning) = rows::read_text(path)?;
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    // The extension decides the layout where it names one; SemEval-2016's
+    // official files are tab-separated `.txt`, its common redistribution
+    // is a Latin-1 `.csv`.
+    let layout = match (ext.as_str(), format) {
+        ("csv", _) | (_, Some(DatasetFormat::Csv)) => Layout::Csv,
+        ("tsv" | "txt", _) | (_, Some(DatasetFormat::Semeval)) => Layout::Tsv,
+        _ => Layout::Jsonl,
+    };
+    let format = match format {
+        Some(f) => f,
+        None => detect(path, &text, layout)?,
+    };
+    Ok((format, layout, text, warning))
+}
+
+/// Guesses the format from the first row's fields.
+fn detect(path: &Path, text: &str, layout: Layout) -> Result<DatasetFormat, DatasetError> {
+    let first = rows::rows(path, text, layout)
+        .into_iter()
+        .find_map(Result::ok);
+    let Some((_, row)) = first else {
+        return Err(DatasetError::new(
+            Origin::file(path.display().to_string()),
+            "no readable row to detect the format from; pass --format",
+        ));
+    };
+    let has = |k: &str| row.contains_key(k);
+    Ok(
+        if has("stance") && row.get("stance").is_some_and(|v| v.is_object()) {
+            DatasetFormat::Project
+        } else if has("targets") && has("sentence_normalized") {
+            DatasetFormat::Newsmtsc
+        } else if has("question") && has("comment") {
+            DatasetFormat::Xstance
+        } else if has("Tweet") && has("Target") {
+            DatasetFormat::Semeval
+        } else if has("article") && has("highlights") {
+            DatasetFormat::Cnndm
+        } else if has("summary") && has("text") && has("topic") {
+            DatasetFormat::Mlsum
+        } else if has("summary") && has("text") && has("url") && has("id") {
+            DatasetFormat::Xlsum
+        } else if layout == Layout::Csv {
+            DatasetFormat::Csv
+        } else {
+            DatasetFormat::Jsonl
+        },
+    )
+}

@@ -1,0 +1,289 @@
+//! ROUGE-1, ROUGE-2, ROUGE-L and ROUGE-Lsum of one summary against its
+//! reference, in two tokenization modes.
+//!
+//! - [`RougeMode::English`] is Google's `rouge-score` exactly (its tokenizer:
+//!   lowercase, every character outside `[a-z0-9]` separates tokens; with
+//!   stemming, nltk's Porter stemmer in its default `NLTK_EXTENSIONS` mode on
+//!   tokens longer than three characters). Scoring comes from the `rougers`
+//!   crate, whose parity with `rouge-score` this project checks on its own
+//!   fixture (`tests/eval_rouge_parity.rs`). It drops every non-ASCII letter,
+//!   so it is for English only.
+//! - [`RougeMode::Multilingual`] keeps words in any script, as the XL-Sum
+//!   authors' multilingual ROUGE does: NFKC, Unicode case folding, words by
+//!   the Unicode word boundary rules (UAX #29) that hold a letter or digit
+//!   (ideographs become one token each), and, with stemming, the Snowball
+//!   stemmer of the example's language where Snowball has one.
+//!
+//! ROUGE-Lsum treats each line of a text as a sentence (union LCS over
+//! sentences, as `rouge-score` does); write multi-sentence summaries one
+//! sentence per line to get a meaningful Lsum.
+//!
+//! ```
+//! use newsframe::eval::rouge::{RougeConfig, RougeMode, RougeScorer};
+//!
+//! let scorer = RougeScorer::new(RougeConfig { mode: RougeMode::English, stem: true });
+//! // "talks" and "talk" share the stem "talk"; 4 of 5 reference tokens match.
+//! let s = scorer.score("The talks began in Oslo.", "Talk began in Oslo", "en");
+//! assert!((s.rouge1.recall - 0.8).abs() < 1e-12);
+//! ```
+
+use rougers::{Document, RougeType, Tokenizer};
+use rust_stemmers::{Algorithm, Stemmer};
+use serde::Serialize;
+
+/// How texts are tokenized.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum RougeMode {
+    /// `rouge-score`'s tokenizer: ASCII letters and digits only.
+    English,
+    /// Unicode words in any script; Snowball stemming per language.
+    Multilingual,
+}
+
+impl RougeMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RougeMode::English => "english",
+            RougeMode::Multilingual => "multilingual",
+        }
+    }
+
+    /// A one-line description of the tokenizer and stemmer, for reports.
+    pub fn describe(self, stem: bool) -> &'static str {
+        match (self, stem) {
+            (RougeMode::English, true) => {
+                "rouge-score tokenizer ([a-z0-9] runs), nltk Porter stemming"
+            }
+            (RougeMode::English, false) => "rouge-score tokenizer ([a-z0-9] runs), no stemming",
+            (RougeMode::Multilingual, true) => {
+                "Unicode words (NFKC, case folding, UAX #29), Snowball stemming per language"
+            }
+            (RougeMode::Multilingual, false) => {
+                "Unicode words (NFKC, case folding, UAX #29), no stemming"
+            }
+        }
+    }
+}
+
+/// Settings of ROUGE scoring.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RougeConfig {
+    /// Tokenization mode.
+    pub mode: RougeMode,
+    /// Stem tokens (Porter in English mode, Snowball per language in
+    /// multilingual mode). Default: true, as in the XL-Sum and CNN/DailyMail
+    /// literature.
+    pub stem: bool,
+}
+
+impl Default for RougeConfig {
+    fn default() -> RougeConfig {
+        RougeConfig {
+            mode: RougeMode::English,
+            stem: true,
+        }
+    }
+}
+
+/// Precision, recall and F1 of one ROUGE variant.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Prf {
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+}
+
+impl From<rougers::Score> for Prf {
+    fn from(s: rougers::Score) -> Prf {
+        Prf {
+            precision: s.precision,
+            recall: s.recall,
+            f1: s.fmeasure,
+        }
+    }
+}
+
+/// The four ROUGE variants of one (reference, prediction) pair.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct RougeScores {
+    pub rouge1: Prf,
+    pub rouge2: Prf,
+    #[serde(rename = "rougeL")]
+    pub rouge_l: Prf,
+    #[serde(rename = "rougeLsum")]
+    pub rouge_lsum: Prf,
+}
+
+/// The variants, in report order, with their `rouge-score` names.
+pub const VARIANTS: [&str; 4] = ["rouge1", "rouge2", "rougeL", "rougeLsum"];
+
+impl RougeScores {
+    /// The variant at position `i` of [`VARIANTS`].
+    pub fn get(&self, i: usize) -> Prf {
+        match i {
+            0 => self.rouge1,
+            1 => self.rouge2,
+            2 => self.rouge_l,
+            _ => self.rouge_lsum,
+        }
+    }
+
+    fn from_scores(scores: &rougers::Scores) -> RougeScores {
+        let get = |t| scores.get(t).map(Prf::from).unwrap_or_default();
+        RougeScores {
+            rouge1: get(RougeType::N(1)),
+            rouge2: get(RougeType::N(2)),
+            rouge_l: get(RougeType::L),
+            rouge_lsum: get(RougeType::LSum),
+        }
+    }
+}
+
+/// Scores summaries against references.
+pub struct RougeScorer {
+    config: RougeConfig,
+    scorer: rougers::RougeScorer,
+    unicode: Tokenizer,
+}
+
+impl RougeScorer {
+    pub fn new(config: RougeConfig) -> RougeScorer {
+        let stem = config.mode == RougeMode::English && config.stem;
+        let scorer = rougers::RougeScorer::new(VARIANTS, stem)
+            .expect("the four rouge-score variant names are valid");
+        RougeScorer {
+            config,
+            scorer,
+            unicode: Tokenizer::unicode(),
+        }
+    }
+
+    pub fn config(&self) -> RougeConfig {
+        self.config
+    }
+
+    /// Scores `prediction` against `reference`; `lang` (ISO 639-1) picks the
+    /// stemmer in multilingual mode.
+    pub fn score(&self, reference: &str, prediction: &str, lang: &str) -> RougeScores {
+        match self.config.mode {
+            RougeMode::English => {
+                RougeScores::from_scores(&self.scorer.score(reference, prediction))
+            }
+            RougeMode::Multilingual => {
+                let stemmer = if self.config.stem {
+                    snowball_for(lang).map(Stemmer::create)
+                } else {
+                    None
+                };
+                let target = self.document(reference, stemmer.as_ref());
+                let pred = self.document(prediction, stemmer.as_ref());
+                RougeScores::from_scores(&self.scorer.score_documents(&target, &pred))
+            }
+        }
+    }
+
+    /// Tokens of `text` and of each of its non-empty lines (the Lsum
+    /// sentences), as `rouge-score` splits them.
+    fn document(&self, text: &str, stemmer: Option<&Stemmer>) -> Document {
+        let sentences: Vec<Vec<String>> = text
+            .split('\n')
+            .filter(|line| !line.is_empty())
+            .map(|line| {
+                let mut tokens = self.unicode.tokenize(line);
+                if let Some(stemmer) = stemmer {
+                    for token in &mut tokens {
+                        *token = stemmer.stem(token).into_owned();
+                    }
+                }
+                tokens
+            })
+            .collect();
+        Document {
+            tokens: sentences.concat(),
+            sentences,
+        }
+    }
+}
+
+/// Whether multilingual mode has a stemmer for `lang`.
+pub fn has_stemmer(lang: &str) -> bool {
+    snowball_for(lang).is_some()
+}
+
+/// The Snowball stemmer for an ISO 639-1 code, if there is one.
+fn snowball_for(lang: &str) -> Option<Algorithm> {
+    Some(match lang {
+        "ar" => Algorithm::Arabic,
+        "da" => Algorithm::Danish,
+        "nl" => Algorithm::Dutch,
+        "en" => Algorithm::English,
+        "fi" => Algorithm::Finnish,
+        "fr" => Algorithm::French,
+        "de" => Algorithm::German,
+        "el" => Algorithm::Greek,
+        "hu" => Algorithm::Hungarian,
+        "it" => Algorithm::Italian,
+        "no" | "nb" | "nn" => Algorithm::Norwegian,
+        "pt" => Algorithm::Portuguese,
+        "ro" => Algorithm::Romanian,
+        "ru" => Algorithm::Russian,
+        "es" => Algorithm::Spanish,
+        "sv" => Algorithm::Swedish,
+        "ta" => Algorithm::Tamil,
+        "tr" => Algorithm::Turkish,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scorer(mode: RougeMode, stem: bool) -> RougeScorer {
+        RougeScorer::new(RougeConfig { mode, stem })
+    }
+
+    #[test]
+    fn english_mode_drops_non_ascii_letters() {
+        let s = scorer(RougeMode::English, false).score(
+            "Правительство объявило",
+            "Правительство",
+            "ru",
+        );
+        assert_eq!(s.rouge1.f1, 0.0);
+    }
+
+    #[test]
+    fn multilingual_mode_scores_cyrillic() {
+        let s = scorer(RougeMode::Multilingual, false).score(
+            "Правительство объявило новые меры",
+            "Правительство объявило меры",
+            "ru",
+        );
+        assert!((s.rouge1.precision - 1.0).abs() < 1e-12);
+        assert!((s.rouge1.recall - 0.75).abs() < 1e-12);
+    }
+
+    #[test]
+    fn multilingual_stemming_follows_the_language() {
+        let plain = scorer(RougeMode::Multilingual, false).score(
+            "las negociaciones continúan",
+            "la negociación continuó",
+            "es",
+        );
+        let stemmed = scorer(RougeMode::Multilingual, true).score(
+            "las negociaciones continúan",
+            "la negociación continuó",
+            "es",
+        );
+        assert!(stemmed.rouge1.f1 > plain.rouge1.f1);
+    }
+
+    #[test]
+    fn multilingual_mode_keeps_accents_and_case_folds() {
+        let s =
+            scorer(RougeMode::Multilingual, false).score("Guaidó en OSLO", "guaidó en oslo", "es");
+        assert!((s.rouge1.f1 - 1.0).abs() < 1e-12);
+    }
+}

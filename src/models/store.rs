@@ -1,0 +1,492 @@
+//! [`ModelStore`]: the registry and the hub cache together. Finds installed
+//! models for the engines, fetches missing ones, checks installed files.
+
+use std::path::{Path, PathBuf};
+
+use super::cache::HubCache;
+use super::convert::{convert_pickle, python_path};
+use super::digest::{FileDigest, hash_file};
+use super::error::ModelError;
+use super::fetch::{HubClient, HubConfig};
+use super::registry::{FileSpec, Registry, RegistryEntry};
+use super::trust::{Origin, TrustRecord, TrustedHash};
+
+/// The file engines load weights from.
+pub const SAFETENSORS: &str = "model.safetensors";
+
+/// Registry + cache + hub settings.
+#[derive(Debug, Clone)]
+pub struct ModelStore {
+    pub registry: Registry,
+    pub cache: HubCache,
+    pub hub: HubConfig,
+    /// Python used to convert pickled checkpoints (`NEWSFRAME_PYTHON`).
+    pub python: PathBuf,
+}
+
+/// Where a located model came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelSource {
+    /// A registry entry installed in the hub cache.
+    Registry,
+    /// A directory given by path (a fine-tuned model, a test fixture).
+    LocalDir,
+}
+
+/// A model ready to load: everything an engine needs to find its files.
+#[derive(Debug, Clone)]
+pub struct InstalledModel {
+    /// The directory holding config.json, tokenizer files and weights
+    /// (`snapshots/{commit}` in the hub cache, or the directory given).
+    pub dir: PathBuf,
+    /// The registry entry; `None` for a directory given by path.
+    pub entry: Option<RegistryEntry>,
+    /// The commit the files come from; `"local"` for a directory given by path.
+    pub revision: String,
+    /// `dir/model.safetensors`.
+    pub weights: PathBuf,
+    pub source: ModelSource,
+}
+
+impl InstalledModel {
+    /// What outputs record as the model: `name@commit`, or `local:{dir}`.
+    pub fn label(&self) -> String {
+        match &self.entry {
+            Some(entry) => format!("{}@{}", entry.name, self.revision),
+            None => format!("local:{}", self.dir.display()),
+        }
+    }
+
+    /// A file of the model, by its repository path (`1_Pooling/config.json`).
+    pub fn file(&self, path: &str) -> PathBuf {
+        let mut file = self.dir.clone();
+        file.extend(path.split('/'));
+        file
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.dir.join("config.json")
+    }
+}
+
+/// What `fetch` did.
+#[derive(Debug, Clone)]
+pub struct FetchReport {
+    pub model: InstalledModel,
+    /// Files downloaded in this run.
+    pub downloaded: Vec<String>,
+    /// Files that were already in the cache.
+    pub present: Vec<String>,
+    /// Whether a pickled checkpoint was converted.
+    pub converted: bool,
+}
+
+/// The result of checking one installed file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileStatus {
+    /// Matches the registry's sha256.
+    Verified,
+    /// Matches the hash recorded on first use (the registry has none).
+    MatchesRecord,
+    /// Neither the registry nor a record has a hash to compare with.
+    Unrecorded,
+    Mismatch {
+        expected: String,
+    },
+    Missing,
+}
+
+/// One line of `verify`.
+#[derive(Debug, Clone)]
+pub struct FileCheck {
+    pub path: String,
+    pub status: FileStatus,
+    /// sha256 of the installed file (None when missing).
+    pub sha256: Option<String>,
+}
+
+impl FileCheck {
+    pub fn is_failure(&self) -> bool {
+        matches!(
+            self.status,
+            FileStatus::Mismatch { .. } | FileStatus::Missing
+        )
+    }
+}
+
+impl ModelStore {
+    /// Registry from `NEWSFRAME_REGISTRY` or built in; cache and hub from the
+    /// `HF_*` variables; Python from `NEWSFRAME_PYTHON`.
+    pub fn from_env() -> Result<ModelStore, ModelError> {
+        Ok(ModelStore {
+            registry: Registry::from_env()?,
+            cache: HubCache::from_env()?,
+            hub: HubConfig::from_env(),
+            python: python_path(),
+        })
+    }
+
+    pub fn new(registry: Registry, cache: HubCache, hub: HubConfig) -> ModelStore {
+        ModelStore {
+            registry,
+            cache,
+            hub,
+            python: python_path(),
+        }
+    }
+
+    /// Find a model to load: a registry name (installed in the cache), or the
+    /// path of a model directory. Touches no network.
+    pub fn locate(&self, name_or_path: &str) -> Result<InstalledModel, ModelError> {
+        if let Some(entry) = self.registry.get(name_or_path) {
+            return self.locate_entry(entry);
+        }
+        let path = Path::new(name_or_path);
+        if path.is_dir() {
+            return locate_dir(path);
+        }
+        Err(self.registry.require(name_or_path).unwrap_err())
+    }
+
+    /// Whether `name` (a registry name or a model directory) can be loaded now.
+    pub fn is_installed(&self, name_or_path: &str) -> bool {
+        self.locate(name_or_path).is_ok()
+    }
+
+    /// The snapshot directory an entry is (or would be) installed in.
+    pub fn snapshot_dir(&self, entry: &RegistryEntry) -> PathBuf {
+        let commit = self
+            .cache
+            .resolve_revision(&entry.repo, &entry.revision)
+            .unwrap_or_else(|| entry.revision.clone());
+        self.cache.snapshot_dir(&entry.repo, &commit)
+    }
+
+    fn locate_entry(&self, entry: &RegistryEntry) -> Result<InstalledModel, ModelError> {
+        let not_installed = || ModelError::NotInstalled {
+            name: entry.name.clone(),
+            dir: self.snapshot_dir(entry),
+        };
+        let commit = self
+            .cache
+            .resolve_revision(&entry.repo, &entry.revision)
+            .ok_or_else(not_installed)?;
+        let dir = self.cache.snapshot_dir(&entry.repo, &commit);
+        let has = |spec: &FileSpec| {
+            self.cache
+                .snapshot_file(&entry.repo, &commit, &spec.path)
+                .is_file()
+        };
+        if !entry.files.iter().all(has) {
+            return Err(not_installed());
+        }
+        let weights = dir.join(SAFETENSORS);
+        if !weights.is_file() {
+            return Err(not_installed());
+        }
+        Ok(InstalledModel {
+            dir,
+            entry: Some(entry.clone()),
+            revision: commit,
+            weights,
+            source: ModelSource::Registry,
+        })
+    }
+
+    /// Download whatever of `name` the cache lacks; convert a pickled
+    /// checkpoint; record first-use hashes. `notify` gets one line per event.
+    pub fn fetch(
+        &self,
+        name: &str,
+        notify: &mut dyn FnMut(String),
+    ) -> Result<FetchReport, ModelError> {
+        let entry = self.registry.require(name)?;
+        let client = HubClient::new(self.hub.clone());
+        let mut downloaded = Vec::new();
+        let mut present = Vec::new();
+        let mut commit = self.cache.resolve_revision(&entry.repo, &entry.revision);
+        let in_snapshot = |commit: &Option<String>, spec: &FileSpec| {
+            commit.as_ref().is_some_and(|c| {
+                self.cache
+                    .snapshot_file(&entry.repo, c, &spec.path)
+                    .is_file()
+            })
+        };
+
+        // Weights: the first candidate already here, else the first the hub has.
+        let mut chosen: Option<(&FileSpec, Option<FileDigest>)> = entry
+            .weights
+            .iter()
+            .find(|spec| in_snapshot(&commit, spec))
+            .map(|spec| (spec, None));
+        if let Some((spec, _)) = chosen {
+            present.push(spec.path.clone());
+        } else {
+            for (i, spec) in entry.weights.iter().enumerate() {
+                match client.download(&self.cache, &entry.repo, &entry.revision, spec, notify) {
+                    Ok(done) => {
+                        self.record_first_use(
+                            entry,
+                            spec,
+                            &done.commit,
+                            &done.digest,
+                            Origin::Download,
+                            done.hub_checked,
+                            notify,
+                        )?;
+                        commit = Some(done.commit.clone());
+                        downloaded.push(spec.path.clone());
+                        chosen = Some((spec, Some(done.digest)));
+                        break;
+                    }
+                    Err(ModelError::NotFound { .. }) if i + 1 < entry.weights.len() => {
+                        notify(format!(
+                            "{} has no {} at {}; trying {}",
+                            entry.repo,
+                            spec.path,
+                            entry.revision,
+                            entry.weights[i + 1].path
+                        ));
+                    }
+                    Err(error) => return Err(error),
+                }
+            }
+        }
+        let Some((weights, weights_digest)) = chosen else {
+            unreachable!("the registry requires at least one weights file");
+        };
+
+        for spec in &entry.files {
+            if in_snapshot(&commit, spec) {
+                present.push(spec.path.clone());
+                continue;
+            }
+            let done = client.download(&self.cache, &entry.repo, &entry.revision, spec, notify)?;
+            self.record_first_use(
+                entry,
+                spec,
+                &done.commit,
+                &done.digest,
+                Origin::Download,
+                done.hub_checked,
+                notify,
+            )?;
+            commit = Some(done.commit);
+            downloaded.push(spec.path.clone());
+        }
+
+        let commit = commit.expect("a file was found or downloaded");
+        let mut converted = false;
+        if weights.is_pickle()
+            && !self
+                .cache
+                .snapshot_file(&entry.repo, &commit, SAFETENSORS)
+                .is_file()
+        {
+            self.convert_weights(entry, &commit, weights, weights_digest, notify)?;
+            converted = true;
+        }
+        Ok(FetchReport {
+            model: self.locate_entry(entry)?,
+            downloaded,
+            present,
+            converted,
+        })
+    }
+
+    /// Remember the hash of a file the registry has none for.
+    #[allow(clippy::too_many_arguments)] // each names a different fact about the file
+    pub(crate) fn record_first_use(
+        &self,
+        entry: &RegistryEntry,
+        spec: &FileSpec,
+        commit: &str,
+        digest: &FileDigest,
+        origin: Origin,
+        hub_checked: bool,
+        notify: &mut dyn FnMut(String),
+    ) -> Result<(), ModelError> {
+        if spec.known_sha256().is_some() {
+            return Ok(());
+        }
+        TrustRecord::store(
+            &self.cache,
+            &entry.repo,
+            commit,
+            &spec.path,
+            TrustedHash {
+                sha256: digest.sha256.clone(),
+                size: digest.size,
+                origin,
+                converted_from: None,
+            },
+        )?;
+        notify(format!(
+            "{}: {} sha256 {} recorded on first use{} (the registry pins no hash for it)",
+            entry.name,
+            spec.path,
+            digest.sha256,
+            if hub_checked {
+                ", matching the hub's own id"
+            } else {
+                ""
+            }
+        ));
+        Ok(())
+    }
+
+    /// Convert the pickled `weights` of an installed snapshot to model.safetensors.
+    pub(crate) fn convert_weights(
+        &self,
+        entry: &RegistryEntry,
+        commit: &str,
+        weights: &FileSpec,
+        weights_digest: Option<FileDigest>,
+        notify: &mut dyn FnMut(String),
+    ) -> Result<(), ModelError> {
+        let source = self.cache.snapshot_file(&entry.repo, commit, &weights.path);
+        let source_digest = match weights_digest {
+            Some(d) => d,
+            None => hash_file(&source).map_err(|e| ModelError::io(&source, e, None))?,
+        };
+        notify(format!(
+            "{}: converting {} to {SAFETENSORS} with {}",
+            entry.name,
+            weights.path,
+            self.python.display()
+        ));
+        let tmp = self
+            .cache
+            .incomplete_path(&entry.repo, &format!("converted-{}", source_digest.sha256));
+        let work = self.cache.repo_dir(&entry.repo).join(".newsframe-convert");
+        let result = convert_pickle(&self.python, &source, &tmp, &work);
+        let _ = std::fs::remove_dir(&work);
+        result?;
+        let digest = hash_file(&tmp).map_err(|e| ModelError::io(&tmp, e, None))?;
+        self.cache
+            .install(&entry.repo, commit, SAFETENSORS, &tmp, &digest.sha256)?;
+        TrustRecord::store(
+            &self.cache,
+            &entry.repo,
+            commit,
+            SAFETENSORS,
+            TrustedHash {
+                sha256: digest.sha256,
+                size: digest.size,
+                origin: Origin::Conversion,
+                converted_from: Some(source_digest.sha256),
+            },
+        )
+    }
+
+    /// Hash every installed file of `name` and compare with the registry, or
+    /// with the hash recorded on first use.
+    pub fn verify(&self, name: &str) -> Result<Vec<FileCheck>, ModelError> {
+        let entry = self.registry.require(name)?;
+        let commit = self.cache.resolve_revision(&entry.repo, &entry.revision);
+        let Some(commit) = commit else {
+            return Err(ModelError::NotInstalled {
+                name: entry.name.clone(),
+                dir: self.snapshot_dir(entry),
+            });
+        };
+        let record = TrustRecord::load(&self.cache, &entry.repo, &commit)?;
+        let check = |path: &str, known: Option<&str>| -> Result<FileCheck, ModelError> {
+            let file = self.cache.snapshot_file(&entry.repo, &commit, path);
+            if !file.is_file() {
+                return Ok(FileCheck {
+                    path: path.to_string(),
+                    status: FileStatus::Missing,
+                    sha256: None,
+                });
+            }
+            let digest = hash_file(&file).map_err(|e| ModelError::io(&file, e, None))?;
+            let expected = known
+                .map(|k| (k.to_string(), FileStatus::Verified))
+                .or_else(|| {
+                    record
+                        .files
+                        .get(path)
+                        .map(|r| (r.sha256.clone(), FileStatus::MatchesRecord))
+                });
+            let status = match expected {
+                Some((expected, ok)) if expected.eq_ignore_ascii_case(&digest.sha256) => ok,
+                Some((expected, _)) => FileStatus::Mismatch { expected },
+                None => FileStatus::Unrecorded,
+            };
+            Ok(FileCheck {
+                path: path.to_string(),
+                status,
+                sha256: Some(digest.sha256),
+            })
+        };
+        let mut checks = Vec::new();
+        let present_weights: Vec<&FileSpec> = entry
+            .weights
+            .iter()
+            .filter(|s| {
+                self.cache
+                    .snapshot_file(&entry.repo, &commit, &s.path)
+                    .is_file()
+            })
+            .collect();
+        if present_weights.is_empty() {
+            checks.push(check(
+                &entry.weights[0].path,
+                entry.weights[0].known_sha256(),
+            )?);
+        }
+        for spec in present_weights.iter().copied().chain(entry.files.iter()) {
+            checks.push(check(&spec.path, spec.known_sha256())?);
+        }
+        let converted = record
+            .files
+            .get(SAFETENSORS)
+            .is_some_and(|r| r.origin == Origin::Conversion);
+        if converted && present_weights.iter().all(|s| s.path != SAFETENSORS) {
+            checks.push(check(SAFETENSORS, None)?);
+        }
+        Ok(checks)
+    }
+
+    /// Names of registry entries that are installed.
+    pub fn installed_names(&self) -> Vec<&str> {
+        self.registry
+            .entries
+            .iter()
+            .filter(|e| self.locate_entry(e).is_ok())
+            .map(|e| e.name.as_str())
+            .collect()
+    }
+}
+
+/// A model directory given by path: needs config.json and model.safetensors.
+fn locate_dir(path: &Path) -> Result<InstalledModel, ModelError> {
+    let bad = |reason: &str| ModelError::BadModelDir {
+        path: path.to_path_buf(),
+        reason: reason.to_string(),
+    };
+    if !path.join("config.json").is_file() {
+        return Err(bad("it has no config.json"));
+    }
+    let weights = path.join(SAFETENSORS);
+    if !weights.is_file() {
+        if path.join("pytorch_model.bin").is_file() {
+            return Err(bad(
+                "it has pytorch_model.bin but no model.safetensors; convert it with \
+                 `scripts/convert_pickle.py pytorch_model.bin model.safetensors`",
+            ));
+        }
+        return Err(bad("it has no model.safetensors"));
+    }
+    let dir = path
+        .canonicalize()
+        .map_err(|e| ModelError::io(path, e, None))?;
+    Ok(InstalledModel {
+        weights: dir.join(SAFETENSORS),
+        dir,
+        entry: None,
+        revision: "local".to_string(),
+        source: ModelSource::LocalDir,
+    })
+}

@@ -1,0 +1,421 @@
+//! The analysis pipeline as a library API: segmented articles in, one
+//! [`Record`] per article out (an [`ArticleAnalysis`], or a
+//! [`FailedArticle`] when an engine failed on it). `analyze`, `stance`,
+//! `eval` and `compare` all run it.
+//!
+//! Per batch of articles: find actor mentions ([`crate::actors`]); summarize
+//! (optional); pick the sentences to judge per actor
+//! ([`crate::stance::select`]); score every article × actor pair of the
+//! batch in one call to the stance engine, so an NLI model sees shared
+//! batches; aggregate ([`crate::stance::aggregate`]). An actor the article
+//! never mentions gets `mentions: 0` and a null stance. When an engine fails
+//! on a batch, its articles are retried one by one, so one bad article
+//! becomes one error record and the others go on.
+//!
+//! ```
+//! use newsframe::actors::ActorSet;
+//! use newsframe::article::{ArticleMeta, Origin, RawArticle};
+//! use newsframe::pipeline::{EngineChoice, Pipeline, PipelineConfig};
+//! use newsframe::preprocess::{preprocess, PreprocessConfig};
+//! use newsframe::record::Record;
+//!
+//! let mut actors = ActorSet::empty("example");
+//! actors.add_inline("norway:Norway=Norway|Oslo").unwrap();
+//! let config = PipelineConfig { engine: EngineChoice::Builtin, ..PipelineConfig::new(actors) };
+//! let pipeline = Pipeline::new(config).unwrap();
+//! let raw = RawArticle::new(Origin::file("x.txt"), ArticleMeta::default(),
+//!     "Norway is brokering the talks to help end the crisis.".to_string());
+//! let article = preprocess(raw, &PreprocessConfig::default());
+//! let Record::Analysis(analysis) = &pipeline.analyze(&[article])[0] else { panic!() };
+//! assert_eq!(analysis.actors[0].stance.unwrap().as_str(), "positive");
+//! ```
+
+use std::path::PathBuf;
+
+use crate::actors::{ActorMatcher, ActorSet, Mention};
+use crate::article::Article;
+use crate::record::{
+    ActorStance, ArticleAnalysis, EngineInfo, Evidence, FailedArticle, Record, SCHEMA_VERSION,
+};
+use crate::stance::aggregate::aggregate;
+use crate::stance::lexicon::{LexiconStanceConfig, LexiconStanceScorer, Lexicons};
+use crate::stance::nli::NliStanceConfig;
+use crate::stance::select::select_sentences;
+use crate::stance::{StanceQuery, StanceScorer};
+use crate::summarize::Summarizer;
+use crate::summarize::builtin::{BuiltinSummarizer, ExtractiveConfig};
+
+/// Which engine produces summaries and stance.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum EngineChoice {
+    /// The transformer engine when its models are installed, else builtin
+    /// (with one notice).
+    #[default]
+    Auto,
+    /// rust-bert models; an error when they are not available.
+    Transformer,
+    /// Extractive summaries and lexicon stance; no downloads.
+    Builtin,
+}
+
+/// Settings of the whole pipeline; defaults documented per field.
+#[derive(Debug, Clone)]
+pub struct PipelineConfig {
+    /// Engine choice (default `auto`).
+    pub engine: EngineChoice,
+    /// The actors to find and score.
+    pub actors: ActorSet,
+    /// Produce summaries (default true; `stance` turns it off).
+    pub summarize: bool,
+    /// Registry name of the summary model (transformer engine; default: the
+    /// registry's default for the task).
+    pub summary_model: Option<String>,
+    /// Registry name of the NLI model (transformer engine).
+    pub nli_model: Option<String>,
+    /// Most sentences judged per actor and article (default 8; 0 = all).
+    pub max_mentions: usize,
+    /// Evidence sentences kept per actor (default 3).
+    pub evidence: usize,
+    /// Builtin summarizer settings.
+    pub extractive: ExtractiveConfig,
+    /// Builtin stance settings.
+    pub lexicon: LexiconStanceConfig,
+    /// A folder of `<lang>.tsv` lexicons replacing the builtin ones.
+    pub lexicon_dir: Option<PathBuf>,
+    /// NLI stance settings, including the pairs per model call.
+    pub nli: NliStanceConfig,
+}
+
+impl PipelineConfig {
+    /// Defaults for an actor set.
+    pub fn new(actors: ActorSet) -> PipelineConfig {
+        PipelineConfig {
+            engine: EngineChoice::Auto,
+            actors,
+            summarize: true,
+            summary_model: None,
+            nli_model: None,
+            max_mentions: 8,
+            evidence: 3,
+            extractive: ExtractiveConfig::default(),
+            lexicon: LexiconStanceConfig::default(),
+            lexicon_dir: None,
+            nli: NliStanceConfig::default(),
+        }
+    }
+}
+
+/// Why a pipeline could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(
+        "the transformer engine is not available: {0}. Use --engine builtin, or --engine auto to fall back to it"
+    )]
+    TransformerUnavailable(String),
+    #[error("the transformer engine failed to start: {0:#}")]
+    TransformerFailed(anyhow::Error),
+    #[error(transparent)]
+    Lexicon(#[from] crate::stance::lexicon::LexiconError),
+}
+
+/// The engines a pipeline runs.
+pub struct Engines {
+    pub summarizer: Box<dyn Summarizer>,
+    pub scorer: Box<dyn StanceScorer>,
+}
+
+/// Why the transformer engine cannot run: not installed (fall back under
+/// `auto`) or broken (always an error).
+#[derive(Debug)]
+pub enum TransformerStatus {
+    Unavailable(String),
+    Failed(anyhow::Error),
+}
+
+/// The transformer engines. This is the one place that wires the rust-bert
+/// summarizer and NLI classifier (see `src/transformer/`) into the pipeline:
+/// it looks the models up in the registry, loads them, and wraps the
+/// classifier in [`crate::stance::nli::NliStanceScorer`] with
+/// `config.nli`. Until that wiring lands it reports the engine unavailable.
+pub fn transformer_engines(config: &PipelineConfig) -> Result<Engines, TransformerStatus> {
+    let _ = config;
+    Err(TransformerStatus::Unavailable(
+        "this build does not include it".to_string(),
+    ))
+}
+
+/// The builtin engines; they never fail except on a bad lexicon folder.
+pub fn builtin_engines(config: &PipelineConfig) -> Result<Engines, PipelineError> {
+    Ok(Engines {
+        summarizer: Box::new(BuiltinSummarizer::new(config.extractive.clone())),
+        scorer: Box::new(LexiconStanceScorer::new(
+            lexicons(config)?,
+            config.lexicon.clone(),
+        )),
+    })
+}
+
+fn lexicons(config: &PipelineConfig) -> Result<Lexicons, PipelineError> {
+    let lexicons = Lexicons::builtin();
+    Ok(match &config.lexicon_dir {
+        Some(dir) => lexicons.with_dir(dir)?,
+        None => lexicons,
+    })
+}
+
+/// A ready pipeline.
+pub struct Pipeline {
+    config: PipelineConfig,
+    matcher: ActorMatcher,
+    engines: Engines,
+    /// Picks informative sentences whatever the stance engine.
+    selector: LexiconStanceScorer,
+    notice: Option<String>,
+    builtin_stance: bool,
+}
+
+impl Pipeline {
+    /// Builds the pipeline, choosing engines by `config.engine`.
+    pub fn new(config: PipelineConfig) -> Result<Pipeline, PipelineError> {
+        let (engines, notice, builtin) = match config.engine {
+            EngineChoice::Builtin => (builtin_engines(&config)?, None, true),
+            EngineChoice::Transformer => match transformer_engines(&config) {
+                Ok(engines) => (engines, None, false),
+                Err(TransformerStatus::Unavailable(why)) => {
+                    return Err(PipelineError::TransformerUnavailable(why));
+                }
+                Err(TransformerStatus::Failed(err)) => {
+                    return Err(PipelineError::TransformerFailed(err));
+                }
+            },
+            EngineChoice::Auto => match transformer_engines(&config) {
+                Ok(engines) => (engines, None, false),
+                Err(TransformerStatus::Unavailable(why)) => (
+                    builtin_engines(&config)?,
+                    Some(format!(
+                        "using the builtin engine (extractive summaries, lexicon stance): the transformer engine is not available ({why}); see `newsframe models`"
+                    )),
+                    true,
+                ),
+                Err(TransformerStatus::Failed(err)) => {
+                    return Err(PipelineError::TransformerFailed(err));
+                }
+            },
+        };
+        let selector = LexiconStanceScorer::new(lexicons(&config)?, config.lexicon.clone());
+        Ok(Pipeline {
+            matcher: ActorMatcher::new(&config.actors),
+            config,
+            engines,
+            selector,
+            notice,
+            builtin_stance: builtin,
+        })
+    }
+
+    /// A pipeline with engines the caller built (another model, a test
+    /// double).
+    pub fn with_engines(config: PipelineConfig, engines: Engines) -> Result<Pipeline, PipelineError> {
+        let selector = LexiconStanceScorer::new(lexicons(&config)?, config.lexicon.clone());
+        Ok(Pipeline {
+            matcher: ActorMatcher::new(&config.actors),
+            config,
+            engines,
+            selector,
+            notice: None,
+            builtin_stance: false,
+        })
+    }
+
+    /// A note for the user about the engine choice (the `auto` fallback).
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_deref()
+    }
+
+    pub fn config(&self) -> &PipelineConfig {
+        &self.config
+    }
+
+    /// Engines and actor set, as recorded in every output record.
+    pub fn engine_info(&self) -> EngineInfo {
+        EngineInfo {
+            summary: self
+                .config
+                .summarize
+                .then(|| self.engines.summarizer.describe()),
+            stance: Some(self.engines.scorer.describe()),
+            actors: Some(self.config.actors.fingerprint()),
+        }
+    }
+
+    /// Every mention of the set's actors in an article.
+    pub fn mentions(&self, article: &Article) -> Vec<Mention> {
+        self.matcher.find(article)
+    }
+
+    /// Analyzes a batch: one record per article, in order.
+    pub fn analyze(&self, articles: &[Article]) -> Vec<Record> {
+        let result = self.analyze_batch(articles);
+        match result {
+            Ok(records) => records.into_iter().map(|a| Record::Analysis(Box::new(a))).collect(),
+            Err(_) if articles.len() > 1 => articles
+                .iter()
+                .flat_map(|a| self.analyze(std::slice::from_ref(a)))
+                .collect(),
+            Err(err) => vec![Record::Failed(FailedArticle {
+                schema_version: SCHEMA_VERSION,
+                id: Some(articles[0].id.clone()),
+                source: articles[0].meta.source.clone(),
+                origin: articles[0].origin.clone(),
+                error: format!("{err:#}"),
+            })],
+        }
+    }
+
+    fn analyze_batch(&self, articles: &[Article]) -> anyhow::Result<Vec<ArticleAnalysis>> {
+        let mentions: Vec<Vec<Mention>> = articles.iter().map(|a| self.mentions(a)).collect();
+        let summaries = if self.config.summarize {
+            let refs: Vec<&Article> = articles.iter().collect();
+            let summaries = self.engines.summarizer.summarize(&refs)?;
+            anyhow::ensure!(
+                summaries.len() == articles.len(),
+                "summarizer {} returned {} summaries for {} articles",
+                self.engines.summarizer.describe(),
+                summaries.len(),
+                articles.len()
+            );
+            summaries.into_iter().map(Some).collect()
+        } else {
+            vec![None; articles.len()]
+        };
+
+        // One query per article × mentioned actor, all scored together.
+        let mut queries: Vec<StanceQuery<'_>> = Vec::new();
+        let mut owners: Vec<(usize, usize)> = Vec::new(); // (article, actor)
+        for (a, article) in articles.iter().enumerate() {
+            for (index, actor) in self.config.actors.actors.iter().enumerate() {
+                if !mentions[a].iter().any(|m| m.actor == index) {
+                    continue;
+                }
+                let sentences = select_sentences(
+                    article,
+                    index,
+                    &mentions[a],
+                    self.config.max_mentions,
+                    |s| self.selector.informativeness(article, s),
+                );
+                queries.push(StanceQuery {
+                    article,
+                    actor_index: index,
+                    actor,
+                    mentions: &mentions[a],
+                    sentences,
+                });
+                owners.push((a, index));
+            }
+        }
+        let judgments = self.engines.scorer.judge(&queries)?;
+        anyhow::ensure!(
+            judgments.len() == queries.len(),
+            "stance engine {} returned {} results for {} queries",
+            self.engines.scorer.describe(),
+            judgments.len(),
+            queries.len()
+        );
+
+        let engine = self.engine_info();
+        let mut out: Vec<ArticleAnalysis> = articles
+            .iter()
+            .zip(summaries)
+            .zip(&mentions)
+            .map(|((article, summary), mentions)| {
+                let actors = self
+                    .config
+                    .actors
+                    .actors
+                    .iter()
+                    .enumerate()
+                    .map(|(i, actor)| ActorStance {
+                        id: actor.id.clone(),
+                        name: actor.name.clone(),
+                        kind: actor.kind.map(|k| k.as_str().to_string()),
+                        mentions: mentions.iter().filter(|m| m.actor == i).count(),
+                        stance: None,
+                        score: None,
+                        confidence: None,
+                        probs: None,
+                        evidence: Vec::new(),
+                    })
+                    .collect();
+                let mut warnings = article.warnings.clone();
+                if mentions.is_empty() && !self.config.actors.actors.is_empty() {
+                    warnings.push(format!(
+                        "no actor of the set {:?} is mentioned",
+                        self.config.actors.name
+                    ));
+                }
+                if self.builtin_stance
+                    && !mentions.is_empty()
+                    && self.selector.lexicons().for_article(article).is_empty()
+                {
+                    warnings.push(format!(
+                        "no stance lexicon for language {:?} (have: {}); builtin stance sees no evaluative words",
+                        article.lang(),
+                        self.selector.lexicons().languages().join(", ")
+                    ));
+                }
+                ArticleAnalysis {
+                    schema_version: SCHEMA_VERSION,
+                    id: article.id.clone(),
+                    source: article.meta.source.clone(),
+                    date: article.meta.date.clone(),
+                    lang: article.lang().to_string(),
+                    title: article.meta.title.clone(),
+                    url: article.meta.url.clone(),
+                    origin: article.origin.clone(),
+                    engine: engine.clone(),
+                    summary,
+                    actors,
+                    warnings,
+                }
+            })
+            .collect();
+
+        for ((a, actor), judged) in owners.into_iter().zip(judgments) {
+            let Some(agg) = aggregate(&judged) else {
+                continue;
+            };
+            let article = &articles[a];
+            let stance = &mut out[a].actors[actor];
+            stance.stance = Some(agg.label);
+            stance.score = Some(round(agg.score));
+            stance.confidence = Some(round(agg.confidence));
+            stance.probs = Some(crate::record::LabelProbs {
+                positive: round(agg.probs.positive),
+                neutral: round(agg.probs.neutral),
+                negative: round(agg.probs.negative),
+            });
+            stance.evidence = agg
+                .ranked
+                .iter()
+                .take(self.config.evidence)
+                .map(|j| {
+                    let label = j.probs.argmax();
+                    Evidence {
+                        sentence: j.sentence,
+                        span: article.sentences[j.sentence].span,
+                        text: article.sentence_text(j.sentence).to_string(),
+                        label,
+                        p: round(j.probs.get(label)),
+                    }
+                })
+                .collect();
+        }
+        Ok(out)
+    }
+}
+
+/// Six decimals: stable output across platforms and readable records.
+fn round(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}

@@ -1,0 +1,233 @@
+//! Reading analysis records (the JSONL written by `newsframe analyze`):
+//! analyses, failure records and malformed lines kept apart, each failure
+//! named by `file:line`, so one bad line never stops a report.
+
+use std::io::BufRead;
+use std::path::Path;
+
+use crate::article::Origin;
+use crate::record::{ArticleAnalysis, FailedArticle, SCHEMA_VERSION};
+
+use super::{FailedEntry, FailureKind, InputSummary};
+
+/// An analysis with where it was read from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadedAnalysis {
+    /// `file:line` of the record in the records file.
+    pub read_from: Origin,
+    pub analysis: ArticleAnalysis,
+}
+
+/// Everything read from the records files.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LoadedRecords {
+    pub analyses: Vec<LoadedAnalysis>,
+    pub failed: Vec<FailedEntry>,
+    pub inputs: Vec<InputSummary>,
+}
+
+impl LoadedRecords {
+    /// Failures and malformed lines: what makes the run end with status 1.
+    pub fn failure_count(&self) -> usize {
+        self.failed.len()
+    }
+
+    /// Adds records made in this run (by the analyze pipeline) from
+    /// `input`, counted under that name.
+    pub fn add_records(
+        &mut self,
+        input: &str,
+        records: impl IntoIterator<Item = crate::record::Record>,
+    ) {
+        let mut summary = InputSummary {
+            path: input.to_string(),
+            analyses: 0,
+            failed: 0,
+            malformed: 0,
+        };
+        for record in records {
+            match record {
+                crate::record::Record::Analysis(analysis) => {
+                    summary.analyses += 1;
+                    self.analyses.push(LoadedAnalysis {
+                        read_from: analysis.origin.clone(),
+                        analysis: *analysis,
+                    });
+                }
+                crate::record::Record::Failed(failed) => {
+                    summary.failed += 1;
+                    self.failed.push(FailedEntry {
+                        origin: failed.origin.to_string(),
+                        id: failed.id,
+                        source: failed.source,
+                        kind: FailureKind::Analysis,
+                        error: failed.error,
+                    });
+                }
+            }
+        }
+        self.inputs.push(summary);
+    }
+
+    /// Reads one records file (`-` is stdin).
+    pub fn read_path(&mut self, path: &Path) -> std::io::Result<()> {
+        let name = path.display().to_string();
+        if name == "-" {
+            let stdin = std::io::stdin();
+            self.read(&name, stdin.lock())
+        } else {
+            let file = std::fs::File::open(path)?;
+            self.read(&name, std::io::BufReader::new(file))
+        }
+    }
+
+    /// Reads records from `reader`, naming them `name:line`.
+    pub fn read(&mut self, name: &str, reader: impl BufRead) -> std::io::Result<()> {
+        let mut summary = InputSummary {
+            path: name.to_string(),
+            analyses: 0,
+            failed: 0,
+            malformed: 0,
+        };
+        for (index, line) in reader.lines().enumerate() {
+            let origin = Origin::line(name, index + 1);
+            let line = match line {
+                Ok(line) => line,
+                Err(err) if err.kind() == std::io::ErrorKind::InvalidData => {
+                    summary.malformed += 1;
+                    self.failed
+                        .push(malformed(&origin, "the line is not UTF-8".into()));
+                    continue;
+                }
+                Err(err) => return Err(err),
+            };
+            let line = line.trim_start_matches('\u{feff}');
+            if line.trim().is_empty() {
+                continue;
+            }
+            match parse_line(line) {
+                Ok(Parsed::Analysis(analysis)) => {
+                    summary.analyses += 1;
+                    self.analyses.push(LoadedAnalysis {
+                        read_from: origin,
+                        analysis: *analysis,
+                    });
+                }
+                Ok(Parsed::Failed(failed)) => {
+                    summary.failed += 1;
+                    self.failed.push(FailedEntry {
+                        origin: failed.origin.to_string(),
+                        id: failed.id,
+                        source: failed.source,
+                        kind: FailureKind::Analysis,
+                        error: failed.error,
+                    });
+                }
+                Err(message) => {
+                    summary.malformed += 1;
+                    self.failed.push(malformed(&origin, message));
+                }
+            }
+        }
+        self.inputs.push(summary);
+        Ok(())
+    }
+}
+
+fn malformed(origin: &Origin, message: String) -> FailedEntry {
+    FailedEntry {
+        origin: origin.to_string(),
+        id: None,
+        source: None,
+        kind: FailureKind::Malformed,
+        error: message,
+    }
+}
+
+enum Parsed {
+    Analysis(Box<ArticleAnalysis>),
+    Failed(FailedArticle),
+}
+
+/// Parses one line, telling which kind of record it meant to be so the
+/// error says what is wrong with it (serde's untagged error would not).
+fn parse_line(line: &str) -> Result<Parsed, String> {
+    let value: serde_json::Value =
+        serde_json::from_str(line).map_err(|e| format!("not valid JSON: {e}"))?;
+    let Some(object) = value.as_object() else {
+        return Err("not a JSON object; expected one analysis record per line".into());
+    };
+    match object.get("schema_version").and_then(|v| v.as_u64()) {
+        Some(v) if v == u64::from(SCHEMA_VERSION) => {}
+        Some(v) => {
+            return Err(format!(
+                "record schema_version {v} is not supported (this newsframe reads version {SCHEMA_VERSION}); \
+                 re-run `newsframe analyze` with this version"
+            ));
+        }
+        None => {
+            return Err(
+                "no schema_version: this is not an analysis record written by `newsframe analyze`"
+                    .into(),
+            );
+        }
+    }
+    if object.contains_key("error") && !object.contains_key("actors") {
+        serde_json::from_value(value)
+            .map(Parsed::Failed)
+            .map_err(|e| format!("invalid failure record: {e}"))
+    } else {
+        serde_json::from_value(value)
+            .map(|a| Parsed::Analysis(Box::new(a)))
+            .map_err(|e| format!("invalid analysis record: {e}"))
+    }
+}
+
+/// True when the file looks like analysis records rather than articles:
+/// a `.jsonl`/`.json` file whose first non-empty line is a JSON object with
+/// `schema_version` and `actors` or `error`.
+pub fn looks_like_records(path: &Path) -> bool {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase());
+    if !matches!(
+        ext.as_deref(),
+        Some("jsonl") | Some("json") | Some("ndjson")
+    ) {
+        return false;
+    }
+    let Ok(file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let first = std::io::BufReader::new(file)
+        .lines()
+        .map_while(Result::ok)
+        .find(|l| !l.trim().is_empty());
+    let Some(first) = first else {
+        return true;
+    };
+    match serde_json::from_str::<serde_json::Value>(first.trim_start_matches('\u{feff}')) {
+        Ok(serde_json::Value::Object(o)) => {
+            o.contains_key("schema_version")
+                && (o.contains_key("actors") || o.contains_key("error"))
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn malformed_lines_name_file_and_line() {
+        let mut loaded = LoadedRecords::default();
+        let text = "\n{\"schema_version\": 1, \"id\": \"x\"\nnot json\n{\"schema_version\": 9}\n";
+        loaded.read("r.jsonl", text.as_bytes()).unwrap();
+        let origins: Vec<&str> = loaded.failed.iter().map(|f| f.origin.as_str()).collect();
+        assert_eq!(origins, ["r.jsonl:2", "r.jsonl:3", "r.jsonl:4"]);
+        assert!(loaded.failed[2].error.contains("schema_version 9"));
+        assert_eq!(loaded.inputs[0].malformed, 3);
+    }
+}

@@ -1,0 +1,61 @@
+//! The transformer engine: Hugging Face models run on libtorch through rust-bert.
+//!
+//! Each loader takes a model directory in the Hugging Face layout (`config.json`,
+//! `model.safetensors`, tokenizer files) and picks the architecture from
+//! `config.json`'s `model_type` in one place ([`model_dir::Architecture`]):
+//!
+//! - [`summarizer::TransformerSummarizer`]: seq2seq summaries (mT5/T5, BART,
+//!   Pegasus) with a token-aware plan for articles longer than the input window;
+//!   decoding ([`generate`]) follows transformers' greedy and beam search.
+//! - [`nli::NliClassifier`]: entailment/neutral/contradiction probabilities
+//!   (DeBERTa-v2/mDeBERTa, XLM-R, BART-MNLI), labels found by name in `id2label`.
+//! - [`embed::SentenceEmbedder`]: mean-pooled, L2-normalized sentence embeddings
+//!   (BERT/MiniLM), as sentence-transformers computes them.
+//!
+//! ```no_run
+//! use newsframe::transformer::nli::{NliClassifier, NliConfig, NliPair};
+//! let nli = NliClassifier::load("models/mdeberta-nli".as_ref(), "mdeberta-nli@local", NliConfig::default())?;
+//! let pair = NliPair {
+//!     premise: "The minister resigned.".into(),
+//!     hypothesis: "The minister left office.".into(),
+//! };
+//! let probs = nli.classify(&[pair])?;
+//! println!("{:.3}", probs[0].entailment);
+//! # Ok::<(), newsframe::transformer::TransformerError>(())
+//! ```
+//!
+//! All inference runs without autograd on the CPU; the thread count comes from
+//! [`RuntimeConfig`].
+
+pub mod deberta_v2;
+pub mod embed;
+pub mod error;
+pub mod generate;
+pub mod model_dir;
+pub mod nli;
+pub mod seq2seq;
+pub mod summarizer;
+pub mod t5;
+pub mod tokenize;
+
+pub use error::TransformerError;
+pub use model_dir::{Architecture, ModelDir};
+
+/// Settings shared by every transformer model in a process.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RuntimeConfig {
+    /// Intra-op threads for libtorch. Default (`None`): all available cores.
+    pub threads: Option<usize>,
+}
+
+impl RuntimeConfig {
+    /// Applies the settings to libtorch (process-wide).
+    pub fn apply(&self) {
+        let threads = self.threads.unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        });
+        tch::set_num_threads(threads.max(1) as i32);
+    }
+}

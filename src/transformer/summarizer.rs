@@ -1,0 +1,268 @@
+//! Abstractive summaries of whole articles with a seq2seq model.
+//!
+//! An article that fits the model's input window is summarized in one pass.
+//! A longer one is not truncated silently: it is cut into chunks along
+//! paragraph boundaries (sentence boundaries inside an overlong paragraph),
+//! each chunk is summarized, and the joined chunk summaries are summarized
+//! again, repeating until the text fits the window.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::error::{Result, TransformerError};
+use super::generate::{GenerationConfig, generate};
+use super::model_dir::ModelDir;
+use super::seq2seq::Seq2SeqModel;
+use super::tokenize::TextTokenizer;
+use crate::article::Article;
+use crate::record::{Summary, SummaryMethod};
+use crate::summarize::Summarizer;
+
+/// Settings of the transformer summarizer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SummarizerConfig {
+    pub generation: GenerationConfig,
+    /// Input window in tokens, special tokens included. Default (`None`): the
+    /// model's own limit (512 for T5/mT5, `max_position_embeddings` otherwise).
+    pub input_window: Option<usize>,
+    /// Text put before every input (e.g. `"summarize: "` for original T5).
+    /// Default: none, as mT5_multilingual_XLSum and BART expect.
+    pub prefix: String,
+    /// Rounds of summarizing summaries before the rest is truncated. Default 3.
+    pub max_rounds: usize,
+}
+
+impl Default for SummarizerConfig {
+    fn default() -> Self {
+        SummarizerConfig {
+            generation: GenerationConfig::default(),
+            input_window: None,
+            prefix: String::new(),
+            max_rounds: 3,
+        }
+    }
+}
+
+/// A seq2seq model with its tokenizer, summarizing article by article.
+pub struct TransformerSummarizer {
+    model: Seq2SeqModel,
+    tokenizer: TextTokenizer,
+    config: SummarizerConfig,
+    /// Tokens left for text once the prefix and special tokens are in.
+    text_budget: usize,
+    name: String,
+}
+
+/// What one summary took: the chunks of the first round, and whether any text
+/// had to be truncated after all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SummaryPlan {
+    pub chunks: usize,
+    pub rounds: usize,
+    pub truncated: bool,
+}
+
+impl TransformerSummarizer {
+    /// Loads the model in `dir`; `name` (e.g. `mt5-xlsum@<revision>`) is what
+    /// output records name as the engine.
+    pub fn load(dir: &Path, name: &str, config: SummarizerConfig) -> Result<Self> {
+        let dir = ModelDir::open(dir)?;
+        let model = Seq2SeqModel::load(&dir)?;
+        let window = config
+            .input_window
+            .unwrap_or(model.max_input_tokens)
+            .min(model.max_input_tokens);
+        let tokenizer = TextTokenizer::load(&dir, window)?;
+        let overhead = tokenizer.special_tokens_single()? + tokenizer.count(&config.prefix)?;
+        if window <= overhead + 8 {
+            return Err(TransformerError::Config {
+                path: dir.config_path(),
+                message: format!("input window of {window} tokens leaves no room for text"),
+            });
+        }
+        Ok(TransformerSummarizer {
+            text_budget: window - overhead,
+            model,
+            tokenizer,
+            config,
+            name: name.to_string(),
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn model(&self) -> &Seq2SeqModel {
+        &self.model
+    }
+
+    pub fn tokenizer(&self) -> &TextTokenizer {
+        &self.tokenizer
+    }
+
+    /// Output ids for one text that fits the window (longer text is cut).
+    pub fn generate_ids(&self, text: &str) -> Result<Vec<i64>> {
+        let input = format!("{}{}", self.config.prefix, text);
+        let ids = self.tokenizer.encode(&input)?;
+        Ok(generate(&self.model, &ids, &self.config.generation))
+    }
+
+    /// Summary of one text that fits the window.
+    pub fn summarize_text(&self, text: &str) -> Result<String> {
+        let ids = self.generate_ids(text)?;
+        Ok(self.tokenizer.decode(&ids)?.trim().to_string())
+    }
+
+    /// Summary of an article, following the chunk plan for long ones.
+    pub fn summarize_article(&self, article: &Article) -> Result<(Summary, SummaryPlan)> {
+        let paragraphs: Vec<Vec<&str>> = article
+            .paragraphs
+            .iter()
+            .map(|p| p.sentences.clone().map(|s| article.sentence_text(s)).collect())
+            .collect();
+        let (text, plan) = self.summarize_paragraphs(&paragraphs)?;
+        Ok((
+            Summary {
+                text,
+                method: SummaryMethod::Abstractive,
+                sentences: Vec::new(),
+            },
+            plan,
+        ))
+    }
+
+    /// Summary of text given as paragraphs of sentences.
+    pub fn summarize_paragraphs(&self, paragraphs: &[Vec<&str>]) -> Result<(String, SummaryPlan)> {
+        if paragraphs.iter().all(|p| p.iter().all(|s| s.trim().is_empty())) {
+            let plan = SummaryPlan {
+                chunks: 0,
+                rounds: 0,
+                truncated: false,
+            };
+            return Ok((String::new(), plan));
+        }
+        let units = self.measure(paragraphs)?;
+        let mut plan = SummaryPlan {
+            chunks: 1,
+            rounds: 1,
+            truncated: false,
+        };
+        let mut chunks = plan_chunks(&units, self.text_budget);
+        plan.chunks = chunks.len();
+        loop {
+            if chunks.len() == 1 || plan.rounds > self.config.max_rounds {
+                if chunks.len() > 1 {
+                    plan.truncated = true;
+                }
+                let text = chunks.join(" ");
+                plan.truncated |= self.tokenizer.count(&text)? > self.text_budget;
+                return Ok((self.summarize_text(&text)?, plan));
+            }
+            let summaries = chunks
+                .iter()
+                .map(|chunk| self.summarize_text(chunk))
+                .collect::<Result<Vec<_>>>()?;
+            let joined: Vec<Vec<&str>> = vec![summaries.iter().map(String::as_str).collect()];
+            let units = self.measure(&joined)?;
+            chunks = plan_chunks(&units, self.text_budget);
+            plan.rounds += 1;
+        }
+    }
+
+    /// Token counts of every sentence, paragraph by paragraph.
+    fn measure<'a>(&self, paragraphs: &[Vec<&'a str>]) -> Result<Vec<Vec<(&'a str, usize)>>> {
+        paragraphs
+            .iter()
+            .map(|sentences| {
+                sentences
+                    .iter()
+                    .map(|s| Ok((*s, self.tokenizer.count(s)?)))
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+impl Summarizer for TransformerSummarizer {
+    fn describe(&self) -> String {
+        self.name.clone()
+    }
+
+    fn summarize(&self, articles: &[&Article]) -> anyhow::Result<Vec<Summary>> {
+        articles
+            .iter()
+            .map(|article| {
+                let (summary, _) = self.summarize_article(article).map_err(|e| {
+                    anyhow::anyhow!("article {}: summarizing failed: {e}", article.id)
+                })?;
+                Ok(summary)
+            })
+            .collect()
+    }
+}
+
+/// Groups sentences into chunks of at most `budget` tokens: whole paragraphs
+/// where they fit, sentence by sentence inside a paragraph that does not. A
+/// single sentence longer than the budget forms its own chunk (and is cut when
+/// encoded). Token counts of separate pieces are summed, a close upper bound
+/// of the count of the joined text.
+pub fn plan_chunks(paragraphs: &[Vec<(&str, usize)>], budget: usize) -> Vec<String> {
+    let mut chunks = Vec::new();
+    let mut current: Vec<&str> = Vec::new();
+    let mut used = 0;
+    let mut flush = |current: &mut Vec<&str>, used: &mut usize| {
+        if !current.is_empty() {
+            chunks.push(current.join(" "));
+            current.clear();
+        }
+        *used = 0;
+    };
+    for paragraph in paragraphs {
+        let size: usize = paragraph.iter().map(|(_, n)| n).sum();
+        if used + size <= budget {
+            current.extend(paragraph.iter().map(|(s, _)| *s));
+            used += size;
+            continue;
+        }
+        if size <= budget {
+            flush(&mut current, &mut used);
+            current.extend(paragraph.iter().map(|(s, _)| *s));
+            used = size;
+            continue;
+        }
+        for &(sentence, n) in paragraph {
+            if used + n > budget {
+                flush(&mut current, &mut used);
+            }
+            current.push(sentence);
+            used += n;
+        }
+    }
+    flush(&mut current, &mut used);
+    if chunks.is_empty() {
+        chunks.push(String::new());
+    }
+    chunks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plan_chunks;
+
+    #[test]
+    fn paragraphs_that_fit_stay_together() {
+        let paragraphs = vec![vec![("A a.", 3), ("B b.", 3)], vec![("C c.", 3)]];
+        assert_eq!(plan_chunks(&paragraphs, 10), vec!["A a. B b. C c."]);
+        assert_eq!(plan_chunks(&paragraphs, 6), vec!["A a. B b.", "C c."]);
+    }
+
+    #[test]
+    fn an_overlong_paragraph_is_cut_at_sentences() {
+        let paragraphs = vec![vec![("A.", 4), ("B.", 4), ("C.", 4)], vec![("D.", 2)]];
+        assert_eq!(plan_chunks(&paragraphs, 8), vec!["A. B.", "C. D."]);
+        assert_eq!(plan_chunks(&[vec![("Long.", 50)]], 8), vec!["Long."]);
+    }
+}

@@ -1,0 +1,426 @@
+//! Greedy and beam-search decoding over a [`T5Model`], reproducing
+//! transformers 4.57's `generate(do_sample=False)` decision for decision, so that
+//! the same checkpoint gives the same token ids.
+//!
+//! - Scores: greedy picks the arg-max of the raw logits; beam search adds
+//!   log-softmax scores to the running beam scores. Before either, banned
+//!   n-grams (`no_repeat_ngram_size`) and, below `min_length`, the end token
+//!   get `-inf`.
+//! - Beam search keeps the best `2 × beams` continuations of an input, continues
+//!   the best `beams` that did not end, and files an ended continuation among the
+//!   `beams` best finished ones only when it ranks among the first `beams`
+//!   candidates, scored `sum log p / generated_len^length_penalty`.
+//! - Stopping follows [`EarlyStopping`]; `max_length` ends every hypothesis.
+//!
+//! The bookkeeping of a few candidates per input runs in Rust on float32 values,
+//! in the order transformers computes them; the tensors stay for the network and
+//! for the per-step log-softmax and top-k over the vocabulary.
+
+use serde::{Deserialize, Serialize};
+use tch::{Kind, Tensor};
+
+use super::model::{DecoderState, T5Model};
+
+/// When beam search may stop (transformers' `early_stopping`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EarlyStopping {
+    /// `early_stopping=False` (transformers' default, also for T5): stop when no
+    /// running beam can beat the worst finished one, judged at the current length.
+    #[default]
+    Heuristic,
+    /// `early_stopping=True`: stop as soon as `num_beams` hypotheses finished.
+    Finished,
+    /// `early_stopping="never"`: judge at `max_length` when `length_penalty > 0`.
+    Never,
+}
+
+/// Decoding settings, with transformers' meaning of each field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GenerationConfig {
+    /// Beams; 1 means greedy decoding. Default 4.
+    pub num_beams: usize,
+    /// Longest output counting the decoder start token (transformers'
+    /// `max_length`; `max_new_tokens = n` is `max_length = n + 1`). Default 84.
+    pub max_length: usize,
+    /// The end token is blocked while the output, counting the start token, is
+    /// shorter than this (`min_new_tokens = n` is `min_length = n + 1`). Default 0.
+    pub min_length: usize,
+    /// No n-gram of this size occurs twice in an output; 0 turns it off. Default 2.
+    pub no_repeat_ngram_size: usize,
+    /// Exponent of the length normalization of finished beam scores. Default 1.0.
+    pub length_penalty: f64,
+    /// Default [`EarlyStopping::Heuristic`].
+    pub early_stopping: EarlyStopping,
+}
+
+impl Default for GenerationConfig {
+    /// The settings published with mT5_multilingual_XLSum.
+    fn default() -> Self {
+        GenerationConfig {
+            num_beams: 4,
+            max_length: 84,
+            min_length: 0,
+            no_repeat_ngram_size: 2,
+            length_penalty: 1.0,
+            early_stopping: EarlyStopping::Heuristic,
+        }
+    }
+}
+
+impl GenerationConfig {
+    /// Sets the output length in generated tokens (start token not counted), as
+    /// transformers' `min_new_tokens` / `max_new_tokens`.
+    pub fn with_new_tokens(mut self, min_new_tokens: usize, max_new_tokens: usize) -> Self {
+        self.min_length = if min_new_tokens == 0 {
+            0
+        } else {
+            min_new_tokens + 1
+        };
+        self.max_length = max_new_tokens + 1;
+        self
+    }
+
+    /// Why these settings cannot be used, if they cannot.
+    pub fn check(&self) -> Result<(), String> {
+        if self.num_beams == 0 {
+            return Err("num_beams must be at least 1".to_string());
+        }
+        if self.max_length < 2 {
+            return Err(format!(
+                "max_length {} leaves no room for a generated token (it counts the start token)",
+                self.max_length
+            ));
+        }
+        if !self.length_penalty.is_finite() {
+            return Err("length_penalty must be a finite number".to_string());
+        }
+        Ok(())
+    }
+}
+
+/// Ids that decoding needs from the model's config.
+struct SpecialTokens<'a> {
+    start: i64,
+    pad: i64,
+    eos: &'a [i64],
+}
+
+/// Tokens that would repeat an n-gram of `tokens` if generated next
+/// (transformers' `_calc_banned_ngram_tokens`).
+fn banned_tokens(tokens: &[i64], n: usize) -> Vec<i64> {
+    let len = tokens.len();
+    if n == 0 || len < n {
+        return Vec::new();
+    }
+    let prefix = &tokens[len + 1 - n..];
+    (0..=len - n)
+        .filter(|&start| &tokens[start..start + n - 1] == prefix)
+        .map(|start| tokens[start + n - 1])
+        .collect()
+}
+
+/// Applies n-gram blocking and the minimum length to `scores` `[rows, vocab]`,
+/// row `i` continuing `histories[i]`.
+fn process_scores(
+    scores: &mut Tensor,
+    histories: &[&[i64]],
+    config: &GenerationConfig,
+    tokens: &SpecialTokens,
+) {
+    let mut rows = Vec::new();
+    let mut columns = Vec::new();
+    if config.no_repeat_ngram_size > 0 {
+        for (row, history) in histories.iter().enumerate() {
+            for token in banned_tokens(history, config.no_repeat_ngram_size) {
+                rows.push(row as i64);
+                columns.push(token);
+            }
+        }
+    }
+    // Every history has the same length.
+    let cur_len = histories.first().map_or(0, |h| h.len());
+    if cur_len < config.min_length {
+        for row in 0..histories.len() {
+            for &eos in tokens.eos {
+                rows.push(row as i64);
+                columns.push(eos);
+            }
+        }
+    }
+    if !rows.is_empty() {
+        let index = [
+            Some(Tensor::from_slice(&rows)),
+            Some(Tensor::from_slice(&columns)),
+        ];
+        let _ = scores.index_put_(&index, &Tensor::from(f32::NEG_INFINITY), false);
+    }
+}
+
+/// Generates for a padded batch; returns each input's ids, starting with the
+/// decoder start token and ending with an end token unless `max_length` cut it.
+pub(super) fn generate_batch(
+    model: &T5Model,
+    input_ids: &Tensor,
+    attention_mask: &Tensor,
+    config: &GenerationConfig,
+) -> Vec<Vec<i64>> {
+    let _guard = tch::no_grad_guard();
+    let model_config = model.config();
+    let tokens = SpecialTokens {
+        start: model_config.decoder_start_token_id,
+        pad: model_config.pad_token_id,
+        eos: &model_config.eos_token_ids,
+    };
+    let states = model.encode(input_ids, attention_mask);
+    // Positions fed to the decoder: every output token but the last.
+    let capacity = config.max_length as i64 - 1;
+    let beams = config.num_beams as i64;
+    let mut state = model.start_decoding(&states, attention_mask, beams, capacity);
+    if config.num_beams == 1 {
+        greedy(model, &mut state, config, &tokens)
+    } else {
+        beam_search(model, &mut state, config, &tokens)
+    }
+}
+
+fn greedy(
+    model: &T5Model,
+    state: &mut DecoderState,
+    config: &GenerationConfig,
+    tokens: &SpecialTokens,
+) -> Vec<Vec<i64>> {
+    let inputs = state.inputs() as usize;
+    let mut sequences: Vec<Vec<i64>> = vec![vec![tokens.start]; inputs];
+    let mut done = vec![false; inputs];
+    loop {
+        let last: Vec<i64> = sequences.iter().map(|s| *s.last().unwrap()).collect();
+        let mut scores = model.decode_step(state, &last);
+        let histories: Vec<&[i64]> = sequences.iter().map(Vec::as_slice).collect();
+        process_scores(&mut scores, &histories, config, tokens);
+        let next = Vec::<i64>::try_from(scores.argmax(-1, false)).expect("int64 arg-max");
+        for (i, sequence) in sequences.iter_mut().enumerate() {
+            // Finished rows go on with the pad token, as in transformers.
+            let token = if done[i] { tokens.pad } else { next[i] };
+            sequence.push(token);
+            done[i] |= tokens.eos.contains(&token);
+        }
+        if sequences[0].len() >= config.max_length || done.iter().all(|&d| d) {
+            break;
+        }
+    }
+    sequences
+        .into_iter()
+        .map(|mut s| {
+            if let Some(end) = s.iter().skip(1).position(|t| tokens.eos.contains(t)) {
+                s.truncate(end + 2);
+            }
+            s
+        })
+        .collect()
+}
+
+/// One input's beams: running hypotheses and the best finished ones.
+struct Beams {
+    running: Vec<Vec<i64>>,
+    running_scores: Vec<f32>,
+    /// `num_beams` slots, best first; slots not yet filled hold -1e9 and a
+    /// placeholder, as in transformers.
+    finished: Vec<Vec<i64>>,
+    finished_scores: Vec<f32>,
+    finished_flags: Vec<bool>,
+    /// transformers' `is_early_stop_heuristic_unsatisfied`.
+    improvable: bool,
+}
+
+/// Indices of `values` ordered by descending value; ties keep the lower index first.
+fn ranked(values: &[f32]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|&a, &b| values[b].total_cmp(&values[a]));
+    order
+}
+
+fn beam_search(
+    model: &T5Model,
+    state: &mut DecoderState,
+    config: &GenerationConfig,
+    tokens: &SpecialTokens,
+) -> Vec<Vec<i64>> {
+    const LOST: f32 = -1.0e9;
+    let num_beams = config.num_beams;
+    let inputs = state.inputs() as usize;
+    let vocab = model.config().vocab_size;
+    let candidates = 2.max(1 + tokens.eos.len()) * num_beams;
+    let lp = config.length_penalty;
+    let mut cur_len = 1usize;
+    let mut all = (0..inputs)
+        .map(|_| Beams {
+            running: vec![vec![tokens.start]; num_beams],
+            running_scores: (0..num_beams)
+                .map(|b| if b == 0 { 0.0 } else { LOST })
+                .collect(),
+            finished: vec![vec![tokens.start]; num_beams],
+            finished_scores: vec![LOST; num_beams],
+            finished_flags: vec![false; num_beams],
+            improvable: true,
+        })
+        .collect::<Vec<_>>();
+    loop {
+        let last: Vec<i64> = all
+            .iter()
+            .flat_map(|b| b.running.iter().map(|s| *s.last().unwrap()))
+            .collect();
+        let logits = model.decode_step(state, &last);
+        let mut log_probs = logits.log_softmax(-1, Kind::Float);
+        let histories: Vec<&[i64]> = all
+            .iter()
+            .flat_map(|b| b.running.iter().map(Vec::as_slice))
+            .collect();
+        process_scores(&mut log_probs, &histories, config, tokens);
+        let running_scores: Vec<f32> = all.iter().flat_map(|b| b.running_scores.clone()).collect();
+        let accumulated = (log_probs + Tensor::from_slice(&running_scores).unsqueeze(1))
+            .view([inputs as i64, num_beams as i64 * vocab]);
+        let (top_values, top_indices) = accumulated.topk(candidates as i64, -1, true, true);
+        let top_values = Vec::<f32>::try_from(top_values.view([-1])).expect("float32 scores");
+        let top_indices = Vec::<i64>::try_from(top_indices.view([-1])).expect("int64 indices");
+
+        let mut sources = Vec::with_capacity(inputs * num_beams);
+        let mut every_candidate_ends = true;
+        let denominator = (cur_len as f64).powf(lp) as f32;
+        for (b, beams) in all.iter_mut().enumerate() {
+            let values = &top_values[b * candidates..(b + 1) * candidates];
+            let indices = &top_indices[b * candidates..(b + 1) * candidates];
+            let sequences: Vec<Vec<i64>> = indices
+                .iter()
+                .map(|&index| {
+                    let mut s = beams.running[(index / vocab) as usize].clone();
+                    s.push(index % vocab);
+                    s
+                })
+                .collect();
+            let ends: Vec<bool> = indices
+                .iter()
+                .map(|&index| {
+                    tokens.eos.contains(&(index % vocab)) || cur_len + 1 >= config.max_length
+                })
+                .collect();
+            every_candidate_ends &= ends.iter().all(|&e| e);
+
+            // Running beams for the next step: the best that did not end.
+            let continuing: Vec<f32> = values
+                .iter()
+                .zip(&ends)
+                .map(|(&v, &e)| v + if e { LOST } else { -0.0 })
+                .collect();
+            let next = &ranked(&continuing)[..num_beams];
+            for &j in next {
+                sources.push((b * num_beams) as i64 + indices[j] / vocab);
+            }
+            let running: Vec<Vec<i64>> = next.iter().map(|&j| sequences[j].clone()).collect();
+            let running_scores: Vec<f32> = next.iter().map(|&j| continuing[j]).collect();
+
+            // Finished: merge the ended among the first `num_beams` candidates.
+            let full = config.early_stopping == EarlyStopping::Finished
+                && beams.finished_flags.iter().all(|&f| f);
+            let mut merged_scores = beams.finished_scores.clone();
+            let mut merged_flags = beams.finished_flags.clone();
+            for (j, (&value, &ended)) in values.iter().zip(&ends).enumerate() {
+                let just_finished = ended && j < num_beams;
+                let mut score = value / denominator;
+                score += if full { LOST } else { -0.0 };
+                score += if beams.improvable { -0.0 } else { LOST };
+                score += if just_finished { -0.0 } else { LOST };
+                merged_scores.push(score);
+                merged_flags.push(just_finished);
+            }
+            let keep = &ranked(&merged_scores)[..num_beams];
+            let finished: Vec<Vec<i64>> = keep
+                .iter()
+                .map(|&k| {
+                    if k < num_beams {
+                        beams.finished[k].clone()
+                    } else {
+                        sequences[k - num_beams].clone()
+                    }
+                })
+                .collect();
+            beams.finished_scores = keep.iter().map(|&k| merged_scores[k]).collect();
+            beams.finished_flags = keep.iter().map(|&k| merged_flags[k]).collect();
+            beams.finished = finished;
+            beams.running = running;
+            beams.running_scores = running_scores;
+        }
+
+        let identity = sources.iter().enumerate().all(|(i, &s)| s == i as i64);
+        if !identity {
+            state.reorder(&sources);
+        }
+        cur_len += 1;
+
+        // May a running beam still beat the worst finished one?
+        let best_len = if config.early_stopping == EarlyStopping::Never && lp > 0.0 {
+            config.max_length - 1
+        } else {
+            cur_len - 1
+        };
+        let best_len_penalty = (best_len as f64).powf(lp) as f32;
+        for beams in &mut all {
+            let best_possible = beams.running_scores[0] / best_len_penalty;
+            let worst = beams
+                .finished_scores
+                .iter()
+                .copied()
+                .fold(f32::INFINITY, f32::min);
+            let beatable = beams
+                .finished_flags
+                .iter()
+                .any(|&f| best_possible > if f { worst } else { LOST });
+            beams.improvable &= beatable;
+        }
+        let improvement_possible = all.iter().any(|b| b.improvable);
+        let all_full = config.early_stopping == EarlyStopping::Finished
+            && all.iter().all(|b| b.finished_flags.iter().all(|&f| f));
+        if !improvement_possible || all_full || every_candidate_ends {
+            break;
+        }
+    }
+    all.into_iter()
+        .map(|mut b| std::mem::take(&mut b.finished[0]))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bans_tokens_that_would_repeat_an_ngram() {
+        // Bigram blocking after "5 7 ... 5": 7 is banned.
+        assert_eq!(banned_tokens(&[0, 5, 7, 9, 5], 2), vec![7]);
+        // Trigram blocking needs the last two tokens to have occurred before.
+        assert_eq!(banned_tokens(&[0, 5, 7, 9, 5, 7], 3), vec![9]);
+        assert!(banned_tokens(&[0, 5], 3).is_empty());
+        // Unigram blocking bans everything generated so far, the start token too.
+        assert_eq!(banned_tokens(&[0, 5, 7], 1), vec![0, 5, 7]);
+    }
+
+    #[test]
+    fn ranks_descending_with_stable_ties() {
+        assert_eq!(ranked(&[1.0, 3.0, 3.0, -1e9, 2.0]), vec![1, 2, 4, 0, 3]);
+    }
+
+    #[test]
+    fn new_token_counts_exclude_the_start_token() {
+        let config = GenerationConfig::default().with_new_tokens(64, 64);
+        assert_eq!((config.min_length, config.max_length), (65, 65));
+        assert!(
+            GenerationConfig {
+                max_length: 1,
+                ..config
+            }
+            .check()
+            .is_err()
+        );
+    }
+}

@@ -1,0 +1,323 @@
+//! The HTML report as a reader sees it: rendered by headless Chromium, with a
+//! screenshot, no console errors, the numbers of the JSON report on the
+//! page, and article text that stays text (no script runs, no markup
+//! breaks out), even when an article carries `<script>` or `</svg>`.
+//!
+//! Needs `chromium` (Debian: `apt-get install -y chromium`) or the browser
+//! named by `NEWSFRAME_CHROMIUM`; without one the tests are skipped with a
+//! loud message.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/records")
+        .join(name)
+}
+
+fn find_chromium() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("NEWSFRAME_CHROMIUM") {
+        return Some(PathBuf::from(p));
+    }
+    let path = std::env::var_os("PATH")?;
+    for dir in std::env::split_paths(&path) {
+        for name in ["chromium", "chromium-browser", "google-chrome", "chrome"] {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return Some(candidate);
+            }
+        }
+    }
+    None
+}
+
+macro_rules! chromium_or_skip {
+    () => {
+        match find_chromium() {
+            Some(c) => c,
+            None => {
+                eprintln!(
+                    "\n==========================================================\n\
+                     SKIPPED: chromium not found; the HTML report was NOT checked\n\
+                     in a browser. Install it (apt-get install -y chromium) or\n\
+                     set NEWSFRAME_CHROMIUM to a Chromium/Chrome binary.\n\
+                     ==========================================================\n"
+                );
+                return;
+            }
+        }
+    };
+}
+
+/// Runs headless Chromium on `page` with extra `args`; returns (stdout,
+/// stderr). A fresh profile each time; no network features.
+fn chromium(browser: &Path, page: &Path, args: &[&str]) -> (String, String) {
+    let profile = tempfile::tempdir().unwrap();
+    let mut child = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            "--enable-logging=stderr",
+            "--v=0",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(args)
+        .arg(format!("file://{}", page.display()))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start chromium");
+    let start = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if start.elapsed() > Duration::from_secs(90) {
+            let _ = child.kill();
+            panic!("chromium did not finish in 90 s");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn render(records: &Path, format: &str, out: &Path) {
+    let status = Command::new(env!("CARGO_BIN_EXE_newsframe"))
+        .args([
+            "compare",
+            records.to_str().unwrap(),
+            "--format",
+            format,
+            "-o",
+        ])
+        .arg(out)
+        .env("SOURCE_DATE_EPOCH", "1558483200")
+        .status()
+        .unwrap();
+    assert!(matches!(status.code(), Some(0) | Some(1)), "compare failed");
+}
+
+/// Console messages (errors, CSP violations, failed loads) in the log.
+fn console_lines(stderr: &str) -> Vec<&str> {
+    stderr.lines().filter(|l| l.contains(":CONSOLE")).collect()
+}
+
+fn shown(x: f64) -> String {
+    let r = (x * 100.0).round() / 100.0;
+    if r == 0.0 {
+        "0.00".into()
+    } else {
+        format!("{r:+.2}")
+    }
+}
+
+fn unescape(s: &str) -> String {
+    html_escape::decode_html_entities(s).into_owned()
+}
+
+#[test]
+fn report_renders_with_the_json_numbers() {
+    let browser = chromium_or_skip!();
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("report.html");
+    let json = dir.path().join("report.json");
+    render(&fixture("venezuela_2019.jsonl"), "html", &html);
+    render(&fixture("venezuela_2019.jsonl"), "json", &json);
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let section = &report["sections"][0];
+
+    // A screenshot, kept for people to look at.
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("compare-report.png");
+    let _ = std::fs::remove_file(&shot);
+    let (_, stderr) = chromium(
+        &browser,
+        &html,
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1280,2000",
+        ],
+    );
+    let png =
+        std::fs::read(&shot).unwrap_or_else(|_| panic!("no screenshot; chromium said:\n{stderr}"));
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 20_000,
+        "screenshot looks empty"
+    );
+    eprintln!("screenshot: {}", shot.display());
+
+    // The page as loaded: no console messages, the numbers of the JSON.
+    let (dom, stderr) = chromium(&browser, &html, &["--dump-dom"]);
+    assert!(
+        console_lines(&stderr).is_empty(),
+        "console:\n{}",
+        console_lines(&stderr).join("\n")
+    );
+    assert!(
+        dom.contains("<title>How outlets frame:"),
+        "page did not load:\n{stderr}"
+    );
+    let cell_re = regex::Regex::new(
+        r#"<g class="cell" data-group="([^"]*)" data-actor="([^"]*)" data-score="([^"]*)"><title>[^<]*</title>(?:<rect[^>]*>(?:</rect>)?)+<text[^>]*>([^<]*)</text>"#,
+    )
+    .unwrap();
+    let mut seen = 0;
+    for m in cell_re.captures_iter(&dom) {
+        let (group, actor) = (unescape(&m[1]), unescape(&m[2]));
+        let cell = section["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["group"] == group.as_str() && c["actor"] == actor.as_str())
+            .unwrap();
+        match cell["mean_score"].as_f64() {
+            Some(x) => assert_eq!(&m[4], shown(x), "{group} × {actor}"),
+            None => assert_eq!(&m[4], "not mentioned", "{group} × {actor}"),
+        }
+        seen += 1;
+    }
+    assert_eq!(
+        seen,
+        section["cells"].as_array().unwrap().len(),
+        "heatmap cells in the DOM"
+    );
+
+    // Divergence table and evidence, as shown.
+    for actor in section["actors"].as_array().unwrap() {
+        if let Some(d) = actor["divergence"].as_object() {
+            let row = format!(
+                "{:.2}</td><td class=\"num\">{:.2}</td>",
+                d["range"].as_f64().unwrap(),
+                d["sd"].as_f64().unwrap()
+            );
+            assert!(
+                dom.contains(&row),
+                "divergence of {} not shown as {row}",
+                actor["id"]
+            );
+        }
+    }
+    let evidence = section["cells"][0]["evidence"]["text"].as_str().unwrap();
+    assert!(dom.contains(&format!("“{evidence}”")));
+    assert!(dom.contains("<details>"), "evidence is behind <details>");
+    assert!(dom.contains("builtin-lexicon@0.1.0") && dom.contains("2019-05-22T00:00:00Z"));
+}
+
+#[test]
+fn hostile_article_text_stays_text() {
+    let browser = chromium_or_skip!();
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("hostile.html");
+    render(&fixture("hostile.jsonl"), "html", &html);
+    let source = std::fs::read_to_string(&html).unwrap();
+    let svgs_made = source.matches("<svg ").count();
+
+    // Without the page's Content-Security-Policy too: escaping alone must
+    // keep the payloads inert.
+    let no_csp = dir.path().join("hostile-no-csp.html");
+    let csp_re = regex::Regex::new(r#"<meta http-equiv="Content-Security-Policy"[^>]*>"#).unwrap();
+    assert!(csp_re.is_match(&source));
+    std::fs::write(&no_csp, csp_re.replace(&source, "").as_bytes()).unwrap();
+
+    let title_re = regex::Regex::new(r"<title>([^<]*)</title>").unwrap();
+    let tag_re = regex::Regex::new(r"<[a-zA-Z][^>]*>").unwrap();
+    let handler_re = regex::Regex::new(r#"\son[a-z]+\s*=\s*""#).unwrap();
+    for page in [&html, &no_csp] {
+        let (dom, stderr) = chromium(&browser, page, &["--dump-dom"]);
+        assert!(
+            console_lines(&stderr).is_empty(),
+            "{}: console:\n{}",
+            page.display(),
+            console_lines(&stderr).join("\n")
+        );
+        let title = title_re.captures(&dom).unwrap()[1].to_string();
+        assert_ne!(title, "PWNED", "a payload ran");
+        assert!(title.starts_with("How outlets frame"), "{title}");
+        assert!(
+            !dom.contains("<script"),
+            "a <script> element reached the DOM"
+        );
+        assert!(!dom.contains("<img"), "an <img> element reached the DOM");
+        for tag in tag_re.find_iter(&dom) {
+            assert!(
+                !handler_re.is_match(tag.as_str()),
+                "an event handler reached the DOM: {}",
+                tag.as_str()
+            );
+        }
+        assert_eq!(
+            dom.matches("<svg ").count(),
+            svgs_made,
+            "an </svg> in the text broke a chart"
+        );
+        // The payloads show as text, in HTML and inside SVG <text>/<title>.
+        assert!(
+            dom.contains("&lt;script&gt;document.title='PWNED';window.__pwned=1&lt;/script&gt;")
+        );
+        assert!(dom.contains(
+            "Evil &lt;img src=x onerror=\"document.title='PWNED';window.__pwned=1\"&gt; Outlet"
+        ));
+        assert!(dom.contains("Gov &lt;/svg&gt;&lt;/text&gt;&lt;script&gt;"));
+    }
+
+    // An article carrying the payloads, through the analyze pipeline.
+    let articles = dir.path().join("articles.jsonl");
+    let article = serde_json::json!({
+        "id": "evil", "lang": "en",
+        "source": "Evil <img src=x onerror=\"document.title='PWNED'\"> Outlet",
+        "title": "Talks <script>document.title='PWNED'</script> in Oslo",
+        "text": "Norway <script>document.title='PWNED'</script> praised the talks in Oslo. The opposition </svg><script>window.__pwned=1</script> condemned the government."
+    });
+    std::fs::write(&articles, format!("{article}\n")).unwrap();
+    let analyzed = dir.path().join("analyzed.html");
+    let status = Command::new(env!("CARGO_BIN_EXE_newsframe"))
+        .args([
+            "compare",
+            articles.to_str().unwrap(),
+            "--engine",
+            "builtin",
+            "-o",
+        ])
+        .arg(&analyzed)
+        .args([
+            "--actor",
+            "norway:Norway=Norway|Oslo",
+            "--actor",
+            "opposition:Opposition=opposition",
+            "--actor",
+            "government:Government=government",
+        ])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let (dom, stderr) = chromium(&browser, &analyzed, &["--dump-dom"]);
+    assert!(
+        console_lines(&stderr).is_empty(),
+        "console:\n{}",
+        console_lines(&stderr).join("\n")
+    );
+    assert!(!dom.contains("<script") && !dom.contains("<img"));
+    assert!(dom.contains(
+        "Norway &lt;script&gt;document.title='PWNED'&lt;/script&gt; praised the talks in Oslo."
+    ));
+
+    // The Markdown escapes them too (viewers pass HTML through).
+    let md = dir.path().join("hostile.md");
+    render(&fixture("hostile.jsonl"), "md", &md);
+    let md = std::fs::read_to_string(&md).unwrap();
+    assert!(!md.contains("<script") && !md.contains("<img") && !md.contains("</svg"));
+}

@@ -1,0 +1,134 @@
+//! `newsframe models` end to end: where the cache is, what `list` shows, and
+//! the exit codes of failures.
+
+use assert_cmd::Command;
+
+fn newsframe() -> Command {
+    let mut cmd = Command::cargo_bin("newsframe").unwrap();
+    for var in [
+        "HF_HUB_CACHE",
+        "HF_HOME",
+        "XDG_CACHE_HOME",
+        "HF_HUB_OFFLINE",
+        "HF_TOKEN",
+        "NEWSFRAME_REGISTRY",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+fn stdout_of(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn the_cache_is_found_as_huggingface_hub_finds_it() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path().display();
+    let list = stdout_of(
+        newsframe()
+            .args(["models", "list"])
+            .env("HOME", home.path()),
+    );
+    assert!(
+        list.contains(&format!("cache: {h}/.cache/huggingface/hub)")),
+        "{list}"
+    );
+    let list = stdout_of(
+        newsframe()
+            .args(["models", "list"])
+            .env("HOME", home.path())
+            .env("HF_HOME", "/hf"),
+    );
+    assert!(list.contains("cache: /hf/hub)"), "{list}");
+    let list = stdout_of(
+        newsframe()
+            .args(["models", "list"])
+            .env("HF_HOME", "/hf")
+            .env("HF_HUB_CACHE", "/hub-cache"),
+    );
+    assert!(list.contains("cache: /hub-cache)"), "{list}");
+}
+
+#[test]
+fn list_shows_every_registry_model() {
+    let cache = tempfile::tempdir().unwrap();
+    let list = stdout_of(
+        newsframe()
+            .args(["models", "list"])
+            .env("HF_HUB_CACHE", cache.path()),
+    );
+    for name in [
+        "mt5-xlsum",
+        "distilbart-cnn",
+        "mdeberta-nli",
+        "bart-mnli",
+        "minilm-multilingual",
+        "minilm-l6",
+    ] {
+        let line = list
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("{name}: {list}"));
+        assert!(line.trim_end().ends_with("no"), "{line}");
+    }
+    assert!(list.contains("91.6 MB"), "{list}");
+    let json = stdout_of(
+        newsframe()
+            .args(["models", "list", "--json"])
+            .env("HF_HUB_CACHE", cache.path()),
+    );
+    let rows: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 6);
+    assert_eq!(rows[0]["revision"].as_str().unwrap().len(), 40);
+}
+
+#[test]
+fn failures_exit_with_the_documented_codes() {
+    let cache = tempfile::tempdir().unwrap();
+    let out = newsframe()
+        .args(["models", "fetch", "no-such-model"])
+        .env("HF_HUB_CACHE", cache.path())
+        .env("HF_HUB_OFFLINE", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("unknown model \"no-such-model\"") && stderr.contains("mdeberta-nli"),
+        "{stderr}"
+    );
+
+    let out = newsframe()
+        .args(["models", "path", "mdeberta-nli"])
+        .env("HF_HUB_CACHE", cache.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("newsframe models fetch mdeberta-nli"),
+        "{stderr}"
+    );
+
+    let bad = cache.path().join("bad.toml");
+    std::fs::write(&bad, "schema_version = 7\n").unwrap();
+    let out = newsframe()
+        .args(["models", "list", "--registry"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("bad.toml") && stderr.contains("schema_version 7"),
+        "{stderr}"
+    );
+}

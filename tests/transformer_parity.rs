@@ -1,0 +1,309 @@
+//! Parity of the transformer engine with Hugging Face transformers.
+//!
+//! The fixtures under tests/fixtures/models/ are tiny random-weight models of
+//! each architecture the engine runs, with transformers' outputs recorded by
+//! scripts/make_model_fixtures.py. Token ids and generated ids must be equal;
+//! states, logits, probabilities and embeddings must agree within 1e-4.
+#![cfg(feature = "transformer")]
+
+use std::path::PathBuf;
+
+use newsframe::transformer::embed::{EmbedConfig, SentenceEmbedder};
+use newsframe::transformer::generate::{EarlyStopping, GenerationConfig, generate};
+use newsframe::transformer::nli::{NliClassifier, NliConfig, NliPair};
+use newsframe::transformer::seq2seq::{DecoderCache, Seq2SeqModel};
+use newsframe::transformer::summarizer::{SummarizerConfig, TransformerSummarizer};
+use newsframe::transformer::tokenize::TextTokenizer;
+use newsframe::transformer::{ModelDir, RuntimeConfig};
+use serde_json::Value;
+use tch::{Kind, Tensor};
+
+const TOLERANCE: f64 = 1e-4;
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/models").join(name)
+}
+
+fn reference(name: &str) -> Value {
+    let path = fixture(name).join("reference.json");
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+fn ids(value: &Value) -> Vec<i64> {
+    value.as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect()
+}
+
+fn floats(value: &Value) -> Vec<f64> {
+    match value {
+        Value::Array(items) => items.iter().flat_map(floats).collect(),
+        other => vec![other.as_f64().unwrap()],
+    }
+}
+
+fn max_abs_diff(tensor: &Tensor, expected: &Value) -> f64 {
+    let expected = floats(expected);
+    let actual = Vec::<f64>::try_from(tensor.to_kind(Kind::Double).flatten(0, -1)).unwrap();
+    assert_eq!(actual.len(), expected.len(), "shape differs");
+    actual
+        .iter()
+        .zip(&expected)
+        .map(|(a, e)| (a - e).abs())
+        .fold(0.0, f64::max)
+}
+
+fn single_thread() {
+    RuntimeConfig { threads: Some(1) }.apply();
+}
+
+fn generation_config(case: &Value) -> GenerationConfig {
+    let early_stopping = match case["early_stopping"].as_bool() {
+        Some(true) => EarlyStopping::Finished,
+        _ => EarlyStopping::Heuristic,
+    };
+    GenerationConfig {
+        num_beams: case["num_beams"].as_u64().unwrap() as usize,
+        max_length: case["max_length"].as_u64().unwrap() as usize,
+        min_length: case["min_length"].as_u64().unwrap() as usize,
+        no_repeat_ngram_size: case["no_repeat_ngram_size"].as_u64().unwrap() as usize,
+        length_penalty: case["length_penalty"].as_f64().unwrap(),
+        early_stopping,
+    }
+}
+
+/// Tokens, encoder states, teacher-forced logits and every generation case.
+fn check_seq2seq(name: &str) {
+    single_thread();
+    let reference = reference(name);
+    let dir = ModelDir::open(&fixture(name)).unwrap();
+    let model = Seq2SeqModel::load(&dir).unwrap();
+    let tokenizer = TextTokenizer::load(&dir, 512).unwrap();
+    let inputs = reference["inputs"].as_array().unwrap();
+    let mut state_diff: f64 = 0.0;
+    for (i, text) in inputs.iter().enumerate() {
+        let input = tokenizer.encode(text.as_str().unwrap()).unwrap();
+        assert_eq!(input, ids(&reference["input_ids"][i]), "{name}: token ids of input {i}");
+        let input = Tensor::from_slice(&input).unsqueeze(0);
+        let states = model.encode(&input, &input.ones_like());
+        state_diff = state_diff.max(max_abs_diff(&states, &reference["encoder_states"][i]));
+    }
+    let input = Tensor::from_slice(&ids(&reference["input_ids"][0])).unsqueeze(0);
+    let mask = input.ones_like();
+    let states = model.encode(&input, &mask);
+    let decoder_ids = Tensor::from_slice(&ids(&reference["decoder_input_ids"])).unsqueeze(0);
+    let (logits, _) = model.decode(&states, &mask, &decoder_ids, DecoderCache::Empty);
+    let logit_diff = max_abs_diff(&logits, &reference["logits"]);
+    eprintln!("{name}: max |encoder state diff| = {state_diff:.2e}, max |logit diff| = {logit_diff:.2e}");
+    assert!(state_diff < TOLERANCE, "{name}: encoder states differ by {state_diff}");
+    assert!(logit_diff < TOLERANCE, "{name}: logits differ by {logit_diff}");
+
+    for case in reference["generation"].as_array().unwrap() {
+        let config = generation_config(case);
+        for (i, expected) in case["ids"].as_array().unwrap().iter().enumerate() {
+            let input = ids(&reference["input_ids"][i]);
+            let generated = generate(&model, &input, &config);
+            assert_eq!(
+                generated,
+                ids(expected),
+                "{name}: case {} input {i} ({config:?})",
+                case["name"]
+            );
+        }
+    }
+}
+
+#[test]
+fn mt5_matches_transformers() {
+    check_seq2seq("mt5-tiny");
+}
+
+#[test]
+fn bart_matches_transformers() {
+    check_seq2seq("bart-tiny");
+}
+
+#[test]
+fn legacy_sentencepiece_tokenizer_matches_transformers_slow_tokenizer() {
+    let reference = reference("mt5-tiny");
+    let dir = ModelDir::open(&fixture("mt5-tiny")).unwrap();
+    let tokenizer = TextTokenizer::load_legacy(&dir, 512).unwrap();
+    for (i, text) in reference["inputs"].as_array().unwrap().iter().enumerate() {
+        let input = tokenizer.encode(text.as_str().unwrap()).unwrap();
+        let expected = ids(&reference["input_ids_sentencepiece"][i]);
+        assert_eq!(input, expected, "spiece.model ids of input {i}");
+    }
+}
+
+fn check_nli(name: &str, entailment_index: i64) {
+    single_thread();
+    let reference = reference(name);
+    let max_length = reference["max_length"].as_u64().unwrap() as usize;
+    let config = NliConfig {
+        max_length,
+        batch_size: 2,
+    };
+    let nli = NliClassifier::load(&fixture(name), name, config).unwrap();
+    assert_eq!(nli.labels().entailment, entailment_index, "{name}: entailment found by name");
+    let pairs: Vec<NliPair> = reference["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| NliPair {
+            premise: p["premise"].as_str().unwrap().into(),
+            hypothesis: p["hypothesis"].as_str().unwrap().into(),
+        })
+        .collect();
+    for (i, pair) in pairs.iter().enumerate() {
+        let encoded = nli.tokenizer().encode_pair(&pair.premise, &pair.hypothesis).unwrap();
+        assert_eq!(encoded, ids(&reference["input_ids"][i]), "{name}: token ids of pair {i}");
+        assert!(encoded.len() <= max_length);
+    }
+    let probs = nli.classify(&pairs).unwrap();
+    let mut diff: f64 = 0.0;
+    for (got, want) in probs.iter().zip(reference["probs"].as_array().unwrap()) {
+        diff = diff.max((got.entailment - want["entailment"].as_f64().unwrap()).abs());
+        diff = diff.max((got.neutral - want["neutral"].as_f64().unwrap()).abs());
+        diff = diff.max((got.contradiction - want["contradiction"].as_f64().unwrap()).abs());
+        assert!((got.entailment + got.neutral + got.contradiction - 1.0).abs() < 1e-9);
+    }
+    eprintln!("{name}: max |NLI probability diff| = {diff:.2e}");
+    assert!(diff < TOLERANCE, "{name}: NLI probabilities differ by {diff}");
+    // Batched (sorted, padded) results equal one-at-a-time results.
+    for (i, pair) in pairs.iter().enumerate() {
+        let alone = nli.classify(std::slice::from_ref(pair)).unwrap()[0];
+        assert!((alone.entailment - probs[i].entailment).abs() < 1e-5, "{name}: pair {i} batched");
+    }
+}
+
+#[test]
+fn mdeberta_nli_matches_transformers() {
+    check_nli("mdeberta-nli-tiny", 0);
+}
+
+#[test]
+fn bart_mnli_matches_transformers() {
+    check_nli("bart-mnli-tiny", 2);
+}
+
+#[test]
+fn xlmr_nli_matches_transformers() {
+    check_nli("xlmr-nli-tiny", 1);
+}
+
+#[test]
+fn embeddings_match_transformers() {
+    single_thread();
+    let reference = reference("minilm-tiny");
+    let embedder = SentenceEmbedder::load(&fixture("minilm-tiny"), EmbedConfig::default()).unwrap();
+    let sentences: Vec<&str> = reference["sentences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    for (i, s) in sentences.iter().enumerate() {
+        assert_eq!(embedder.tokenizer().encode(s).unwrap(), ids(&reference["input_ids"][i]));
+    }
+    let embeddings = embedder.embed(&sentences).unwrap();
+    let mut diff: f64 = 0.0;
+    for (got, want) in embeddings.iter().zip(reference["embeddings"].as_array().unwrap()) {
+        let want = floats(want);
+        assert_eq!(got.len(), want.len());
+        for (g, w) in got.iter().zip(&want) {
+            diff = diff.max((*g as f64 - w).abs());
+        }
+    }
+    eprintln!("minilm-tiny: max |embedding diff| = {diff:.2e}");
+    assert!(diff < TOLERANCE, "embeddings differ by {diff}");
+}
+
+#[test]
+fn long_text_is_summarized_in_chunks_not_truncated() {
+    single_thread();
+    let config = SummarizerConfig {
+        generation: GenerationConfig {
+            num_beams: 2,
+            max_length: 12,
+            ..GenerationConfig::default()
+        },
+        input_window: Some(40),
+        ..SummarizerConfig::default()
+    };
+    let summarizer = TransformerSummarizer::load(&fixture("mt5-tiny"), "mt5-tiny@test", config).unwrap();
+    let reference = reference("mt5-tiny");
+    let sentences: Vec<&str> = reference["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    let paragraphs: Vec<Vec<&str>> = (0..4).map(|_| sentences.clone()).collect();
+    let (text, plan) = summarizer.summarize_paragraphs(&paragraphs).unwrap();
+    assert!(plan.chunks >= 4, "{plan:?}");
+    assert!(plan.rounds >= 2, "{plan:?}");
+    assert!(!text.is_empty());
+    // A short text is one chunk, one round.
+    let (_, plan) = summarizer.summarize_paragraphs(&[vec![sentences[2]]]).unwrap();
+    assert_eq!((plan.chunks, plan.rounds, plan.truncated), (1, 1, false));
+}
+
+#[test]
+fn bad_model_directories_give_errors_that_name_them() {
+    let missing = NliClassifier::load(&fixture("no-such-model"), "x", NliConfig::default())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(missing.contains("no-such-model") && missing.contains("config.json"), "{missing}");
+    let wrong = NliClassifier::load(&fixture("mt5-tiny"), "x", NliConfig::default())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(wrong.contains("\"mt5\"") && wrong.contains("NLI"), "{wrong}");
+    let wrong = TransformerSummarizer::load(&fixture("minilm-tiny"), "x", SummarizerConfig::default())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(wrong.contains("\"bert\"") && wrong.contains("summarization"), "{wrong}");
+
+    // An NLI head whose labels are not entailment/neutral/contradiction.
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(fixture("mdeberta-nli-tiny")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+    }
+    let config_path = dir.path().join("config.json");
+    let config = std::fs::read_to_string(&config_path).unwrap().replace("\"neutral\"", "\"other\"");
+    std::fs::write(&config_path, config).unwrap();
+    let labels = NliClassifier::load(dir.path(), "x", NliConfig::default())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(labels.contains("config.json") && labels.contains("neutral"), "{labels}");
+}
+
+#[test]
+fn pairs_that_cannot_fit_are_errors_not_panics() {
+    let nli = NliClassifier::load(
+        &fixture("mdeberta-nli-tiny"),
+        "x",
+        NliConfig {
+            max_length: 16,
+            batch_size: 4,
+        },
+    )
+    .unwrap();
+    let long_hypothesis = "The government announced a new budget on Tuesday and more. ".repeat(4);
+    let err = nli
+        .classify(&[NliPair {
+            premise: "Short.".into(),
+            hypothesis: long_hypothesis,
+        }])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("16-token window"), "{err}");
+    assert!(nli.classify(&[]).unwrap().is_empty());
+}
+
+#[test]
+fn pegasus_matches_transformers() {
+    check_seq2seq("pegasus-tiny");
+}
