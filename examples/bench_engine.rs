@@ -66,10 +66,26 @@ struct Args {
     /// Beams of the summary in the `analyze` stage.
     #[arg(long, default_value_t = 1)]
     beams: usize,
+    /// Weight loader of the `load` stage: tch's `VarStore::load` (reads the whole
+    /// file, converts every tensor, then copies) or `pread` (reads each tensor's bytes
+    /// straight into its variable).
+    #[arg(long, value_enum, default_value = "varstore")]
+    loader: Loader,
+    /// Model of the `load` stage.
+    #[arg(long, default_value = "mt5-base")]
+    model: String,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+enum Loader {
+    Varstore,
+    Pread,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 enum Stage {
+    /// Construct one model (`--model`) and load its weights (`--loader`), nothing else.
+    Load,
     Greedy,
     Beam4,
     Nli,
@@ -211,7 +227,7 @@ struct NfSummarizer(TransformerSummarizer);
 impl NfSummarizer {
     fn load(models: &Path, beams: usize) -> Result<NfSummarizer> {
         let config = SummarizerConfig {
-            generation: GenerationConfig {
+            generation: Some(GenerationConfig {
                 num_beams: beams,
                 // Lengths count the decoder start token, as transformers' do.
                 max_length: NEW_TOKENS + 1,
@@ -219,7 +235,7 @@ impl NfSummarizer {
                 no_repeat_ngram_size: 0,
                 length_penalty: 1.0,
                 early_stopping: EarlyStopping::Heuristic,
-            },
+            }),
             input_window: Some(512),
             ..Default::default()
         };
@@ -245,6 +261,13 @@ impl SummaryEngine for NfSummarizer {
 
 struct NfClassifier(NliClassifier);
 
+fn nli_pair(premise: String, hypothesis: String) -> NliPair {
+    NliPair {
+        premise,
+        hypothesis,
+    }
+}
+
 /// Pairs per classify call: the stance stage's default chunk (src/stance/nli.rs).
 const NF_NLI_CHUNK: usize = 16;
 
@@ -254,8 +277,8 @@ impl NfClassifier {
             max_length: 512,
             batch_size: NF_NLI_CHUNK,
         };
-        let c = NliClassifier::load(&models.join("mdeberta-nli"), config)?;
-        c.classify(&[NliPair::new(WARMUP_TEXT, WARMUP_TEXT)])?;
+        let c = NliClassifier::load(&models.join("mdeberta-nli"), "bench", config)?;
+        c.classify(&[nli_pair(WARMUP_TEXT.into(), WARMUP_TEXT.into())])?;
         Ok(NfClassifier(c))
     }
 }
@@ -266,7 +289,7 @@ impl NliEngine for NfClassifier {
         let pairs: Vec<NliPair> = article_pairs(nli, article)
             .into_iter()
             .flatten()
-            .map(|(p, h)| NliPair::new(p, h))
+            .map(|(p, h)| nli_pair(p, h))
             .collect();
         let mut padded = 0;
         for chunk in pairs.chunks(NF_NLI_CHUNK) {
@@ -406,7 +429,7 @@ impl RbClassifier {
             _vs: vs,
             tokenizer: load_tokenizer(&dir, 512)?,
         };
-        classifier.forward(&[(WARMUP_TEXT.to_string(), WARMUP_TEXT.to_string())])?;
+        let _ = classifier.forward(&[(WARMUP_TEXT.to_string(), WARMUP_TEXT.to_string())])?;
         Ok(classifier)
     }
 
@@ -493,6 +516,75 @@ impl EmbedEngine for RbEmbedder {
         }
         Ok(())
     }
+}
+
+// ---- weight loading --------------------------------------------------------------
+
+/// Reads each variable's bytes from `model.safetensors` directly into the variable's
+/// storage: no copy of the file in memory, so the peak stays at the model's size.
+fn load_pread(vs: &nn::VarStore, path: &Path) -> Result<()> {
+    use std::os::unix::fs::FileExt;
+    let file = std::fs::File::open(path).with_context(|| path.display().to_string())?;
+    let mut len = [0u8; 8];
+    file.read_exact_at(&mut len, 0)?;
+    let header_len = u64::from_le_bytes(len);
+    let mut header = vec![0u8; header_len as usize];
+    file.read_exact_at(&mut header, 8)?;
+    let header: Value = serde_json::from_slice(&header)?;
+    for (name, var) in vs.variables() {
+        let entry = header
+            .get(&name)
+            .ok_or_else(|| anyhow!("{}: no tensor {name}", path.display()))?;
+        let offsets = entry["data_offsets"].as_array().context("data_offsets")?;
+        let (start, end) = (
+            offsets[0].as_u64().unwrap_or(0),
+            offsets[1].as_u64().unwrap_or(0),
+        );
+        let bytes = var.numel() * var.kind().elt_size_in_bytes();
+        if entry["dtype"] != "F32" || var.kind() != Kind::Float || !var.is_contiguous() {
+            bail!("{name}: only contiguous f32 tensors are handled here");
+        }
+        if (end - start) as usize != bytes {
+            bail!("{name}: {} bytes in the file, {bytes} in the model", end - start);
+        }
+        // SAFETY: `var` is a contiguous f32 CPU tensor of exactly `bytes` bytes that
+        // nothing else reads while it is filled.
+        let dst = unsafe { std::slice::from_raw_parts_mut(var.data_ptr() as *mut u8, bytes) };
+        file.read_exact_at(dst, 8 + header_len + start)?;
+    }
+    Ok(())
+}
+
+fn stage_load(args: &Args, models: &Path) -> Result<Value> {
+    let dir = models.join(&args.model);
+    let weights = dir.join("model.safetensors");
+    let (params, load_s) = timed(|| {
+        let mut vs = nn::VarStore::new(Device::Cpu);
+        match args.model.as_str() {
+            "mt5-base" => {
+                let c = rust_bert::t5::T5Config::from_file(dir.join("config.json"));
+                let _ = rust_bert::t5::T5ForConditionalGeneration::new(vs.root(), &c);
+            }
+            "mdeberta-nli" => {
+                let c = DebertaV2Config::from_file(dir.join("config.json"));
+                let _ = DebertaV2ForSequenceClassification::new(vs.root(), &c)?;
+            }
+            "minilm-l12" => {
+                let c = BertConfig::from_file(dir.join("config.json"));
+                let _ = BertModel::<BertEmbeddings>::new(vs.root(), &c);
+            }
+            other => bail!("--model {other}: one of mt5-base, mdeberta-nli, minilm-l12"),
+        }
+        match args.loader {
+            Loader::Varstore => vs.load(&weights)?,
+            Loader::Pread => load_pread(&vs, &weights)?,
+        }
+        Ok(vs.variables().values().map(|t| t.numel()).sum::<usize>())
+    })?;
+    Ok(json!({
+        "load_s": load_s, "run_s": 0.0, "items": 1, "params": params,
+        "model": args.model, "loader": format!("{:?}", args.loader).to_lowercase(),
+    }))
 }
 
 // ---- stages ------------------------------------------------------------------
@@ -619,6 +711,7 @@ fn main() -> Result<()> {
     .with_context(|| format!("{}: not benchmark inputs", inputs_path.display()))?;
 
     let mut result = match args.stage {
+        Stage::Load => stage_load(&args, &models)?,
         Stage::Greedy => stage_summary(&args, &models, &inputs, 1)?,
         Stage::Beam4 => stage_summary(&args, &models, &inputs, 4)?,
         Stage::Nli => stage_nli(&args, &models, &inputs)?,

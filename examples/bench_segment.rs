@@ -23,13 +23,23 @@ const SENTENCES: &[&str] = &[
     "Gen. Padrino López pledged loyalty, etc. The crowd cheered.",
 ];
 
-fn build(bytes: usize, sentences_per_paragraph: Option<usize>) -> String {
+/// Worst cases for the rules: every cut is merged again (`Dr. Dr. …`), or
+/// there is no cut at all (one sentence of 5 MB).
+const MERGE_CHAIN: &[&str] = &["Dr."];
+const NO_CUT: &[&str] = &["and the talks went on"];
+/// Cuts inside one huge word: `¿Sí?¡No!¿Sí?…` without any space.
+const NO_SPACE: &[&str] = &["¿Sí?¡no!"];
+
+/// `sentences_per_paragraph`: `None` for one paragraph, `Some(0)` for no
+/// separator at all.
+fn build(bytes: usize, sentences_per_paragraph: Option<usize>, pool: &[&str]) -> String {
     let mut text = String::with_capacity(bytes + 200);
     let mut i = 0;
     while text.len() < bytes {
-        text.push_str(SENTENCES[i % SENTENCES.len()]);
+        text.push_str(pool[i % pool.len()]);
         i += 1;
         match sentences_per_paragraph {
+            Some(0) => {}
             Some(n) if i % n == 0 => text.push_str("\n\n"),
             _ => text.push(' '),
         }
@@ -48,9 +58,15 @@ fn main() {
         "{:<16} {:>5} {:>11} {:>11} {:>11} {:>10}",
         "shape", "MB", "sentencex_s", "rules_s", "preproc_s", "sentences"
     );
-    for (shape, per_paragraph) in [("one paragraph", None), ("many paragraphs", Some(3))] {
+    for (shape, per_paragraph, pool) in [
+        ("one paragraph", None, SENTENCES),
+        ("many paragraphs", Some(3), SENTENCES),
+        ("merge chain", None, MERGE_CHAIN),
+        ("no cut", None, NO_CUT),
+        ("no space", Some(0), NO_SPACE),
+    ] {
         for mb in [1, 5] {
-            let text = build(mb * 1_000_000, per_paragraph);
+            let text = build(mb * 1_000_000, per_paragraph, pool);
             let paragraphs: Vec<&str> = text.split("\n\n").filter(|p| !p.trim().is_empty()).collect();
             let (_, plain_s) = time(|| {
                 paragraphs

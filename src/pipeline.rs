@@ -215,7 +215,10 @@ impl Pipeline {
 
     /// A pipeline with engines the caller built (another model, a test
     /// double).
-    pub fn with_engines(config: PipelineConfig, engines: Engines) -> Result<Pipeline, PipelineError> {
+    pub fn with_engines(
+        config: PipelineConfig,
+        engines: Engines,
+    ) -> Result<Pipeline, PipelineError> {
         let selector = LexiconStanceScorer::new(lexicons(&config)?, config.lexicon.clone());
         Ok(Pipeline {
             matcher: ActorMatcher::new(&config.actors),
@@ -257,7 +260,10 @@ impl Pipeline {
     pub fn analyze(&self, articles: &[Article]) -> Vec<Record> {
         let result = self.analyze_batch(articles);
         match result {
-            Ok(records) => records.into_iter().map(|a| Record::Analysis(Box::new(a))).collect(),
+            Ok(records) => records
+                .into_iter()
+                .map(|a| Record::Analysis(Box::new(a)))
+                .collect(),
             Err(_) if articles.len() > 1 => articles
                 .iter()
                 .flat_map(|a| self.analyze(std::slice::from_ref(a)))

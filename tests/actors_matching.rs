@@ -11,7 +11,11 @@ fn venezuela() -> ActorSet {
 }
 
 fn article(text: &str) -> Article {
-    let raw = RawArticle::new(Origin::file("t.txt"), ArticleMeta::default(), text.to_string());
+    let raw = RawArticle::new(
+        Origin::file("t.txt"),
+        ArticleMeta::default(),
+        text.to_string(),
+    );
     preprocess(raw, &PreprocessConfig::default())
 }
 
@@ -38,15 +42,24 @@ fn ids(set: &ActorSet, text: &str) -> Vec<String> {
 fn government_forms() {
     let set = venezuela();
     assert_eq!(
-        found(&set, "The Venezuelan government and Maduro’s government met. Maduro's aides left."),
+        found(
+            &set,
+            "The Venezuelan government and Maduro’s government met. Maduro's aides left."
+        ),
         vec![
             ("government".into(), "Venezuelan government".into()),
             ("government".into(), "Maduro’s government".into()),
             ("government".into(), "Maduro".into()),
         ]
     );
-    assert_eq!(ids(&set, "El gobierno de Nicolás Maduro respondió."), ["government"]);
-    assert_eq!(ids(&set, "Die venezolanische Regierung schwieg."), ["government"]);
+    assert_eq!(
+        ids(&set, "El gobierno de Nicolás Maduro respondió."),
+        ["government"]
+    );
+    assert_eq!(
+        ids(&set, "Die venezolanische Regierung schwieg."),
+        ["government"]
+    );
     // Spanish `maduro` (ripe) is not the president: the surname is case-sensitive.
     assert!(ids(&set, "El mango está maduro.").is_empty());
 }
@@ -55,7 +68,10 @@ fn government_forms() {
 fn opposition_forms_and_members() {
     let set = venezuela();
     assert_eq!(
-        ids(&set, "The opposition backed Guaido. Guaidó’s envoy and Juan Guaidó spoke."),
+        ids(
+            &set,
+            "The opposition backed Guaido. Guaidó’s envoy and Juan Guaidó spoke."
+        ),
         ["opposition", "opposition", "opposition", "opposition"]
     );
     assert_eq!(
@@ -65,7 +81,10 @@ fn opposition_forms_and_members() {
             ("opposition".into(), "opposition".into()),
         ]
     );
-    assert_eq!(ids(&set, "Der Oppositionsführer Guaidó."), ["opposition", "opposition"]);
+    assert_eq!(
+        ids(&set, "Der Oppositionsführer Guaidó."),
+        ["opposition", "opposition"]
+    );
 }
 
 #[test]
@@ -90,13 +109,22 @@ fn united_states_forms() {
     assert!(ids(&set, "Let us talk. Tell us more.").is_empty());
     assert!(ids(&set, "Ella usa el teléfono.").is_empty());
     // Longest match: the US government is the US, not the Venezuelan government.
-    assert_eq!(ids(&set, "The US government and the government."), ["us", "government"]);
+    assert_eq!(
+        ids(&set, "The US government and the government."),
+        ["us", "government"]
+    );
 }
 
 #[test]
 fn norway_and_un_forms() {
     let set = venezuela();
-    for text in ["in Norway", "in Oslo", "en Noruega", "la Norvège", "in Norwegen"] {
+    for text in [
+        "in Norway",
+        "in Oslo",
+        "en Noruega",
+        "la Norvège",
+        "in Norwegen",
+    ] {
         assert_eq!(ids(&set, text), ["norway"], "{text}");
     }
     for text in [
@@ -138,10 +166,16 @@ fn mentions_keep_sentence_and_byte_span() {
     let mentions = ActorMatcher::new(&set).find(&article);
     assert_eq!(mentions.len(), 2);
     assert_eq!(mentions[0].sentence, 1);
-    assert_eq!(&article.body[mentions[0].span.start..mentions[0].span.end], "Guaidó");
+    assert_eq!(
+        &article.body[mentions[0].span.start..mentions[0].span.end],
+        "Guaidó"
+    );
     assert!(mentions[0].member);
     assert_eq!(mentions[1].sentence, 1);
-    assert_eq!(&article.body[mentions[1].span.start..mentions[1].span.end], "Oslo");
+    assert_eq!(
+        &article.body[mentions[1].span.start..mentions[1].span.end],
+        "Oslo"
+    );
 }
 
 #[test]
@@ -151,7 +185,10 @@ fn inline_actors_extend_a_set() {
     assert_eq!(ids(&set, "Havana and La Habana"), ["cuba", "cuba"]);
     let mut inline = ActorSet::empty("inline");
     inline.add_inline("us=US|United States").unwrap();
-    assert_eq!(ids(&inline, "Join us. The US and the U.S. agreed."), ["us", "us"]);
+    assert_eq!(
+        ids(&inline, "Join us. The US and the U.S. agreed."),
+        ["us", "us"]
+    );
 }
 
 #[test]

@@ -18,13 +18,15 @@ Opposition leader Juan Guaidó sent a delegation, but denied any direct talks wi
 
 The talks in Oslo are expected to continue next week.";
 
-const ES: &str = "Noruega facilita el diálogo entre el gobierno de Nicolás Maduro y la oposición venezolana.
+const ES: &str =
+    "Noruega facilita el diálogo entre el gobierno de Nicolás Maduro y la oposición venezolana.
 
 Los opositores denunciaron que el gobierno reprime las protestas de forma brutal.
 
 La ONU apoya las conversaciones y pidió una solución pacífica.";
 
-const NO_ACTORS: &str = "The harvest was late this year.\n\nFarmers expect prices to rise in the autumn.";
+const NO_ACTORS: &str =
+    "The harvest was late this year.\n\nFarmers expect prices to rise in the autumn.";
 
 fn newsframe() -> Command {
     let mut cmd = Command::cargo_bin("newsframe").unwrap();
@@ -33,7 +35,11 @@ fn newsframe() -> Command {
 }
 
 fn corpus(dir: &Path) -> Vec<PathBuf> {
-    let files = [("a_en.txt", EN), ("b_es.txt", ES), ("c_none.txt", NO_ACTORS)];
+    let files = [
+        ("a_en.txt", EN),
+        ("b_es.txt", ES),
+        ("c_none.txt", NO_ACTORS),
+    ];
     files
         .iter()
         .map(|(name, text)| {
@@ -70,15 +76,29 @@ fn text_output_shows_summary_and_actor_table() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("Summary:"), "{stdout}");
-    assert!(stdout.contains("actor") && stdout.contains("evidence"), "{stdout}");
+    assert!(
+        stdout.contains("actor") && stdout.contains("evidence"),
+        "{stdout}"
+    );
     for id in ["government", "opposition", "us", "norway", "un"] {
-        assert!(stdout.lines().any(|l| l.trim_start().starts_with(id)), "{id}\n{stdout}");
+        assert!(
+            stdout.lines().any(|l| l.trim_start().starts_with(id)),
+            "{id}\n{stdout}"
+        );
     }
     assert!(stdout.contains("builtin-extractive@"), "{stdout}");
     // Quiet in pipes: no progress bar on a non-terminal stderr.
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -88,26 +108,49 @@ fn jsonl_records_follow_the_schema() {
     let out = newsframe()
         .arg("analyze")
         .args(&files)
-        .args(["--actors", ACTORS, "--engine", "builtin", "--format", "jsonl"])
+        .args([
+            "--actors", ACTORS, "--engine", "builtin", "--format", "jsonl",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let records = jsonl(&String::from_utf8_lossy(&out.stdout));
     assert_eq!(records.len(), 3);
     let en = &records[0];
     assert_eq!(en["schema_version"], 1);
     assert_eq!(en["lang"], "en");
     assert_eq!(en["date"], "2019-05-22");
-    assert!(en["engine"]["summary"].as_str().unwrap().starts_with("builtin-extractive@"));
-    assert!(en["engine"]["stance"].as_str().unwrap().starts_with("builtin-lexicon@"));
-    assert!(en["engine"]["actors"].as_str().unwrap().starts_with("venezuela#"));
+    assert!(
+        en["engine"]["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("builtin-extractive@")
+    );
+    assert!(
+        en["engine"]["stance"]
+            .as_str()
+            .unwrap()
+            .starts_with("builtin-lexicon@")
+    );
+    assert!(
+        en["engine"]["actors"]
+            .as_str()
+            .unwrap()
+            .starts_with("venezuela#")
+    );
     assert_eq!(en["summary"]["method"], "extractive");
     assert!(!en["summary"]["text"].as_str().unwrap().is_empty());
     assert_eq!(actor(en, "norway")["stance"], "positive");
     assert_eq!(actor(en, "us")["stance"], "negative");
     let evidence = &actor(en, "norway")["evidence"][0];
     assert!(evidence["text"].as_str().unwrap().contains("brokering"));
-    assert!(evidence["span"]["end"].as_u64().unwrap() > evidence["span"]["start"].as_u64().unwrap());
+    assert!(
+        evidence["span"]["end"].as_u64().unwrap() > evidence["span"]["start"].as_u64().unwrap()
+    );
     // Never mentioned: mentions 0 and a null stance, not neutral.
     let un = actor(en, "un");
     assert_eq!(un["mentions"], 0);
@@ -121,9 +164,20 @@ fn jsonl_records_follow_the_schema() {
     assert!(actor(es, "government")["score"].as_f64().unwrap() < 0.0);
 
     let none = &records[2];
-    assert!(none["actors"].as_array().unwrap().iter().all(|a| a["mentions"] == 0 && a["stance"].is_null()));
+    assert!(
+        none["actors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["mentions"] == 0 && a["stance"].is_null())
+    );
     let warnings = none["warnings"].as_array().unwrap();
-    assert!(warnings.iter().any(|w| w.as_str().unwrap().contains("no actor")), "{warnings:?}");
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("no actor")),
+        "{warnings:?}"
+    );
 }
 
 #[test]
@@ -134,17 +188,26 @@ fn batch_records_equal_single_article_records() {
         let out = newsframe()
             .arg("stance")
             .args(files)
-            .args(["--actors", ACTORS, "--engine", "builtin", "--format", "jsonl"])
+            .args([
+                "--actors", ACTORS, "--engine", "builtin", "--format", "jsonl",
+            ])
             .output()
             .unwrap();
         assert!(out.status.success());
         jsonl(&String::from_utf8_lossy(&out.stdout))
     };
     let together = run(&files);
-    let single: Vec<Value> = files.iter().flat_map(|f| run(std::slice::from_ref(f))).collect();
+    let single: Vec<Value> = files
+        .iter()
+        .flat_map(|f| run(std::slice::from_ref(f)))
+        .collect();
     assert_eq!(together, single);
     // `stance` writes no summary.
-    assert!(together.iter().all(|r| r.get("summary").is_none() && r["engine"].get("summary").is_none()));
+    assert!(
+        together
+            .iter()
+            .all(|r| r.get("summary").is_none() && r["engine"].get("summary").is_none())
+    );
 }
 
 #[test]
@@ -159,7 +222,11 @@ fn resume_skips_finished_ids_and_repairs_an_interrupted_file() {
         .arg(&out_file)
         .output()
         .unwrap();
-    assert!(full.status.success(), "{}", String::from_utf8_lossy(&full.stderr));
+    assert!(
+        full.status.success(),
+        "{}",
+        String::from_utf8_lossy(&full.stderr)
+    );
     let complete = std::fs::read_to_string(&out_file).unwrap();
     let lines: Vec<&str> = complete.lines().collect();
     assert_eq!(lines.len(), 3);
@@ -170,7 +237,9 @@ fn resume_skips_finished_ids_and_repairs_an_interrupted_file() {
     let resumed = newsframe()
         .arg("analyze")
         .args(&files)
-        .args(["--actors", ACTORS, "--engine", "builtin", "--resume", "--out"])
+        .args([
+            "--actors", ACTORS, "--engine", "builtin", "--resume", "--out",
+        ])
         .arg(&out_file)
         .output()
         .unwrap();
@@ -184,7 +253,9 @@ fn resume_skips_finished_ids_and_repairs_an_interrupted_file() {
     let again = newsframe()
         .arg("analyze")
         .args(&files)
-        .args(["--actors", ACTORS, "--engine", "builtin", "--resume", "--out"])
+        .args([
+            "--actors", ACTORS, "--engine", "builtin", "--resume", "--out",
+        ])
         .arg(&out_file)
         .output()
         .unwrap();
@@ -202,7 +273,9 @@ fn a_failed_article_becomes_an_error_record_and_exit_1() {
     let out = newsframe()
         .arg("analyze")
         .arg(&input)
-        .args(["--actors", ACTORS, "--engine", "builtin", "--format", "jsonl"])
+        .args([
+            "--actors", ACTORS, "--engine", "builtin", "--format", "jsonl",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -266,7 +339,12 @@ fn engine_choice_is_explicit() {
         // One notice, not one per article.
         assert_eq!(stderr.matches("notice").count(), 1, "{stderr}");
         let record = &jsonl(&String::from_utf8_lossy(&auto.stdout))[0];
-        assert!(record["engine"]["stance"].as_str().unwrap().starts_with("builtin-lexicon@"));
+        assert!(
+            record["engine"]["stance"]
+                .as_str()
+                .unwrap()
+                .starts_with("builtin-lexicon@")
+        );
 
         let transformer = newsframe()
             .arg("analyze")
@@ -276,7 +354,10 @@ fn engine_choice_is_explicit() {
             .unwrap();
         assert_eq!(transformer.status.code(), Some(2));
         let stderr = String::from_utf8_lossy(&transformer.stderr);
-        assert!(stderr.contains("transformer engine is not available"), "{stderr}");
+        assert!(
+            stderr.contains("transformer engine is not available"),
+            "{stderr}"
+        );
     }
 }
 
@@ -287,10 +368,21 @@ fn inline_actors_and_json_array_output() {
     let out = newsframe()
         .arg("stance")
         .args(&files[..2])
-        .args(["--actor", "norway:Norway=Norway|Oslo|Noruega", "--engine", "builtin", "--format", "json"])
+        .args([
+            "--actor",
+            "norway:Norway=Norway|Oslo|Noruega",
+            "--engine",
+            "builtin",
+            "--format",
+            "json",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let records: Value = serde_json::from_slice(&out.stdout).unwrap();
     let records = records.as_array().unwrap();
     assert_eq!(records.len(), 2);

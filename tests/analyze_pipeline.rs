@@ -23,9 +23,13 @@ impl NliModel for WordNli {
         pairs
             .iter()
             .map(|p| {
-                anyhow::ensure!(!p.premise.contains("EXPLODE"), "model failed on this premise");
+                anyhow::ensure!(
+                    !p.premise.contains("EXPLODE"),
+                    "model failed on this premise"
+                );
                 let premise = p.premise.to_lowercase();
-                let cue = |words: &[&str]| words.iter().filter(|w| premise.contains(*w)).count() as f64;
+                let cue =
+                    |words: &[&str]| words.iter().filter(|w| premise.contains(*w)).count() as f64;
                 let e = if p.hypothesis.contains("positive") {
                     0.1 + cue(&["brokering", "praised", "support"])
                 } else if p.hypothesis.contains("negative") {
@@ -34,29 +38,43 @@ impl NliModel for WordNli {
                     0.5
                 };
                 let e = e / (e + 1.0);
-                Ok(NliProbs { entailment: e, neutral: (1.0 - e) / 2.0, contradiction: (1.0 - e) / 2.0 })
+                Ok(NliProbs {
+                    entailment: e,
+                    neutral: (1.0 - e) / 2.0,
+                    contradiction: (1.0 - e) / 2.0,
+                })
             })
             .collect()
     }
 }
 
 fn article(id: &str, text: &str) -> Article {
-    let mut meta = ArticleMeta::default();
-    meta.id = Some(id.to_string());
-    preprocess(RawArticle::new(Origin::file(format!("{id}.txt")), meta, text.to_string()), &PreprocessConfig::default())
+    let meta = ArticleMeta {
+        id: Some(id.to_string()),
+        ..ArticleMeta::default()
+    };
+    preprocess(
+        RawArticle::new(Origin::file(format!("{id}.txt")), meta, text.to_string()),
+        &PreprocessConfig::default(),
+    )
 }
 
 fn config() -> PipelineConfig {
     let mut set = ActorSet::empty("test");
-    set.add_inline("gov:the government=government|Maduro").unwrap();
-    set.add_inline("us:the United States=US|Washington").unwrap();
+    set.add_inline("gov:the government=government|Maduro")
+        .unwrap();
+    set.add_inline("us:the United States=US|Washington")
+        .unwrap();
     set.add_inline("no:Norway=Norway|Oslo").unwrap();
     PipelineConfig::new(set)
 }
 
 fn nli_pipeline(batch_size: usize) -> Pipeline {
     let config = config();
-    let nli = NliStanceConfig { batch_size, ..NliStanceConfig::default() };
+    let nli = NliStanceConfig {
+        batch_size,
+        ..NliStanceConfig::default()
+    };
     let engines = Engines {
         summarizer: Box::new(BuiltinSummarizer::new(config.extractive.clone())),
         scorer: Box::new(NliStanceScorer::new(WordNli, nli).unwrap()),
@@ -66,10 +84,19 @@ fn nli_pipeline(batch_size: usize) -> Pipeline {
 
 fn articles() -> Vec<Article> {
     vec![
-        article("a", "Norway is brokering talks in Oslo. The government attended the talks."),
-        article("b", "The US made a threat against the government. Washington praised Norway."),
+        article(
+            "a",
+            "Norway is brokering talks in Oslo. The government attended the talks.",
+        ),
+        article(
+            "b",
+            "The US made a threat against the government. Washington praised Norway.",
+        ),
         article("c", "The harvest was late."),
-        article("d", "The government called the US corrupt. Maduro spoke in Caracas on Monday at length."),
+        article(
+            "d",
+            "The government called the US corrupt. Maduro spoke in Caracas on Monday at length.",
+        ),
     ]
 }
 
@@ -78,15 +105,25 @@ fn shared_batches_give_the_same_records_as_single_articles() {
     let articles = articles();
     let together = nli_pipeline(5).analyze(&articles);
     let single = nli_pipeline(1);
-    let one_by_one: Vec<Record> =
-        articles.iter().flat_map(|a| single.analyze(std::slice::from_ref(a))).collect();
+    let one_by_one: Vec<Record> = articles
+        .iter()
+        .flat_map(|a| single.analyze(std::slice::from_ref(a)))
+        .collect();
     assert_eq!(together, one_by_one);
-    let Record::Analysis(b) = &together[1] else { panic!("{:?}", together[1]) };
+    let Record::Analysis(b) = &together[1] else {
+        panic!("{:?}", together[1])
+    };
     assert_eq!(b.engine.stance.as_deref(), Some("word-nli@test"));
     let us = b.actors.iter().find(|s| s.id == "us").unwrap();
     assert_eq!(us.stance.map(|l| l.as_str()), Some("negative"));
-    let Record::Analysis(c) = &together[2] else { panic!() };
-    assert!(c.actors.iter().all(|s| s.mentions == 0 && s.stance.is_none()));
+    let Record::Analysis(c) = &together[2] else {
+        panic!()
+    };
+    assert!(
+        c.actors
+            .iter()
+            .all(|s| s.mentions == 0 && s.stance.is_none())
+    );
     assert!(c.warnings.iter().any(|w| w.contains("no actor")));
 }
 
@@ -103,16 +140,34 @@ fn a_failing_article_does_not_take_the_batch_down() {
         }
         other => panic!("expected a failure, got {other:?}"),
     }
-    assert!(records.iter().enumerate().all(|(i, r)| i == 1 || matches!(r, Record::Analysis(_))));
+    assert!(
+        records
+            .iter()
+            .enumerate()
+            .all(|(i, r)| i == 1 || matches!(r, Record::Analysis(_)))
+    );
 }
 
 #[test]
 fn builtin_pipeline_needs_nothing_installed() {
-    let config = PipelineConfig { engine: EngineChoice::Builtin, ..config() };
+    let config = PipelineConfig {
+        engine: EngineChoice::Builtin,
+        ..config()
+    };
     let pipeline = Pipeline::new(config).unwrap();
     assert!(pipeline.notice().is_none());
     let records = pipeline.analyze(&articles());
-    let Record::Analysis(a) = &records[0] else { panic!() };
-    assert_eq!(a.actors.iter().find(|s| s.id == "no").unwrap().stance.map(|l| l.as_str()), Some("positive"));
+    let Record::Analysis(a) = &records[0] else {
+        panic!()
+    };
+    assert_eq!(
+        a.actors
+            .iter()
+            .find(|s| s.id == "no")
+            .unwrap()
+            .stance
+            .map(|l| l.as_str()),
+        Some("positive")
+    );
     assert!(a.summary.as_ref().is_some_and(|s| !s.text.is_empty()));
 }

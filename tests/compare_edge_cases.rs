@@ -80,7 +80,7 @@ fn refuses_to_mix_engines_and_names_them() {
     );
     assert!(err.contains("--group-by-engine"), "{err}");
     assert!(
-        err.contains("(11 records)") && err.contains("(1 records)"),
+        err.contains("(11 records)") && err.contains("(1 record)"),
         "{err}"
     );
 

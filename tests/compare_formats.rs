@@ -350,18 +350,28 @@ fn html_unescape(s: &str) -> String {
 fn output_is_deterministic_and_format_follows_extension() {
     let path = fixture("venezuela_2019.jsonl");
     let dir = tempfile::tempdir().unwrap();
-    let a = dir.path().join("a.json");
-    let b = dir.path().join("b.json");
-    for out in [&a, &b] {
-        let o = compare(&[path.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    for ext in ["json", "html", "md", "csv"] {
+        let a = dir.path().join(format!("a.{ext}"));
+        let b = dir.path().join(format!("b.{ext}"));
+        for out in [&a, &b] {
+            let o = compare(&[path.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+            assert_eq!(
+                o.status.code(),
+                Some(1),
+                "one record failed in analyze: exit 1"
+            );
+        }
         assert_eq!(
-            o.status.code(),
-            Some(1),
-            "one record failed in analyze: exit 1"
+            std::fs::read(&a).unwrap(),
+            std::fs::read(&b).unwrap(),
+            "{ext}"
         );
     }
-    let (a, b) = (std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
-    assert_eq!(a, b);
+    let html = std::fs::read_to_string(dir.path().join("a.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    let csv_text = std::fs::read_to_string(dir.path().join("a.csv")).unwrap();
+    assert!(csv_text.starts_with("story,engine,outlet,actor,metric,value"));
+    let a = std::fs::read(dir.path().join("a.json")).unwrap();
     let v: Value = serde_json::from_slice(&a).unwrap();
     assert_eq!(v["config"]["seed"], 42);
 
@@ -421,4 +431,31 @@ fn summaries_novelty_within_a_language() {
     // Nothing else is in Norwegian: no novelty claimed.
     let nordlys = group("Nordlys Nyheter");
     assert!(nordlys["summaries"][0]["sentences"][0]["novelty"].is_null());
+}
+
+#[test]
+fn tfidf_similarity_matches_scikit_learn() {
+    // Reference from scripts/compare_tfidf_reference.py (scikit-learn's
+    // TfidfVectorizer on the sample records' content words).
+    use newsframe::report::cluster::{Similarity, TfIdfCosine};
+    let reference: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("tfidf_reference.json")).unwrap())
+            .unwrap();
+    let docs: Vec<&str> = reference["docs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap())
+        .collect();
+    let ours = TfIdfCosine.matrix(&docs);
+    for (i, row) in reference["cosine"].as_array().unwrap().iter().enumerate() {
+        for (j, expected) in row.as_array().unwrap().iter().enumerate() {
+            let expected = expected.as_f64().unwrap();
+            assert!(
+                (ours[i][j] - expected).abs() < 1e-9,
+                "cosine[{i}][{j}]: {} vs scikit-learn {expected}",
+                ours[i][j]
+            );
+        }
+    }
 }

@@ -357,3 +357,34 @@ fn engine_stance_names_unknown_targets() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("not actor ids of"), "{stderr}");
 }
+
+#[test]
+fn per_example_scores_average_to_the_overall_scores() {
+    let (_, report, _) = eval(&[
+        "summarize",
+        &fixture("project.jsonl"),
+        "--pred",
+        &fixture("project_pred.jsonl"),
+        "--per-example",
+    ]);
+    let examples = report["examples"].as_array().unwrap();
+    assert_eq!(examples.len(), 5);
+    let mean = examples
+        .iter()
+        .map(|e| e["rouge2"]["f1"].as_f64().unwrap())
+        .sum::<f64>()
+        / 5.0;
+    close(&report["overall"]["scores"]["rouge2"]["f1"], mean);
+    assert_eq!(examples.iter().filter(|e| e["missing"] == true).count(), 1);
+
+    let (_, report, _) = eval(&[
+        "stance",
+        &fixture("project.jsonl"),
+        "--pred",
+        &fixture("project_pred.jsonl"),
+    ]);
+    assert!(
+        report.get("examples").is_none(),
+        "per-example rows only on request"
+    );
+}

@@ -357,7 +357,7 @@ fn stdin_as_text_and_as_jsonl() {
     let run = segment(&["-"], Some(&text));
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(origin(&run.articles[0]), "-");
-    assert_eq!(run.articles[0]["credit"], "EFE");
+    assert_eq!(run.articles[0]["credit"], "NWA");
 
     let jsonl = std::fs::read(fixture("articles.jsonl")).unwrap();
     let run = segment(&["--stdin-format", "jsonl", "-"], Some(&jsonl));

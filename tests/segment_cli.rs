@@ -53,7 +53,7 @@ fn wire_article_metadata_caption_paragraphs_and_sentences() {
     let articles: Value = serde_json::from_slice(&output.stdout).unwrap();
     let article = &articles[0];
     assert_eq!(article["date"], "2019-05-16");
-    assert_eq!(article["credit"], "EFE");
+    assert_eq!(article["credit"], "NWA");
     let caption = article["caption"].as_str().unwrap();
     assert!(caption.starts_with("Delegates of the Venezuelan opposition arrive"));
     assert!(caption.ends_with("brokered by the Norwegian government."));
@@ -89,7 +89,7 @@ fn text_output_shows_metadata_then_numbered_sentences() {
     let text = String::from_utf8(output.stdout).unwrap();
     for expected in [
         "     date: 2019-05-16\n",
-        "   credit: EFE\n",
+        "   credit: NWA\n",
         "  caption: Delegates of the Venezuelan opposition",
         " language: en (detected",
         "     body: 4 paragraphs, 6 sentences\n",

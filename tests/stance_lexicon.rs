@@ -12,16 +12,21 @@ use newsframe::stance::{StanceQuery, StanceScorer, TargetSentence};
 
 fn set() -> ActorSet {
     let mut set = ActorSet::empty("test");
-    set.add_inline("gov:the government=government|gobierno|Regierung|gouvernement|governo|Maduro").unwrap();
-    set.add_inline("opp:the opposition=opposition|oposición|Guaido").unwrap();
+    set.add_inline("gov:the government=government|gobierno|Regierung|gouvernement|governo|Maduro")
+        .unwrap();
+    set.add_inline("opp:the opposition=opposition|oposición|Guaido")
+        .unwrap();
     set.add_inline("us:the US=US|Washington").unwrap();
-    set.add_inline("no:Norway=Norway|Noruega|Norvège|Norwegen").unwrap();
+    set.add_inline("no:Norway=Norway|Noruega|Norvège|Norwegen")
+        .unwrap();
     set
 }
 
 fn article(text: &str, lang: &str) -> Article {
-    let mut meta = ArticleMeta::default();
-    meta.lang = Some(lang.to_string());
+    let meta = ArticleMeta {
+        lang: Some(lang.to_string()),
+        ..ArticleMeta::default()
+    };
     preprocess(
         RawArticle::new(Origin::file("t.txt"), meta, text.to_string()),
         &PreprocessConfig::default(),
@@ -43,7 +48,10 @@ fn polarity(text: &str, lang: &str, actor: &str) -> Polarity {
         actor_index: index,
         actor: &set.actors[index],
         mentions: &mentions,
-        sentences: vec![TargetSentence { index: 0, direct: true }],
+        sentences: vec![TargetSentence {
+            index: 0,
+            direct: true,
+        }],
     };
     scorer().polarity(&query, 0, true)
 }
@@ -62,23 +70,45 @@ fn label(text: &str, lang: &str, actor: &str) -> StanceLabel {
 fn builtin_lexicons_parse_and_are_substantial() {
     for (lang, file, text) in BUILTIN_LEXICONS {
         let lexicon = Lexicon::parse(text, file).unwrap();
-        assert!(lexicon.len() >= 200, "{lang}: only {} entries", lexicon.len());
+        assert!(
+            lexicon.len() >= 200,
+            "{lang}: only {} entries",
+            lexicon.len()
+        );
     }
-    let err = Lexicon::parse("good\tpos\n bad\tvery\n", "x.tsv").unwrap_err().to_string();
-    assert!(err.contains("x.tsv, line 2") && err.contains("\"very\""), "{err}");
+    let err = Lexicon::parse("good\tpos\n bad\tvery\n", "x.tsv")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("x.tsv, line 2") && err.contains("\"very\""),
+        "{err}"
+    );
 }
 
 #[test]
 fn plain_evaluation_of_the_only_actor() {
-    assert_eq!(label("The corrupt government lied again.", "en", "gov"), StanceLabel::Negative);
-    assert_eq!(label("The government is credible and constructive.", "en", "gov"), StanceLabel::Positive);
-    assert_eq!(label("The government met on Tuesday.", "en", "gov"), StanceLabel::Neutral);
+    assert_eq!(
+        label("The corrupt government lied again.", "en", "gov"),
+        StanceLabel::Negative
+    );
+    assert_eq!(
+        label("The government is credible and constructive.", "en", "gov"),
+        StanceLabel::Positive
+    );
+    assert_eq!(
+        label("The government met on Tuesday.", "en", "gov"),
+        StanceLabel::Neutral
+    );
 }
 
 #[test]
 fn negation_flips_and_weakens() {
     let plain = net("The government was supportive of the plan.", "en", "gov");
-    let negated = net("The government was not supportive of the plan.", "en", "gov");
+    let negated = net(
+        "The government was not supportive of the plan.",
+        "en",
+        "gov",
+    );
     assert!(plain > 0.0 && negated < 0.0, "{plain} {negated}");
     assert!(negated.abs() < plain.abs());
     assert!(net("The government wasn't supportive.", "en", "gov") < 0.0);
@@ -95,7 +125,10 @@ fn intensifiers_scale() {
     let plain = net("The government was supportive.", "en", "gov");
     let very = net("The government was very supportive.", "en", "gov");
     let slightly = net("The government was slightly supportive.", "en", "gov");
-    assert!(very > plain && plain > slightly && slightly > 0.0, "{very} {plain} {slightly}");
+    assert!(
+        very > plain && plain > slightly && slightly > 0.0,
+        "{very} {plain} {slightly}"
+    );
 }
 
 #[test]
@@ -118,7 +151,8 @@ fn conduct_reflects_on_the_agent_not_the_target() {
     let text = "The US threatened to oust the government.";
     assert_eq!(label(text, "en", "us"), StanceLabel::Negative);
     assert_eq!(label(text, "en", "gov"), StanceLabel::Neutral);
-    let brokering = "Talks between the government and the opposition began in Norway, which is brokering them.";
+    let brokering =
+        "Talks between the government and the opposition began in Norway, which is brokering them.";
     assert_eq!(label(brokering, "en", "no"), StanceLabel::Positive);
     assert!(net(brokering, "en", "gov").abs() < net(brokering, "en", "no").abs());
     // Passive: the agent follows `by`.
@@ -144,11 +178,21 @@ fn a_speakers_quote_is_not_about_the_speaker() {
     // It counts, at half weight, toward an actor named inside it.
     let inside = "“The corrupt government must go now, and soon,” Guaido told reporters.";
     let said = net(inside, "en", "gov");
-    let plain = net("The corrupt government must go now, and soon, reporters were told.", "en", "gov");
+    let plain = net(
+        "The corrupt government must go now, and soon, reporters were told.",
+        "en",
+        "gov",
+    );
     assert!(said < 0.0 && said.abs() < plain.abs(), "{said} {plain}");
     assert!(net(inside, "en", "opp").abs() < 1e-12);
     // A short quoted phrase is the article's own sentence.
-    assert!(net("Guaido said he was “very much supportive” of the talks.", "en", "opp") > 0.0);
+    assert!(
+        net(
+            "Guaido said he was “very much supportive” of the talks.",
+            "en",
+            "opp"
+        ) > 0.0
+    );
 }
 
 #[test]
@@ -165,7 +209,10 @@ fn distance_weakens_a_word() {
 #[test]
 fn judgments_weigh_evaluative_sentences_more() {
     let set = set();
-    let a = article("The government met. The government is corrupt and brutal.", "en");
+    let a = article(
+        "The government met. The government is corrupt and brutal.",
+        "en",
+    );
     let mentions = ActorMatcher::new(&set).find(&a);
     let query = StanceQuery {
         article: &a,
@@ -173,12 +220,45 @@ fn judgments_weigh_evaluative_sentences_more() {
         actor: &set.actors[0],
         mentions: &mentions,
         sentences: vec![
-            TargetSentence { index: 0, direct: true },
-            TargetSentence { index: 1, direct: true },
+            TargetSentence {
+                index: 0,
+                direct: true,
+            },
+            TargetSentence {
+                index: 1,
+                direct: true,
+            },
         ],
     };
     let judged = scorer().judge(&[query]).unwrap();
     assert_eq!(judged[0][0].probs.argmax(), StanceLabel::Neutral);
     assert_eq!(judged[0][1].probs.argmax(), StanceLabel::Negative);
     assert!(judged[0][1].weight > judged[0][0].weight);
+}
+
+#[test]
+fn mixed_language_articles_use_every_lexicon_found() {
+    let set = set();
+    let mut a = article(
+        "The government met on Monday.\n\nEl gobierno es un títere mentiroso.",
+        "en",
+    );
+    let mentions = ActorMatcher::new(&set).find(&a);
+    let query = |a: &Article| {
+        let q = StanceQuery {
+            article: a,
+            actor_index: 0,
+            actor: &set.actors[0],
+            mentions: &mentions,
+            sentences: vec![TargetSentence {
+                index: 1,
+                direct: true,
+            }],
+        };
+        scorer().polarity(&q, 1, true)
+    };
+    assert_eq!(query(&a), Polarity::default(), "English lexicon only");
+    a.language.mixed = true;
+    a.language.others = vec!["es".to_string()];
+    assert!(query(&a).negative > 0.0);
 }

@@ -61,8 +61,10 @@ impl NliModel for HashNli {
 }
 
 fn article(id: &str, text: &str) -> Article {
-    let mut meta = ArticleMeta::default();
-    meta.id = Some(id.to_string());
+    let meta = ArticleMeta {
+        id: Some(id.to_string()),
+        ..ArticleMeta::default()
+    };
     preprocess(
         RawArticle::new(Origin::file(format!("{id}.txt")), meta, text.to_string()),
         &PreprocessConfig::default(),
@@ -71,8 +73,10 @@ fn article(id: &str, text: &str) -> Article {
 
 fn set() -> ActorSet {
     let mut set = ActorSet::empty("test");
-    set.add_inline("gov:the government=government|Maduro").unwrap();
-    set.add_inline("opp:the opposition=opposition|Guaido").unwrap();
+    set.add_inline("gov:the government=government|Maduro")
+        .unwrap();
+    set.add_inline("opp:the opposition=opposition|Guaido")
+        .unwrap();
     set.add_inline("no:Norway=Norway|Oslo").unwrap();
     set
 }
@@ -103,9 +107,15 @@ fn queries<'a>(
 fn batched_results_equal_one_at_a_time() {
     let set = set();
     let articles = vec![
-        article("a", "The government met the opposition in Oslo. Talks went on. Guaido left."),
+        article(
+            "a",
+            "The government met the opposition in Oslo. Talks went on. Guaido left.",
+        ),
         article("b", "Norway hosted. The government agreed. He said yes."),
-        article("c", "Maduro spoke. The opposition, led by Guaido, walked out of the talks in Oslo."),
+        article(
+            "c",
+            "Maduro spoke. The opposition, led by Guaido, walked out of the talks in Oslo.",
+        ),
     ];
     let matcher = ActorMatcher::new(&set);
     let mentions: Vec<Vec<Mention>> = articles.iter().map(|a| matcher.find(a)).collect();
@@ -119,7 +129,10 @@ fn batched_results_equal_one_at_a_time() {
     let batched = NliStanceScorer::new(HashNli::new(), config(7)).unwrap();
     let together = batched.judge(&all).unwrap();
     let sizes = batched.model().batches.borrow().clone();
-    assert!(sizes.iter().all(|&n| n <= 7) && sizes.len() > 1, "{sizes:?}");
+    assert!(
+        sizes.iter().all(|&n| n <= 7) && sizes.len() > 1,
+        "{sizes:?}"
+    );
 
     let single = NliStanceScorer::new(HashNli::new(), config(1)).unwrap();
     let one_by_one: Vec<Vec<SentenceJudgment>> = all
@@ -150,16 +163,31 @@ fn pairs_are_deduplicated_and_hypotheses_name_the_actor() {
         }
     }
     let set = set();
-    let articles = vec![article("a", "The government praised Norway for the talks in Oslo.")];
+    let articles = vec![article(
+        "a",
+        "The government praised Norway for the talks in Oslo.",
+    )];
     let mentions = vec![ActorMatcher::new(&set).find(&articles[0])];
     let qs = queries(&set, &articles, &mentions);
-    let scorer = NliStanceScorer::new(Recorder(RefCell::new(Vec::new())), NliStanceConfig::default()).unwrap();
+    let scorer = NliStanceScorer::new(
+        Recorder(RefCell::new(Vec::new())),
+        NliStanceConfig::default(),
+    )
+    .unwrap();
     scorer.judge(&qs).unwrap();
     let pairs = scorer.model().0.borrow().clone();
     // 2 actors × 1 sentence × 3 labels, each pair once.
     assert_eq!(pairs.len(), 6);
-    assert!(pairs.iter().any(|p| p.hypothesis == "This text is negative about Norway."));
-    assert!(pairs.iter().any(|p| p.hypothesis == "This text is positive about the government."));
+    assert!(
+        pairs
+            .iter()
+            .any(|p| p.hypothesis == "This text is negative about Norway.")
+    );
+    assert!(
+        pairs
+            .iter()
+            .any(|p| p.hypothesis == "This text is positive about the government.")
+    );
 }
 
 #[test]
@@ -180,12 +208,24 @@ fn short_and_context_sentences_get_the_sentence_before() {
             "premises".into()
         }
         fn predict(&self, pairs: &[NliPair]) -> anyhow::Result<Vec<NliProbs>> {
-            self.0.borrow_mut().extend(pairs.iter().map(|p| p.premise.clone()));
-            Ok(vec![NliProbs { entailment: 1.0, neutral: 0.0, contradiction: 0.0 }; pairs.len()])
+            self.0
+                .borrow_mut()
+                .extend(pairs.iter().map(|p| p.premise.clone()));
+            Ok(vec![
+                NliProbs {
+                    entailment: 1.0,
+                    neutral: 0.0,
+                    contradiction: 0.0
+                };
+                pairs.len()
+            ])
         }
     }
     let set = set();
-    let a = article("a", "Troops gathered near the border at dawn on Monday. Maduro refused. He later left for a rally in the capital city.");
+    let a = article(
+        "a",
+        "Troops gathered near the border at dawn on Monday. Maduro refused. He later left for a rally in the capital city.",
+    );
     let mentions = ActorMatcher::new(&set).find(&a);
     let q = StanceQuery {
         article: &a,
@@ -193,27 +233,55 @@ fn short_and_context_sentences_get_the_sentence_before() {
         actor: &set.actors[0],
         mentions: &mentions,
         sentences: vec![
-            TargetSentence { index: 1, direct: true },
-            TargetSentence { index: 2, direct: false },
+            TargetSentence {
+                index: 1,
+                direct: true,
+            },
+            TargetSentence {
+                index: 2,
+                direct: false,
+            },
         ],
     };
-    let scorer = NliStanceScorer::new(Premises(RefCell::new(Vec::new())), NliStanceConfig::default()).unwrap();
+    let scorer = NliStanceScorer::new(
+        Premises(RefCell::new(Vec::new())),
+        NliStanceConfig::default(),
+    )
+    .unwrap();
     let judged = scorer.judge(&[q]).unwrap();
     let premises = scorer.model().0.borrow().clone();
-    assert!(premises.contains(&"Troops gathered near the border at dawn on Monday. Maduro refused.".to_string()));
-    assert!(premises.contains(&"Maduro refused. He later left for a rally in the capital city.".to_string()));
+    assert!(premises.contains(
+        &"Troops gathered near the border at dawn on Monday. Maduro refused.".to_string()
+    ));
+    assert!(
+        premises.contains(
+            &"Maduro refused. He later left for a rally in the capital city.".to_string()
+        )
+    );
     assert_eq!(judged[0][1].weight, 0.5);
 }
 
 fn probs(positive: f64, neutral: f64, negative: f64) -> LabelProbs {
-    LabelProbs { positive, neutral, negative }
+    LabelProbs {
+        positive,
+        neutral,
+        negative,
+    }
 }
 
 #[test]
 fn aggregation_is_a_confidence_weighted_mean() {
     let judgments = [
-        SentenceJudgment { sentence: 0, probs: probs(0.1, 0.2, 0.7), weight: 1.0 },
-        SentenceJudgment { sentence: 3, probs: probs(0.5, 0.4, 0.1), weight: 3.0 },
+        SentenceJudgment {
+            sentence: 0,
+            probs: probs(0.1, 0.2, 0.7),
+            weight: 1.0,
+        },
+        SentenceJudgment {
+            sentence: 3,
+            probs: probs(0.5, 0.4, 0.1),
+            weight: 3.0,
+        },
     ];
     let agg = aggregate(&judgments).unwrap();
     // Weights: 1 × 0.7 and 3 × 0.5.
@@ -233,14 +301,18 @@ fn aggregation_is_a_confidence_weighted_mean() {
 #[test]
 fn aggregation_of_nothing_is_null_and_ties_go_to_neutral() {
     assert!(aggregate(&[]).is_none());
-    let tie = aggregate(&[
-        SentenceJudgment { sentence: 0, probs: probs(0.4, 0.2, 0.4), weight: 1.0 },
-    ])
+    let tie = aggregate(&[SentenceJudgment {
+        sentence: 0,
+        probs: probs(0.4, 0.2, 0.4),
+        weight: 1.0,
+    }])
     .unwrap();
     assert_eq!(tie.label, StanceLabel::Negative);
-    let flat = aggregate(&[
-        SentenceJudgment { sentence: 0, probs: probs(1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0), weight: 1.0 },
-    ])
+    let flat = aggregate(&[SentenceJudgment {
+        sentence: 0,
+        probs: probs(1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0),
+        weight: 1.0,
+    }])
     .unwrap();
     assert_eq!(flat.label, StanceLabel::Neutral);
     assert!(flat.score.abs() < 1e-12);

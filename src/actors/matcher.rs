@@ -171,9 +171,9 @@ impl ActorMatcher {
         });
         let mut kept: Vec<Candidate> = Vec::new();
         for candidate in candidates {
-            let overlaps = kept.iter().any(|k| {
-                candidate.span.start < k.span.end && k.span.start < candidate.span.end
-            });
+            let overlaps = kept
+                .iter()
+                .any(|k| candidate.span.start < k.span.end && k.span.start < candidate.span.end);
             if !overlaps {
                 kept.push(candidate);
             }
@@ -199,7 +199,9 @@ fn at_word_boundaries(text: &str, span: Span) -> bool {
     let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
     // A boundary is only needed where the name itself starts or ends with a
     // word char (`U.S.` may be followed by anything).
-    !(word(before) && word(first)) && !(word(after) && word(last))
+    let joined_before = word(before) && word(first);
+    let joined_after = word(after) && word(last);
+    !joined_before && !joined_after
 }
 
 /// The spellings a name is matched under.

@@ -180,7 +180,10 @@ impl ActorSet {
                 .chain(actor.members.iter().map(String::as_str))
                 .find(|a| a.trim().is_empty())
             {
-                return Err(invalid(format!("actor {:?} has a blank name {blank:?}", actor.id)));
+                return Err(invalid(format!(
+                    "actor {:?} has a blank name {blank:?}",
+                    actor.id
+                )));
             }
             for name in &actor.case_sensitive {
                 let known = actor.all_aliases().any(|a| a == name) || actor.members.contains(name);
@@ -220,11 +223,7 @@ impl ActorSet {
         if aliases.is_empty() {
             return Err(err("no aliases"));
         }
-        let case_sensitive = aliases
-            .iter()
-            .filter(|a| is_acronym(a))
-            .cloned()
-            .collect();
+        let case_sensitive = aliases.iter().filter(|a| is_acronym(a)).cloned().collect();
         let actor = Actor {
             id: id.to_string(),
             name: if name.is_empty() { id } else { name }.to_string(),
@@ -266,7 +265,8 @@ mod tests {
     #[test]
     fn inline_actor_parses_and_flags_acronyms() {
         let mut set = ActorSet::empty("inline");
-        set.add_inline("us:United States=US|United States|Washington").unwrap();
+        set.add_inline("us:United States=US|United States|Washington")
+            .unwrap();
         let us = set.get("us").unwrap();
         assert_eq!(us.name, "United States");
         assert_eq!(us.case_sensitive, vec!["US".to_string()]);

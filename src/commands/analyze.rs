@@ -36,6 +36,15 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "NAME", help_heading = "Engine")]
     pub summary_model: Option<String>,
 
+    /// Most sentences in a builtin (extractive) summary; 0 for no limit.
+    #[arg(long, default_value_t = 3, value_name = "N", help_heading = "Summary")]
+    pub summary_sentences: usize,
+
+    /// Most words in a builtin (extractive) summary; 0 for no limit. The
+    /// best sentence is always kept.
+    #[arg(long, default_value_t = 0, value_name = "N", help_heading = "Summary")]
+    pub summary_words: usize,
+
     #[command(flatten)]
     pub output: RecordOutputArgs,
 }
@@ -109,12 +118,20 @@ pub enum RecordFormat {
 const ARTICLES_PER_BATCH: usize = 8;
 
 pub fn run(args: &AnalyzeArgs) -> anyhow::Result<Outcome> {
-    run_analysis(
-        &args.input,
-        &args.engine,
-        Some(args.summary_model.clone()),
-        &args.output,
-    )
+    let summary = SummaryOptions {
+        model: args.summary_model.clone(),
+        max_sentences: args.summary_sentences,
+        max_words: args.summary_words,
+    };
+    run_analysis(&args.input, &args.engine, Some(summary), &args.output)
+}
+
+/// Summary settings of `analyze` (`stance` writes no summary).
+#[derive(Debug, Clone, Default)]
+pub struct SummaryOptions {
+    pub model: Option<String>,
+    pub max_sentences: usize,
+    pub max_words: usize,
 }
 
 /// Builds the actor set from `--actors` and `--actor`.
@@ -134,12 +151,12 @@ pub fn actor_set(args: &EngineArgs) -> anyhow::Result<ActorSet> {
     Ok(set)
 }
 
-/// The shared body of `analyze` (`summary_model: Some(..)`) and `stance`
+/// The shared body of `analyze` (`summary: Some(..)`) and `stance`
 /// (`None`: no summaries).
 pub fn run_analysis(
     input: &InputArgs,
     engine: &EngineArgs,
-    summary_model: Option<Option<String>>,
+    summary: Option<SummaryOptions>,
     output: &RecordOutputArgs,
 ) -> anyhow::Result<Outcome> {
     // Parse and validate everything cheap before loading any model.
@@ -154,8 +171,12 @@ pub fn run_analysis(
     let actors = actor_set(engine)?;
     let mut config = PipelineConfig::new(actors);
     config.engine = engine.engine;
-    config.summarize = summary_model.is_some();
-    config.summary_model = summary_model.flatten();
+    config.summarize = summary.is_some();
+    if let Some(summary) = summary {
+        config.summary_model = summary.model;
+        config.extractive.max_sentences = summary.max_sentences;
+        config.extractive.max_words = summary.max_words;
+    }
     config.nli_model = engine.nli_model.clone();
     config.nli.batch_size = engine.batch_size as usize;
     config.max_mentions = engine.max_mentions;
@@ -165,6 +186,13 @@ pub fn run_analysis(
         (Some(path), true) => prepare_resume(path)?,
         _ => HashSet::new(),
     };
+    if config.engine == EngineChoice::Builtin
+        && (config.summary_model.is_some() || config.nli_model.is_some())
+    {
+        eprintln!(
+            "newsframe: notice: --summary-model and --nli-model choose transformer models; the builtin engine ignores them"
+        );
+    }
     let pipeline = Pipeline::new(config)?;
     if let Some(notice) = pipeline.notice() {
         eprintln!("newsframe: notice: {notice}");
@@ -179,8 +207,8 @@ pub fn run_analysis(
     let mut articles_in_batch = 0;
 
     let flush = |pending: &mut Vec<Pending>,
-                     sink: &mut RecordSink,
-                     failures: &mut usize|
+                 sink: &mut RecordSink,
+                 failures: &mut usize|
      -> anyhow::Result<()> {
         let articles: Vec<Article> = pending
             .iter_mut()
@@ -280,8 +308,12 @@ pub fn prepare_resume(path: &Path) -> anyhow::Result<HashSet<String>> {
             .write(true)
             .open(path)
             .with_context(|| format!("cannot write {}", path.display()))?;
-        file.set_len(complete as u64)
-            .with_context(|| format!("cannot truncate the unfinished last line of {}", path.display()))?;
+        file.set_len(complete as u64).with_context(|| {
+            format!(
+                "cannot truncate the unfinished last line of {}",
+                path.display()
+            )
+        })?;
         eprintln!(
             "newsframe: {}: dropped an unfinished last line ({} bytes)",
             path.display(),

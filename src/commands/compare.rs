@@ -21,6 +21,12 @@ use crate::report::load::{LoadedRecords, looks_like_records};
 use crate::report::{GroupBy, ReportConfig, ReportFormat, SimilarityKind, StoryMode};
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "INPUT may be analysis records (JSONL written by `newsframe analyze`), \
+compared as they are, or articles, which are analyzed first with the Engine and Actors \
+options. `-` reads records from standard input. Exit status: 0 ok, 1 some records failed \
+or were unreadable (listed in the report), 2 usage or fatal error. See docs/report.md."
+)]
 pub struct CompareArgs {
     /// Analysis records (JSONL written by `newsframe analyze`), articles
     /// (analyzed first, as `analyze` would, with the engine and actor

@@ -80,6 +80,10 @@ pub struct CommonArgs {
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     pub format: ReportFormat,
 
+    /// Include every example's scores or labels in the JSON report.
+    #[arg(long)]
+    pub per_example: bool,
+
     /// Write the report to this file instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -248,7 +252,10 @@ fn run_summarize(args: &SummarizeArgs) -> anyhow::Result<Outcome> {
         split_sentences: !args.no_sentence_split,
         bootstrap: common.bootstrap(),
     };
-    let evaluation = crate::eval::summaries::evaluate(&loaded.examples, &preds.by_id, &config);
+    let mut evaluation = crate::eval::summaries::evaluate(&loaded.examples, &preds.by_id, &config);
+    if !common.per_example {
+        evaluation.examples.clear();
+    }
     eprintln!(
         "newsframe: ROUGE mode: {} ({}): {}",
         evaluation.rouge.mode.as_str(),
@@ -273,6 +280,12 @@ fn run_summarize(args: &SummarizeArgs) -> anyhow::Result<Outcome> {
             evaluation.overall.n,
             common.prediction_source()
         );
+        if evaluation.overall.missing == evaluation.overall.n {
+            eprintln!(
+                "newsframe: hint: no prediction id matches a dataset id; the dataset's ids \
+                 come from its `id` field (map another with --field id=COLUMN)"
+            );
+        }
     }
     let report = Report {
         schema_version: EVAL_SCHEMA_VERSION,
@@ -331,8 +344,11 @@ fn run_stance(args: &StanceArgs) -> anyhow::Result<Outcome> {
     };
     let failed_lines = report_errors(&preds.errors);
     let bootstrap = common.bootstrap();
-    let evaluation =
+    let mut evaluation =
         crate::eval::stances::evaluate(&loaded.examples, loaded.scheme, &preds, &bootstrap);
+    if !common.per_example {
+        evaluation.examples.clear();
+    }
     if evaluation.unmatched > 0 {
         eprintln!(
             "newsframe: warning: {} of {} examples have no prediction record in {}; \
@@ -341,6 +357,12 @@ fn run_stance(args: &StanceArgs) -> anyhow::Result<Outcome> {
             loaded.examples.len(),
             common.prediction_source()
         );
+        if evaluation.unmatched == loaded.examples.len() {
+            eprintln!(
+                "newsframe: hint: no prediction matches a dataset id (and actor); the \
+                 dataset's ids come from its `id` field (map another with --field id=COLUMN)"
+            );
+        }
     }
     let report = Report {
         schema_version: EVAL_SCHEMA_VERSION,

@@ -82,6 +82,23 @@ pub struct StanceEvaluation {
     pub by_actor: BTreeMap<String, StanceGroup>,
     /// Examples whose id (and actor) no prediction matched.
     pub unmatched: usize,
+    /// Every example's gold and predicted label, in dataset order
+    /// (`--per-example`; empty otherwise).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub examples: Vec<ExampleStance>,
+}
+
+/// One example's labels; null gold means the actor is not mentioned, null
+/// prediction means no usable prediction.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExampleStance {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
+    pub gold: Option<&'static str>,
+    pub predicted: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub predicted_mentions: Option<usize>,
 }
 
 /// Scores `predictions` against `examples`.
@@ -95,6 +112,7 @@ pub fn evaluate(
     let mut mentions_reported = false;
     let mut gold_not_mentioned = 0;
     let mut unmatched = 0;
+    let mut per_example = Vec::with_capacity(examples.len());
     // (gold, predicted label or None, lang, actor) of every scored example.
     let mut scored: Vec<(StanceLabel, Option<StanceLabel>, String, String)> = Vec::new();
     for example in examples {
@@ -102,6 +120,13 @@ pub fn evaluate(
         if pred.is_none() {
             unmatched += 1;
         }
+        per_example.push(ExampleStance {
+            id: example.id.clone(),
+            actor: example.actor.clone(),
+            gold: example.gold.map(|g| scheme.name(g)),
+            predicted: pred.and_then(|p| p.label).map(|l| scheme.name(l)),
+            predicted_mentions: pred.and_then(|p| p.mentions),
+        });
         if let Some(p) = pred {
             mentions_reported |= p.mentions.is_some();
             mentions.add(example.gold.is_some(), p.mentioned());
@@ -210,6 +235,7 @@ pub fn evaluate(
             .map(|(k, idx)| (k.clone(), group_of(idx)))
             .collect(),
         unmatched,
+        examples: per_example,
     }
 }
 

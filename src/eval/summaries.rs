@@ -85,6 +85,21 @@ pub struct SummaryEvaluation {
     pub rouge: RougeSettings,
     pub overall: RougeGroup,
     pub by_language: BTreeMap<String, RougeGroup>,
+    /// Scores of every example, in dataset order (`--per-example`; empty
+    /// otherwise).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub examples: Vec<ExampleRouge>,
+}
+
+/// One example's scores.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExampleRouge {
+    pub id: String,
+    pub lang: String,
+    /// True when there was no prediction (scores are 0).
+    pub missing: bool,
+    #[serde(flatten)]
+    pub scores: RougeScores,
 }
 
 /// Scores `predictions` (by example id) against `examples`.
@@ -166,6 +181,17 @@ pub fn evaluate(
         },
         overall,
         by_language,
+        examples: examples
+            .iter()
+            .zip(&langs)
+            .zip(scores.iter().zip(&missing))
+            .map(|((e, lang), (scores, &missing))| ExampleRouge {
+                id: e.id.clone(),
+                lang: lang.clone(),
+                missing,
+                scores: *scores,
+            })
+            .collect(),
     }
 }
 

@@ -39,6 +39,9 @@ use regex::Regex;
 
 /// How far past a cut the attribution rule looks, in bytes.
 const ATTRIBUTION_WINDOW: usize = 160;
+/// How far before a cut the abbreviation rules look, in bytes: longer than
+/// any abbreviation and the word before it.
+const WORD_WINDOW: usize = 64;
 
 /// Splits `paragraph` into sentences, returning byte ranges into it.
 ///
@@ -240,7 +243,10 @@ fn should_merge(lang: &str, prev: &str, paragraph: &str, next_start: usize) -> b
         }
     }
 
-    let Some(last_word) = prev_trim.split_whitespace().last() else {
+    // Only the end of `prev` matters, and `prev` may be a long run of merged
+    // pieces (or one huge word): look at a bounded tail, keeping work linear.
+    let prev_tail = tail(prev_trim, WORD_WINDOW);
+    let Some(last_word) = prev_tail.split_whitespace().next_back() else {
         return false;
     };
     if !last_word.ends_with('.') || last_word.ends_with("..") {
@@ -253,7 +259,7 @@ fn should_merge(lang: &str, prev: &str, paragraph: &str, next_start: usize) -> b
     let bare = bare.rsplit(['\'', '’']).next().unwrap_or(bare);
     let word = bare.to_lowercase();
     // Two-word abbreviations: `p. ej.`, `z. B.`, `d. h.`
-    let two_words = prev_trim
+    let two_words = prev_tail
         .rsplit(char::is_whitespace)
         .nth(1)
         .map(|w| format!("{} {word}", w.trim_end_matches('.').to_lowercase()))
@@ -304,6 +310,18 @@ fn should_merge(lang: &str, prev: &str, paragraph: &str, next_start: usize) -> b
         }
     }
     false
+}
+
+/// A suffix of `text` of at most `max` bytes, cut on a char boundary.
+fn tail(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut start = text.len() - max;
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    &text[start..]
 }
 
 /// A prefix of `text` of at most `max` bytes, cut on a char boundary.

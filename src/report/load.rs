@@ -152,8 +152,16 @@ enum Parsed {
 /// Parses one line, telling which kind of record it meant to be so the
 /// error says what is wrong with it (serde's untagged error would not).
 fn parse_line(line: &str) -> Result<Parsed, String> {
-    let value: serde_json::Value =
-        serde_json::from_str(line).map_err(|e| format!("not valid JSON: {e}"))?;
+    let value: serde_json::Value = serde_json::from_str(line).map_err(|e| {
+        // serde's "at line 1 column N" would name the wrong line.
+        let message = e.to_string();
+        let message = message
+            .split(" at line ")
+            .next()
+            .unwrap_or(&message)
+            .to_string();
+        format!("not valid JSON ({message}, column {})", e.column())
+    })?;
     let Some(object) = value.as_object() else {
         return Err("not a JSON object; expected one analysis record per line".into());
     };

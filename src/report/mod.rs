@@ -141,7 +141,7 @@ pub enum ReportError {
     #[error(
         "the records were made by {} different engine setups and their scores are not comparable:\n{}\n\
          Compare records of one engine at a time, or pass --group-by-engine to report each setup separately",
-        .0.len(), .0.iter().map(|(e, n)| format!("  - {} ({n} records)", engine_label(e))).collect::<Vec<_>>().join("\n")
+        .0.len(), .0.iter().map(|(e, n)| format!("  - {} ({n} record{})", engine_label(e), if *n == 1 { "" } else { "s" })).collect::<Vec<_>>().join("\n")
     )]
     MixedEngines(Vec<(EngineInfo, usize)>),
     #[error("{0}")]

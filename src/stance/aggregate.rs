@@ -62,7 +62,11 @@ pub fn aggregate(judgments: &[SentenceJudgment]) -> Option<Aggregate> {
         // All weights zero: fall back to the plain mean.
         let n = judgments.len() as f64;
         let mean = |f: fn(&LabelProbs) -> f64| {
-            judgments.iter().map(|j| f(&normalized(j.probs))).sum::<f64>() / n
+            judgments
+                .iter()
+                .map(|j| f(&normalized(j.probs)))
+                .sum::<f64>()
+                / n
         };
         LabelProbs {
             positive: mean(|p| p.positive),

@@ -14,7 +14,10 @@
 //! - `pos-act`, `neg-act`: conduct, which reflects on the agent, the actor
 //!   named last before the word (`Norway, which is brokering`; `the US
 //!   threatened to oust X` is negative for the US, not for X), or the one
-//!   after an agent marker (`by X`) in passives.
+//!   after an agent marker (`by X`) in passives. An actor only named after
+//!   the word is its object and gets nothing (`the uprising did not topple
+//!   Maduro`), unless the word opens the sentence (`Brokering the talks,
+//!   Norway …`).
 //! - `pos-eval`, `neg-eval`: an evaluation of the actor named next after the
 //!   word (`praised X`, `condemned X`), or, when none follows, of the one
 //!   named before it (`X, widely condemned, …`).
@@ -395,8 +398,10 @@ impl LexiconStanceScorer {
             match lexicons.iter().find_map(|l| l.longest_at(&words, i)) {
                 Some(e) => {
                     total += e.value.abs()
-                        * matches!(e.kind, EntryKind::Attribute | EntryKind::Act | EntryKind::Eval)
-                            as u8 as f64;
+                        * matches!(
+                            e.kind,
+                            EntryKind::Attribute | EntryKind::Act | EntryKind::Eval
+                        ) as u8 as f64;
                     i += e.len;
                 }
                 None => i += 1,
@@ -408,12 +413,7 @@ impl LexiconStanceScorer {
     /// Positive and negative mass toward `actor` in one sentence. `direct`
     /// is false for a context sentence, where the actor is the implicit
     /// subject (placed before the first word).
-    pub fn polarity(
-        &self,
-        query: &StanceQuery<'_>,
-        sentence: usize,
-        direct: bool,
-    ) -> Polarity {
+    pub fn polarity(&self, query: &StanceQuery<'_>, sentence: usize, direct: bool) -> Polarity {
         let article = query.article;
         let lexicons = self.lexicons.for_article(article);
         let span = article.sentences[sentence].span;
@@ -439,8 +439,11 @@ impl LexiconStanceScorer {
         if !direct {
             positions.push((query.actor_index, 0, 0));
         }
-        let in_mention =
-            |i: usize| positions.iter().any(|&(_, first, last)| first <= i && i <= last);
+        let in_mention = |i: usize| {
+            positions
+                .iter()
+                .any(|&(_, first, last)| first <= i && i <= last)
+        };
 
         // Quotes, as word ranges, and their kind.
         let quotes = quote_ranges(text, &words);
@@ -498,10 +501,15 @@ impl LexiconStanceScorer {
             value *= factor.clamp(0.25, 2.5);
             // Negation: up to 3 words before, within the clause.
             let negated = hits.iter().any(|&(j, e)| {
-                e.kind == EntryKind::Negator && j < h && h - j <= 3 && !(j + 1..=h).any(|k| break_before[k])
+                e.kind == EntryKind::Negator
+                    && j < h
+                    && h - j <= 3
+                    && !(j + 1..=h).any(|k| break_before[k])
             }) || (h.saturating_sub(3)..h).any(|j| {
                 !(j + 1..=h).any(|k| break_before[k])
-                    && (folded[j].ends_with("n't") || folded[j] == "n'" || folded[j].starts_with("n'"))
+                    && (folded[j].ends_with("n't")
+                        || folded[j] == "n'"
+                        || folded[j].starts_with("n'"))
             });
             if negated {
                 value *= -0.8;
@@ -556,7 +564,11 @@ impl LexiconStanceScorer {
                 }
                 EntryKind::Act => {
                     let agent = agent_of(h, &eligible, &hits);
-                    if agent == Some(query.actor_index) { 1.0 } else { 0.0 }
+                    if agent == Some(query.actor_index) {
+                        1.0
+                    } else {
+                        0.0
+                    }
                 }
                 EntryKind::Eval => {
                     let patient = eligible
@@ -565,7 +577,11 @@ impl LexiconStanceScorer {
                         .min_by_key(|p| p.1)
                         .or_else(|| eligible.iter().filter(|p| p.2 < h).max_by_key(|p| p.2))
                         .map(|p| p.0);
-                    if patient == Some(query.actor_index) { 0.8 } else { 0.0 }
+                    if patient == Some(query.actor_index) {
+                        0.8
+                    } else {
+                        0.0
+                    }
                 }
                 _ => 0.0,
             };
@@ -599,23 +615,38 @@ impl LexiconStanceScorer {
 }
 
 /// The agent of a conduct word at `h`: after an agent marker (`by X`)
-/// following the word, else the actor named last before it, else the first
-/// one after it.
-fn agent_of(h: usize, eligible: &[(usize, usize, usize)], hits: &[(usize, &Entry)]) -> Option<usize> {
+/// following the word, else the actor named last before it, else (for a
+/// word opening the sentence) the first one after it.
+fn agent_of(
+    h: usize,
+    eligible: &[(usize, usize, usize)],
+    hits: &[(usize, &Entry)],
+) -> Option<usize> {
     let by = hits
         .iter()
         .find(|(j, e)| e.kind == EntryKind::Agent && *j > h && *j - h <= 4)
         .map(|(j, _)| *j);
     if let Some(b) = by
-        && let Some(p) = eligible.iter().filter(|p| p.1 > b && p.1 - b <= 4).min_by_key(|p| p.1)
+        && let Some(p) = eligible
+            .iter()
+            .filter(|p| p.1 > b && p.1 - b <= 4)
+            .min_by_key(|p| p.1)
     {
         return Some(p.0);
     }
+    // An actor after the word is its object (`the uprising did not topple
+    // Maduro`), except when the word opens the sentence (`Brokering the
+    // talks, Norway …`).
     eligible
         .iter()
         .filter(|p| p.2 < h)
         .max_by_key(|p| p.2)
-        .or_else(|| eligible.iter().filter(|p| p.1 > h).min_by_key(|p| p.1))
+        .or_else(|| {
+            eligible
+                .iter()
+                .filter(|p| h <= 1 && p.1 > h)
+                .min_by_key(|p| p.1)
+        })
         .map(|p| p.0)
 }
 

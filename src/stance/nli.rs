@@ -68,7 +68,12 @@ impl Default for NliStanceConfig {
     fn default() -> NliStanceConfig {
         let templates = StanceLabel::ALL
             .iter()
-            .map(|l| (*l, vec![format!("This text is {} about {{actor}}.", l.as_str())]))
+            .map(|l| {
+                (
+                    *l,
+                    vec![format!("This text is {} about {{actor}}.", l.as_str())],
+                )
+            })
             .collect();
         NliStanceConfig {
             templates,

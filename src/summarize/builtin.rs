@@ -150,7 +150,10 @@ impl BuiltinSummarizer {
             if self.config.max_sentences > 0 && picked.len() >= self.config.max_sentences {
                 break;
             }
-            if picked.iter().any(|&p| sim[i][p] > self.config.max_similarity) {
+            if picked
+                .iter()
+                .any(|&p| sim[i][p] > self.config.max_similarity)
+            {
                 continue;
             }
             if self.config.max_words > 0
@@ -195,7 +198,11 @@ fn quoted_fraction(text: &str) -> f64 {
             _ => {}
         }
     }
-    if total == 0 { 0.0 } else { quoted as f64 / total as f64 }
+    if total == 0 {
+        0.0
+    } else {
+        quoted as f64 / total as f64
+    }
 }
 
 fn starts_with_connective(text: &str) -> bool {
@@ -246,10 +253,7 @@ fn tfidf_vectors(article: &Article) -> Vec<Vector> {
 }
 
 fn cosine(a: &Vector, b: &Vector) -> f64 {
-    let dot: f64 = a
-        .iter()
-        .filter_map(|(t, x)| b.get(t).map(|y| x * y))
-        .sum();
+    let dot: f64 = a.iter().filter_map(|(t, x)| b.get(t).map(|y| x * y)).sum();
     let na: f64 = a.values().map(|x| x * x).sum::<f64>().sqrt();
     let nb: f64 = b.values().map(|x| x * x).sum::<f64>().sqrt();
     if na == 0.0 || nb == 0.0 {

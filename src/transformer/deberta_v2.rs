@@ -153,7 +153,10 @@ impl DebertaV2ForSequenceClassification {
         if config.conv_kernel_size.unwrap_or(0) > 0 {
             return Err("DeBERTa-v2 models with a convolution layer (conv_kernel_size > 0) are not supported".into());
         }
-        for act in [Some(&config.hidden_act), config.pooler_hidden_act.as_ref()].into_iter().flatten() {
+        for act in [Some(&config.hidden_act), config.pooler_hidden_act.as_ref()]
+            .into_iter()
+            .flatten()
+        {
             if activation(act, &Tensor::zeros([1], (Kind::Float, tch::Device::Cpu))).is_none() {
                 return Err(format!("unsupported activation {act:?}"));
             }
@@ -163,12 +166,27 @@ impl DebertaV2ForSequenceClassification {
         let eps = config.layer_norm_eps;
         let base = p / "deberta";
         let emb = &base / "embeddings";
-        let word_embeddings = nn::embedding(&emb / "word_embeddings", config.vocab_size, embedding_size, Default::default());
+        let word_embeddings = nn::embedding(
+            &emb / "word_embeddings",
+            config.vocab_size,
+            embedding_size,
+            Default::default(),
+        );
         let position_embeddings = config.position_biased_input.then(|| {
-            nn::embedding(&emb / "position_embeddings", config.max_position_embeddings, embedding_size, Default::default())
+            nn::embedding(
+                &emb / "position_embeddings",
+                config.max_position_embeddings,
+                embedding_size,
+                Default::default(),
+            )
         });
         let token_type_embeddings = (config.type_vocab_size > 0).then(|| {
-            nn::embedding(&emb / "token_type_embeddings", config.type_vocab_size, embedding_size, Default::default())
+            nn::embedding(
+                &emb / "token_type_embeddings",
+                config.type_vocab_size,
+                embedding_size,
+                Default::default(),
+            )
         });
         let embed_proj = (embedding_size != hidden).then(|| {
             let no_bias = nn::LinearConfig {
@@ -179,7 +197,10 @@ impl DebertaV2ForSequenceClassification {
         });
         let embeddings_norm = layer_norm(&emb / "LayerNorm", hidden, eps);
 
-        let pos_att = config.pos_att_type.clone().unwrap_or(PosAttType::List(Vec::new()));
+        let pos_att = config
+            .pos_att_type
+            .clone()
+            .unwrap_or(PosAttType::List(Vec::new()));
         let (c2p, p2c) = (pos_att.has("c2p"), pos_att.has("p2c"));
         let enc = &base / "encoder";
         let linear = |path: nn::Path, i: i64, o: i64| nn::linear(path, i, o, Default::default());
@@ -194,12 +215,18 @@ impl DebertaV2ForSequenceClassification {
                         query_proj: linear(&s / "query_proj", hidden, hidden),
                         key_proj: linear(&s / "key_proj", hidden, hidden),
                         value_proj: linear(&s / "value_proj", hidden, hidden),
-                        pos_key_proj: (separate_pos && c2p).then(|| linear(&s / "pos_key_proj", hidden, hidden)),
-                        pos_query_proj: (separate_pos && p2c).then(|| linear(&s / "pos_query_proj", hidden, hidden)),
+                        pos_key_proj: (separate_pos && c2p)
+                            .then(|| linear(&s / "pos_key_proj", hidden, hidden)),
+                        pos_query_proj: (separate_pos && p2c)
+                            .then(|| linear(&s / "pos_query_proj", hidden, hidden)),
                         output_dense: linear(&a / "output" / "dense", hidden, hidden),
                         output_norm: layer_norm(&a / "output" / "LayerNorm", hidden, eps),
                     },
-                    intermediate: linear(&l / "intermediate" / "dense", hidden, config.intermediate_size),
+                    intermediate: linear(
+                        &l / "intermediate" / "dense",
+                        hidden,
+                        config.intermediate_size,
+                    ),
                     output_dense: linear(&l / "output" / "dense", config.intermediate_size, hidden),
                     output_norm: layer_norm(&l / "output" / "LayerNorm", hidden, eps),
                 }
@@ -215,9 +242,14 @@ impl DebertaV2ForSequenceClassification {
         } else {
             max_relative_positions
         };
-        let rel_embeddings = config
-            .relative_attention
-            .then(|| nn::embedding(&enc / "rel_embeddings", att_span * 2, hidden, Default::default()));
+        let rel_embeddings = config.relative_attention.then(|| {
+            nn::embedding(
+                &enc / "rel_embeddings",
+                att_span * 2,
+                hidden,
+                Default::default(),
+            )
+        });
         let norm_rel = config
             .norm_rel_ebd
             .as_deref()
@@ -256,23 +288,28 @@ impl DebertaV2ForSequenceClassification {
         let mut x = self.word_embeddings.forward(input_ids);
         if let Some(pos) = &self.position_embeddings {
             let ids = Tensor::arange(seq, (Kind::Int64, input_ids.device())).unsqueeze(0);
-            x = x + pos.forward(&ids);
+            x += pos.forward(&ids);
         }
         if let Some(types) = &self.token_type_embeddings {
-            x = x + types.forward(&input_ids.zeros_like());
+            x += types.forward(&input_ids.zeros_like());
         }
         if let Some(proj) = &self.embed_proj {
             x = x.apply(proj);
         }
         x = x.apply(&self.embeddings_norm);
         let kind = x.kind();
-        x = x * attention_mask.unsqueeze(2).to_kind(kind);
+        x *= attention_mask.unsqueeze(2).to_kind(kind);
 
         // [batch, 1, q, k]: a query attends a key when both are real tokens.
         let extended = attention_mask.unsqueeze(1).unsqueeze(2);
         let pair_mask = (&extended * extended.squeeze_dim(-2).unsqueeze(-1)).to_kind(Kind::Bool);
         let relative_pos = self.rel_embeddings.as_ref().map(|_| {
-            build_relative_position(seq, self.position_buckets, self.max_relative_positions, input_ids.device())
+            build_relative_position(
+                seq,
+                self.position_buckets,
+                self.max_relative_positions,
+                input_ids.device(),
+            )
         });
         let rel_embeddings = self.rel_embeddings.as_ref().map(|e| {
             let w = e.ws.shallow_clone();
@@ -282,8 +319,16 @@ impl DebertaV2ForSequenceClassification {
             }
         });
         for layer in &self.layers {
-            let attended = self.attention(&layer.attention, &x, &pair_mask, relative_pos.as_ref(), rel_embeddings.as_ref(), batch);
-            let inner = activation(&self.hidden_act, &attended.apply(&layer.intermediate)).expect("checked in new");
+            let attended = self.attention(
+                &layer.attention,
+                &x,
+                &pair_mask,
+                relative_pos.as_ref(),
+                rel_embeddings.as_ref(),
+                batch,
+            );
+            let inner = activation(&self.hidden_act, &attended.apply(&layer.intermediate))
+                .expect("checked in new");
             x = (inner.apply(&layer.output_dense) + &attended).apply(&layer.output_norm);
         }
         x
@@ -324,7 +369,7 @@ impl DebertaV2ForSequenceClassification {
         let scale = scaled_size_sqrt(head_size, scale_factor);
         let mut scores = query.bmm(&(key.transpose(-1, -2) / scale));
         if let (Some(rel_pos), Some(rel)) = (relative_pos, rel_embeddings) {
-            scores = scores + self.disentangled_bias(a, &query, &key, rel_pos, rel, scale_factor, batch);
+            scores += self.disentangled_bias(a, &query, &key, rel_pos, rel, scale_factor, batch);
         }
         let (q, k) = (scores.size()[1], scores.size()[2]);
         let scores = scores
@@ -355,21 +400,32 @@ impl DebertaV2ForSequenceClassification {
         // [1, 1, q, k]
         let relative_pos = relative_pos.unsqueeze(1);
         let rel = rel_embeddings.narrow(0, 0, span * 2).unsqueeze(0);
-        let project = |proj: &nn::Linear| self.transpose_for_scores(&rel.apply(proj)).repeat([batch, 1, 1]);
+        let project = |proj: &nn::Linear| {
+            self.transpose_for_scores(&rel.apply(proj))
+                .repeat([batch, 1, 1])
+        };
         let (bh, q) = (query.size()[0], query.size()[1]);
         let k = key.size()[1];
-        let mut score = Tensor::zeros([1], (query.kind(), query.device()));
+        let mut terms = Vec::with_capacity(2);
         if self.c2p {
-            let proj = if self.share_att_key { &a.key_proj } else { a.pos_key_proj.as_ref().unwrap() };
+            let proj = if self.share_att_key {
+                &a.key_proj
+            } else {
+                a.pos_key_proj.as_ref().unwrap()
+            };
             let pos_key = project(proj);
             let scale = scaled_size_sqrt(*pos_key.size().last().unwrap(), scale_factor);
             let c2p = query.bmm(&pos_key.transpose(-1, -2));
             let index = (&relative_pos + span).clamp(0, span * 2 - 1);
             let c2p = c2p.gather(-1, &index.squeeze_dim(0).expand([bh, q, k], false), false);
-            score = score + c2p / scale;
+            terms.push(c2p / scale);
         }
         if self.p2c {
-            let proj = if self.share_att_key { &a.query_proj } else { a.pos_query_proj.as_ref().unwrap() };
+            let proj = if self.share_att_key {
+                &a.query_proj
+            } else {
+                a.pos_query_proj.as_ref().unwrap()
+            };
             let pos_query = project(proj);
             let scale = scaled_size_sqrt(*pos_query.size().last().unwrap(), scale_factor);
             let index = (-&relative_pos + span).clamp(0, span * 2 - 1);
@@ -377,9 +433,12 @@ impl DebertaV2ForSequenceClassification {
                 .bmm(&pos_query.transpose(-1, -2))
                 .gather(-1, &index.squeeze_dim(0).expand([bh, k, k], false), false)
                 .transpose(-1, -2);
-            score = score + p2c / scale;
+            terms.push(p2c / scale);
         }
-        score
+        terms
+            .into_iter()
+            .reduce(|a, b| a + b)
+            .unwrap_or_else(|| Tensor::zeros([1], (query.kind(), query.device())))
     }
 }
 
@@ -390,7 +449,12 @@ fn scaled_size_sqrt(size: i64, factor: i64) -> f64 {
 
 /// Relative positions `[1, q, k]` (query minus key), log-bucketed beyond
 /// `bucket_size / 2` when buckets are configured.
-fn build_relative_position(seq: i64, bucket_size: i64, max_position: i64, device: tch::Device) -> Tensor {
+fn build_relative_position(
+    seq: i64,
+    bucket_size: i64,
+    max_position: i64,
+    device: tch::Device,
+) -> Tensor {
     let ids = Tensor::arange(seq, (Kind::Int64, device));
     let rel = ids.unsqueeze(1) - ids.unsqueeze(0);
     let rel = if bucket_size > 0 && max_position > 0 {
@@ -407,7 +471,8 @@ fn make_log_bucket_position(rel: &Tensor, bucket_size: i64, max_position: i64) -
     let near = rel.lt(mid).logical_and(&rel.gt(-mid));
     let abs_pos = rel.abs().where_scalarother(&near.logical_not(), mid - 1);
     let denominator = (((max_position - 1) as f32) / (mid as f32)).ln();
-    let log_pos = ((abs_pos.to_kind(Kind::Float) / mid as f64).log() / denominator as f64 * (mid - 1) as f64)
+    let log_pos = ((abs_pos.to_kind(Kind::Float) / mid as f64).log() / denominator as f64
+        * (mid - 1) as f64)
         .ceil()
         + mid as f64;
     rel.to_kind(Kind::Float)

@@ -7,8 +7,10 @@
 //! step, finished hypotheses scored by `log p / generated_len^length_penalty`.
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use tch::{Kind, Tensor};
 
+use super::model_dir::ModelDir;
 use super::seq2seq::{DecoderCache, DecodingTokens, Seq2SeqModel};
 
 /// When beam search may stop (transformers' `early_stopping`).
@@ -57,6 +59,45 @@ impl Default for GenerationConfig {
             length_penalty: 1.0,
             early_stopping: EarlyStopping::Heuristic,
         }
+    }
+}
+
+impl GenerationConfig {
+    /// These defaults, overridden by the settings the model publishes in
+    /// `generation_config.json` or `config.json` (e.g. bart-large-cnn's 4
+    /// beams, lengths 56 to 142, `length_penalty` 2).
+    pub fn for_model(dir: &ModelDir) -> GenerationConfig {
+        let mut config = GenerationConfig::default();
+        let count = |key: &str| {
+            dir.generation_value(key)
+                .and_then(Value::as_u64)
+                .map(|n| n as usize)
+        };
+        if let Some(n) = count("num_beams") {
+            config.num_beams = n.max(1);
+        }
+        if let Some(n) = count("max_length") {
+            config.max_length = n;
+        }
+        if let Some(n) = count("min_length") {
+            config.min_length = n;
+        }
+        if let Some(n) = count("no_repeat_ngram_size") {
+            config.no_repeat_ngram_size = n;
+        }
+        if let Some(x) = dir
+            .generation_value("length_penalty")
+            .and_then(Value::as_f64)
+        {
+            config.length_penalty = x;
+        }
+        match dir.generation_value("early_stopping") {
+            Some(Value::Bool(true)) => config.early_stopping = EarlyStopping::Finished,
+            Some(Value::Bool(false)) => config.early_stopping = EarlyStopping::Heuristic,
+            Some(Value::String(s)) if s == "never" => config.early_stopping = EarlyStopping::Never,
+            _ => {}
+        }
+        config
     }
 }
 
@@ -139,10 +180,10 @@ fn process_scores(
     if n > 0 && cur_len + 1 >= n {
         let prefix = &sequence[cur_len + 1 - n..];
         for window in sequence.windows(n) {
-            if &window[..n - 1] == prefix {
-                if let Some(s) = scores.get_mut(window[n - 1] as usize) {
-                    *s = f32::NEG_INFINITY;
-                }
+            if &window[..n - 1] == prefix
+                && let Some(s) = scores.get_mut(window[n - 1] as usize)
+            {
+                *s = f32::NEG_INFINITY;
             }
         }
     }
@@ -216,8 +257,7 @@ fn beam_search(
             .map(|(score, beam, token)| {
                 let mut sequence = running[beam].clone();
                 sequence.push(token as i64);
-                let finishes =
-                    tokens.eos.contains(&(token as i64)) || sequence.len() >= max_length;
+                let finishes = tokens.eos.contains(&(token as i64)) || sequence.len() >= max_length;
                 Candidate {
                     sequence,
                     score,
@@ -239,7 +279,10 @@ fn beam_search(
             .iter()
             .map(|&(_, i)| candidates[i].source_beam as i64)
             .collect();
-        running = order.iter().map(|&(_, i)| candidates[i].sequence.clone()).collect();
+        running = order
+            .iter()
+            .map(|&(_, i)| candidates[i].sequence.clone())
+            .collect();
         running_scores = order.iter().map(|&(s, _)| s).collect();
 
         // Finished hypotheses: only the top `beams` candidates may finish.
@@ -260,7 +303,8 @@ fn beam_search(
             }
             merged.push((candidate.sequence.clone(), score, just_finished));
         }
-        let mut order: Vec<(f32, usize)> = merged.iter().enumerate().map(|(i, m)| (m.1, i)).collect();
+        let mut order: Vec<(f32, usize)> =
+            merged.iter().enumerate().map(|(i, m)| (m.1, i)).collect();
         sort_desc(&mut order);
         finished = order
             .iter()
@@ -278,16 +322,13 @@ fn beam_search(
             cur_len - 1
         };
         let best_possible = running_scores[0] / (best_len as f64).powf(lp) as f32;
-        let worst_finished = finished
-            .iter()
-            .map(|f| f.1)
-            .fold(f32::INFINITY, f32::min);
+        let worst_finished = finished.iter().map(|f| f.1).fold(f32::INFINITY, f32::min);
         improvable = improvable
             && finished
                 .iter()
                 .any(|f| best_possible > if f.2 { worst_finished } else { NEG });
-        let open_beam = !(finished.iter().all(|f| f.2)
-            && config.early_stopping == EarlyStopping::Finished);
+        let open_beam =
+            !(finished.iter().all(|f| f.2) && config.early_stopping == EarlyStopping::Finished);
         let can_continue = !candidates.iter().all(|c| c.finishes);
         if !(improvable && open_beam && can_continue) {
             break;

@@ -66,11 +66,10 @@ impl ModelDir {
                 }
             }
         })?;
-        let config: Value =
-            serde_json::from_str(&text).map_err(|e| TransformerError::Config {
-                path: config_path.clone(),
-                message: e.to_string(),
-            })?;
+        let config: Value = serde_json::from_str(&text).map_err(|e| TransformerError::Config {
+            path: config_path.clone(),
+            message: e.to_string(),
+        })?;
         let model_type = config
             .get("model_type")
             .and_then(Value::as_str)
@@ -121,7 +120,8 @@ impl ModelDir {
         }
     }
 
-    fn generation_value(&self, key: &str) -> Option<&Value> {
+    /// A field of `generation_config.json` (if present), else of `config.json`.
+    pub fn generation_value(&self, key: &str) -> Option<&Value> {
         let present = |v: &&Value| !v.is_null();
         self.generation
             .as_ref()

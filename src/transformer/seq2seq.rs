@@ -36,8 +36,18 @@ enum Net {
 /// The decoder's key/value cache; empty before the first step.
 pub enum DecoderCache {
     Empty,
-    T5(Vec<(Option<rust_bert::t5::LayerState>, Option<rust_bert::t5::LayerState>)>),
-    Bart(Vec<(Option<rust_bert::bart::LayerState>, Option<rust_bert::bart::LayerState>)>),
+    T5(
+        Vec<(
+            Option<rust_bert::t5::LayerState>,
+            Option<rust_bert::t5::LayerState>,
+        )>,
+    ),
+    Bart(
+        Vec<(
+            Option<rust_bert::bart::LayerState>,
+            Option<rust_bert::bart::LayerState>,
+        )>,
+    ),
     Pegasus(
         Vec<(
             Option<rust_bert::pegasus::LayerState>,
@@ -96,17 +106,29 @@ impl Seq2SeqModel {
             Architecture::T5 => {
                 let config: T5Config = dir.parse_config()?;
                 // Relative positions: no hard limit; 512 is what T5/mT5 were trained on.
-                (Net::T5(T5ForConditionalGeneration::new(vs.root(), &config)), 512, config.vocab_size)
+                (
+                    Net::T5(T5ForConditionalGeneration::new(vs.root(), &config)),
+                    512,
+                    config.vocab_size,
+                )
             }
             Architecture::Bart => {
                 let config: BartConfig = dir.parse_config()?;
                 let net = BartForConditionalGeneration::new(vs.root(), &config);
-                (Net::Bart(net), config.max_position_embeddings as usize, config.vocab_size)
+                (
+                    Net::Bart(net),
+                    config.max_position_embeddings as usize,
+                    config.vocab_size,
+                )
             }
             Architecture::Pegasus => {
                 let config: PegasusConfig = dir.parse_config()?;
                 let net = PegasusForConditionalGeneration::new(vs.root(), &config);
-                (Net::Pegasus(net), config.max_position_embeddings as usize, config.vocab_size)
+                (
+                    Net::Pegasus(net),
+                    config.max_position_embeddings as usize,
+                    config.vocab_size,
+                )
             }
             _ => unreachable!("require() admits only seq2seq architectures"),
         };

@@ -23,7 +23,9 @@ use crate::summarize::Summarizer;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SummarizerConfig {
-    pub generation: GenerationConfig,
+    /// Decoding settings. Default (`None`): [`GenerationConfig::for_model`],
+    /// the model's published settings over the documented defaults.
+    pub generation: Option<GenerationConfig>,
     /// Input window in tokens, special tokens included. Default (`None`): the
     /// model's own limit (512 for T5/mT5, `max_position_embeddings` otherwise).
     pub input_window: Option<usize>,
@@ -37,7 +39,7 @@ pub struct SummarizerConfig {
 impl Default for SummarizerConfig {
     fn default() -> Self {
         SummarizerConfig {
-            generation: GenerationConfig::default(),
+            generation: None,
             input_window: None,
             prefix: String::new(),
             max_rounds: 3,
@@ -50,6 +52,7 @@ pub struct TransformerSummarizer {
     model: Seq2SeqModel,
     tokenizer: TextTokenizer,
     config: SummarizerConfig,
+    generation: GenerationConfig,
     /// Tokens left for text once the prefix and special tokens are in.
     text_budget: usize,
     name: String,
@@ -82,8 +85,13 @@ impl TransformerSummarizer {
                 message: format!("input window of {window} tokens leaves no room for text"),
             });
         }
+        let generation = config
+            .generation
+            .clone()
+            .unwrap_or_else(|| GenerationConfig::for_model(&dir));
         Ok(TransformerSummarizer {
             text_budget: window - overhead,
+            generation,
             model,
             tokenizer,
             config,
@@ -103,11 +111,16 @@ impl TransformerSummarizer {
         &self.tokenizer
     }
 
+    /// The decoding settings in use.
+    pub fn generation(&self) -> &GenerationConfig {
+        &self.generation
+    }
+
     /// Output ids for one text that fits the window (longer text is cut).
     pub fn generate_ids(&self, text: &str) -> Result<Vec<i64>> {
         let input = format!("{}{}", self.config.prefix, text);
         let ids = self.tokenizer.encode(&input)?;
-        Ok(generate(&self.model, &ids, &self.config.generation))
+        Ok(generate(&self.model, &ids, &self.generation))
     }
 
     /// Summary of one text that fits the window.
@@ -121,7 +134,12 @@ impl TransformerSummarizer {
         let paragraphs: Vec<Vec<&str>> = article
             .paragraphs
             .iter()
-            .map(|p| p.sentences.clone().map(|s| article.sentence_text(s)).collect())
+            .map(|p| {
+                p.sentences
+                    .clone()
+                    .map(|s| article.sentence_text(s))
+                    .collect()
+            })
             .collect();
         let (text, plan) = self.summarize_paragraphs(&paragraphs)?;
         Ok((
@@ -136,7 +154,10 @@ impl TransformerSummarizer {
 
     /// Summary of text given as paragraphs of sentences.
     pub fn summarize_paragraphs(&self, paragraphs: &[Vec<&str>]) -> Result<(String, SummaryPlan)> {
-        if paragraphs.iter().all(|p| p.iter().all(|s| s.trim().is_empty())) {
+        if paragraphs
+            .iter()
+            .all(|p| p.iter().all(|s| s.trim().is_empty()))
+        {
             let plan = SummaryPlan {
                 chunks: 0,
                 rounds: 0,

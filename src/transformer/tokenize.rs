@@ -45,10 +45,12 @@ impl TextTokenizer {
 
     /// Loads the legacy vocabulary files even when `tokenizer.json` exists.
     pub fn load_legacy(dir: &ModelDir, max_length: usize) -> Result<TextTokenizer> {
-        let arch = dir.architecture.ok_or_else(|| TransformerError::MissingFile {
-            dir: dir.path.clone(),
-            what: "tokenizer.json".into(),
-        })?;
+        let arch = dir
+            .architecture
+            .ok_or_else(|| TransformerError::MissingFile {
+                dir: dir.path.clone(),
+                what: "tokenizer.json".into(),
+            })?;
         let (model_type, vocab, merges): (ModelType, &[&str], Option<&str>) = match arch {
             Architecture::T5 => (ModelType::T5, &["spiece.model"], None),
             Architecture::Pegasus => (ModelType::Pegasus, &["spiece.model"], None),
@@ -77,7 +79,9 @@ impl TextTokenizer {
         let tokenizer = TokenizerOption::from_file(
             model_type,
             &vocab_path.to_string_lossy(),
-            merges_path.as_deref().map(|p| p.to_str().unwrap_or_default()),
+            merges_path
+                .as_deref()
+                .map(|p| p.to_str().unwrap_or_default()),
             lower_case,
             flag("strip_accents"),
             flag("add_prefix_space"),
@@ -146,15 +150,13 @@ impl TextTokenizer {
     /// Ids of a (premise, hypothesis) pair; only the premise is cut to fit.
     pub fn encode_pair(&self, first: &str, second: &str) -> Result<Vec<i64>> {
         match &self.inner {
-            Inner::Fast { truncating, .. } => {
-                fast_ids(truncating, (first, second)).map_err(|e| {
-                    TransformerError::Encode(format!(
-                        "the pair does not fit the {}-token window even with the premise cut \
+            Inner::Fast { truncating, .. } => fast_ids(truncating, (first, second)).map_err(|e| {
+                TransformerError::Encode(format!(
+                    "the pair does not fit the {}-token window even with the premise cut \
                          ({e}); shorten the hypothesis",
-                        self.max_length
-                    ))
-                })
-            }
+                    self.max_length
+                ))
+            }),
             Inner::Legacy(tokenizer) => {
                 let ids = tokenizer
                     .encode_pair_list(

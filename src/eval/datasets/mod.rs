@@ -363,7 +363,7 @@ fn detect(path: &Path, text: &str, layout: Layout) -> Result<DatasetFormat, Data
     let Some((_, row)) = first else {
         return Err(DatasetError::new(
             Origin::file(path.display().to_string()),
-            "no readable row to detect the format from; pass --format",
+            "no readable row to detect the format from; pass --dataset-format",
         ));
     };
     let has = |k: &str| row.contains_key(k);
