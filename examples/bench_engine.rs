@@ -71,6 +71,9 @@ struct Args {
     /// straight into its variable).
     #[arg(long, value_enum, default_value = "varstore")]
     loader: Loader,
+    /// Tokens per summary (64 in the reported runs; fewer for smoke tests).
+    #[arg(long, default_value_t = 64)]
+    new_tokens: usize,
     /// Model of the `load` stage.
     #[arg(long, default_value = "mt5-base")]
     model: String,
@@ -191,7 +194,6 @@ trait EmbedEngine {
     fn embed_all(&self, sentences: &[String]) -> Result<()>;
 }
 
-const NEW_TOKENS: usize = 64;
 
 /// The pairs of one article grouped per actor, in input order.
 fn article_pairs(nli: &NliInputs, article: &NliArticle) -> Vec<Vec<(String, String)>> {
@@ -225,13 +227,13 @@ fn article_pairs(nli: &NliInputs, article: &NliArticle) -> Vec<Vec<(String, Stri
 struct NfSummarizer(TransformerSummarizer);
 
 impl NfSummarizer {
-    fn load(models: &Path, beams: usize) -> Result<NfSummarizer> {
+    fn load(models: &Path, beams: usize, new_tokens: usize) -> Result<NfSummarizer> {
         let config = SummarizerConfig {
             generation: Some(GenerationConfig {
                 num_beams: beams,
                 // Lengths count the decoder start token, as transformers' do.
-                max_length: NEW_TOKENS + 1,
-                min_length: NEW_TOKENS + 1,
+                max_length: new_tokens + 1,
+                min_length: new_tokens + 1,
                 no_repeat_ngram_size: 0,
                 length_penalty: 1.0,
                 early_stopping: EarlyStopping::Heuristic,
@@ -337,10 +339,11 @@ struct RbSummarizer {
     generator: T5Generator,
     tokenizer: Tokenizer,
     beams: i64,
+    new_tokens: i64,
 }
 
 impl RbSummarizer {
-    fn load(models: &Path, beams: usize) -> Result<RbSummarizer> {
+    fn load(models: &Path, beams: usize, new_tokens: usize) -> Result<RbSummarizer> {
         let dir = models.join("mt5-base");
         let config = GenerateConfig {
             model_type: ModelType::T5,
@@ -351,7 +354,7 @@ impl RbSummarizer {
             vocab_resource: Box::new(LocalResource::from(dir.join("spiece.model"))),
             merges_resource: None,
             min_length: 0,
-            max_length: Some(NEW_TOKENS as i64 + 1),
+            max_length: Some(new_tokens as i64 + 1),
             do_sample: false,
             early_stopping: false,
             num_beams: beams as i64,
@@ -372,6 +375,7 @@ impl RbSummarizer {
             generator,
             tokenizer: load_tokenizer(&dir, 512)?,
             beams: beams as i64,
+            new_tokens: new_tokens as i64,
         };
         summarizer.generate(WARMUP_TEXT, 1, 2)?;
         Ok(summarizer)
@@ -407,7 +411,7 @@ impl RbSummarizer {
 
 impl SummaryEngine for RbSummarizer {
     fn summarize(&self, text: &str) -> Result<(usize, usize)> {
-        self.generate(text, self.beams, NEW_TOKENS as i64)
+        self.generate(text, self.beams, self.new_tokens)
     }
 }
 
@@ -589,10 +593,11 @@ fn stage_load(args: &Args, models: &Path) -> Result<Value> {
 
 // ---- stages ------------------------------------------------------------------
 
-fn load_summarizer(engine: Engine, models: &Path, beams: usize) -> Result<Box<dyn SummaryEngine>> {
-    Ok(match engine {
-        Engine::Newsframe => Box::new(NfSummarizer::load(models, beams)?),
-        Engine::RustBert => Box::new(RbSummarizer::load(models, beams)?),
+fn load_summarizer(args: &Args, models: &Path, beams: usize) -> Result<Box<dyn SummaryEngine>> {
+    let n = args.new_tokens;
+    Ok(match args.engine {
+        Engine::Newsframe => Box::new(NfSummarizer::load(models, beams, n)?),
+        Engine::RustBert => Box::new(RbSummarizer::load(models, beams, n)?),
     })
 }
 
@@ -617,7 +622,7 @@ fn timed<T>(f: impl FnOnce() -> Result<T>) -> Result<(T, f64)> {
 }
 
 fn stage_summary(args: &Args, models: &Path, inputs: &Inputs, beams: usize) -> Result<Value> {
-    let (summarizer, load_s) = timed(|| load_summarizer(args.engine, models, beams))?;
+    let (summarizer, load_s) = timed(|| load_summarizer(args, models, beams))?;
     let texts = &inputs.summary_inputs[..args.articles.min(inputs.summary_inputs.len())];
     let (mut item_s, mut input_tokens, mut new_tokens) = (vec![], vec![], vec![]);
     for text in texts {
@@ -666,7 +671,7 @@ fn stage_embed(args: &Args, models: &Path, inputs: &Inputs) -> Result<Value> {
 fn stage_analyze(args: &Args, models: &Path, inputs: &Inputs) -> Result<Value> {
     let ((summarizer, classifier), load_s) = timed(|| {
         Ok((
-            load_summarizer(args.engine, models, args.beams)?,
+            load_summarizer(args, models, args.beams)?,
             load_classifier(args.engine, models)?,
         ))
     })?;

@@ -60,6 +60,9 @@ def load_classifier(models):
     return classifier
 
 
+NEW_TOKENS = 64
+
+
 def summarize(summarizer, texts, beams):
     times, new_tokens = [], []
     for text in texts:
@@ -69,8 +72,8 @@ def summarize(summarizer, texts, beams):
             truncation=True,
             num_beams=beams,
             do_sample=False,
-            min_new_tokens=64,
-            max_new_tokens=64,
+            min_new_tokens=NEW_TOKENS,
+            max_new_tokens=NEW_TOKENS,
             no_repeat_ngram_size=0,
             length_penalty=1.0,
             early_stopping=False,
@@ -230,7 +233,10 @@ def main():
     parser.add_argument("--articles", type=int, default=2, help="articles to process")
     parser.add_argument("--threads", type=int, default=2, help="torch intra-op threads")
     parser.add_argument("--beams", type=int, default=1, help="beams of the analyze summary")
+    parser.add_argument("--new-tokens", type=int, default=64, help="tokens per summary (smoke tests: fewer)")
     args = parser.parse_args()
+    global NEW_TOKENS
+    NEW_TOKENS = args.new_tokens
 
     torch.set_num_threads(args.threads)
     inputs = json.loads((args.models / "inputs.json").read_text(encoding="utf-8"))

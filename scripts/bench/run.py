@@ -257,6 +257,7 @@ def main():
     p.add_argument("--articles", type=int, default=2, help="articles per summary / analyze run")
     p.add_argument("--beam-articles", type=int, default=1, help="articles per beam-4 run")
     p.add_argument("--nli-articles", type=int, default=3, help="articles per NLI run (30 pairs each)")
+    p.add_argument("--new-tokens", type=int, default=64, help="tokens per summary (fewer: smoke test only)")
     p.add_argument("--no-roofline", action="store_true")
     p.add_argument("--no-write", action="store_true", help="do not touch docs/benchmarks.md")
     p.add_argument("--markdown", type=Path, default=REPO / "docs/benchmarks.md")
@@ -298,7 +299,8 @@ def main():
     results = []
     for rnd in range(args.rounds):
         for stage in stages:
-            common = ["--stage", stage, "--articles", str(articles_for(stage)), "--threads", str(args.threads)]
+            common = ["--stage", stage, "--articles", str(articles_for(stage)), "--threads", str(args.threads),
+                      "--new-tokens", str(args.new_tokens)]
             cmds = [[args.python, str(HERE / "bench_python.py"), "--models", str(args.models)] + common]
             if stage != "nli-raw":
                 for e in engines:

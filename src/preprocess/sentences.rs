@@ -29,8 +29,9 @@
 //!                        "The U.S. Treasury replied."]);
 //! ```
 //!
-//! Work is linear in the paragraph length: each rule looks at a bounded
-//! window around one cut.
+//! Work is linear in the paragraph length: `sentencex` never sees a run
+//! without whitespace longer than [`MAX_RUN_BYTES`], and each rule looks at
+//! a bounded window around one cut.
 
 use std::ops::Range;
 use std::sync::LazyLock;
@@ -50,10 +51,7 @@ const WORD_WINDOW: usize = 64;
 /// generic rules.
 pub fn split_sentences(lang: &str, paragraph: &str) -> Vec<Range<usize>> {
     let lang = segmenter_language(lang);
-    let mut cuts: Vec<usize> = sentencex::get_sentence_boundaries(lang, paragraph)
-        .into_iter()
-        .flat_map(|b| [b.start_byte, b.end_byte])
-        .collect();
+    let mut cuts = sentencex_cuts(lang, paragraph);
     cuts.extend(
         EXTRA_CUT
             .captures_iter(paragraph)
@@ -86,6 +84,48 @@ pub fn split_sentences(lang: &str, paragraph: &str) -> Vec<Range<usize>> {
         .into_iter()
         .filter_map(|r| trim_range(paragraph, r))
         .collect()
+}
+
+/// A run without whitespace longer than this is handed to `sentencex` in
+/// pieces. `sentencex` looks back from each candidate cut to the previous
+/// space: linear in prose, but quadratic in a long run of text without
+/// spaces (`¿Sí?¡no!¿Sí?…`, base64, minified markup). Such a run is not
+/// prose, so cutting it changes nothing a reader would miss.
+const MAX_RUN_BYTES: usize = 256;
+
+/// The cut points `sentencex` finds, without the chunk edges.
+fn sentencex_cuts(lang: &str, paragraph: &str) -> Vec<usize> {
+    let mut cuts = Vec::new();
+    let mut chunk_start = 0;
+    for chunk_end in chunk_edges(paragraph).chain(std::iter::once(paragraph.len())) {
+        let chunk = &paragraph[chunk_start..chunk_end];
+        for b in sentencex::get_sentence_boundaries(lang, chunk) {
+            for cut in [b.start_byte, b.end_byte] {
+                if cut != 0 && cut != chunk.len() {
+                    cuts.push(chunk_start + cut);
+                }
+            }
+        }
+        chunk_start = chunk_end;
+    }
+    cuts
+}
+
+/// Byte offsets (char boundaries, increasing) that cut every run without
+/// whitespace into pieces of at most [`MAX_RUN_BYTES`]; none in prose.
+fn chunk_edges(paragraph: &str) -> impl Iterator<Item = usize> + '_ {
+    let mut run_start = 0;
+    paragraph.char_indices().filter_map(move |(i, c)| {
+        if c.is_whitespace() {
+            run_start = i + c.len_utf8();
+            None
+        } else if i - run_start >= MAX_RUN_BYTES {
+            run_start = i;
+            Some(i)
+        } else {
+            None
+        }
+    })
 }
 
 /// The segmentation of `sentencex` alone, trimmed, without the project's
@@ -404,6 +444,21 @@ mod tests {
         assert!(is_initials("G.B"));
         assert!(!is_initials("Gen"));
         assert!(!is_initials("j"));
+    }
+
+    #[test]
+    fn prose_is_not_chunked() {
+        let text = "“Capture him!” Maduro told the troops, and the U.S. Treasury replied. ".repeat(500);
+        assert_eq!(chunk_edges(&text).count(), 0);
+    }
+
+    #[test]
+    fn long_runs_without_spaces_are_cut_into_chunks() {
+        let text = "¿Sí?¡no!".repeat(1000);
+        let edges: Vec<usize> = chunk_edges(&text).collect();
+        assert!(edges.len() >= text.len() / (MAX_RUN_BYTES + 8));
+        assert!(edges.iter().all(|&e| text.is_char_boundary(e)));
+        assert!(!split_sentences("es", &text).is_empty());
     }
 
     #[test]

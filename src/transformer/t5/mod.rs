@@ -18,6 +18,7 @@ pub mod config;
 pub mod generate;
 pub mod model;
 pub mod position;
+pub mod safetensors;
 
 use std::path::Path;
 

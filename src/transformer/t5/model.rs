@@ -228,14 +228,13 @@ impl T5Model {
             });
         }
         let _guard = tch::no_grad_guard();
-        let tensors = Tensor::read_safetensors(&path).map_err(|e| TransformerError::Weights {
-            path: path.clone(),
-            message: e.to_string(),
+        let tensors = super::safetensors::read_float32(&path).map_err(|message| {
+            TransformerError::Weights {
+                path: path.clone(),
+                message,
+            }
         })?;
-        let mut weights = Weights {
-            path,
-            tensors: tensors.into_iter().collect(),
-        };
+        let mut weights = Weights { path, tensors };
         T5Model::build(config, dir, &mut weights)
     }
 
