@@ -583,10 +583,18 @@ fn stage_load(args: &Args, models: &Path) -> Result<Value> {
             Loader::Varstore => vs.load(&weights)?,
             Loader::Pread => load_pread(&vs, &weights)?,
         }
-        Ok(vs.variables().values().map(|t| t.numel()).sum::<usize>())
+        Ok(vs)
     })?;
+    let vars = params.variables();
+    // Same weights whichever loader: compare these across loaders.
+    let checksum: f64 = tch::no_grad(|| {
+        vars.values()
+            .map(|t| t.abs().sum(Kind::Double).double_value(&[]))
+            .sum()
+    });
+    let params: usize = vars.values().map(|t| t.numel()).sum();
     Ok(json!({
-        "load_s": load_s, "run_s": 0.0, "items": 1, "params": params,
+        "load_s": load_s, "run_s": 0.0, "items": 1, "params": params, "checksum": checksum,
         "model": args.model, "loader": format!("{:?}", args.loader).to_lowercase(),
     }))
 }

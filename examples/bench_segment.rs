@@ -55,6 +55,14 @@ fn time<T>(f: impl FnOnce() -> T) -> (T, f64) {
     (value, start.elapsed().as_secs_f64())
 }
 
+/// Name, sentences per paragraph (see [`build`]), sentence pool, sizes in MB.
+type Shape = (
+    &'static str,
+    Option<usize>,
+    &'static [&'static str],
+    &'static [f64],
+);
+
 fn main() {
     println!(
         "{:<16} {:>5} {:>11} {:>11} {:>11} {:>10}",
@@ -62,7 +70,7 @@ fn main() {
     );
     // Plain sentencex is quadratic on text without spaces: time it only on
     // small inputs there, to show the growth our chunking avoids.
-    let shapes: [(&str, Option<usize>, &[&str], &[f64]); 6] = [
+    let shapes: [Shape; 6] = [
         ("open quote", None, OPEN_QUOTE, &[1.0, 5.0]),
         ("one paragraph", None, SENTENCES, &[1.0, 5.0]),
         ("many paragraphs", Some(3), SENTENCES, &[1.0, 5.0]),
@@ -73,7 +81,10 @@ fn main() {
     for (shape, per_paragraph, pool, sizes) in shapes {
         for &mb in sizes {
             let text = build((mb * 1_000_000.0) as usize, per_paragraph, pool);
-            let paragraphs: Vec<&str> = text.split("\n\n").filter(|p| !p.trim().is_empty()).collect();
+            let paragraphs: Vec<&str> = text
+                .split("\n\n")
+                .filter(|p| !p.trim().is_empty())
+                .collect();
             let plain_s = if shape != "no space" || mb <= 0.1 {
                 let (_, seconds) = time(|| {
                     paragraphs

@@ -1,9 +1,9 @@
 //! Speed of the T5 engine (`newsframe::transformer::t5`) on an mT5-base-shaped
 //! model: one input of `--input-tokens` ids, exactly `--new-tokens` generated
 //! (min = max, so every run decodes the same number of steps), greedy and beam
-//! search. Prints one JSON object per mode with the median and all run times and
-//! the generated ids (compare with scripts/bench_t5_python.py, which feeds the same
-//! ids to transformers).
+//! search. Prints one JSON object per mode: median and all run times, median CPU
+//! time, and the generated ids (compare with scripts/bench_t5_python.py, which
+//! feeds the same ids to transformers).
 //!
 //! ```sh
 //! cargo run --release --example bench_t5 -- \
@@ -58,6 +58,23 @@ fn input_ids(len: usize, vocab: i64) -> Vec<i64> {
     ids
 }
 
+/// CPU time of this process so far (user + system), from /proc/self/stat; on a
+/// shared machine it varies less than wall time.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the parenthesized command name; utime and stime are 14 and 15.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or(vec![], |(_, rest)| rest.split_whitespace().collect());
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn median(times: &[f64]) -> f64 {
     let mut sorted = times.to_vec();
     sorted.sort_by(f64::total_cmp);
@@ -91,10 +108,12 @@ fn main() -> anyhow::Result<()> {
         .with_new_tokens(args.new_tokens, args.new_tokens);
         let mut output = generator.generate(&input, &config)?;
         let mut times = Vec::with_capacity(args.runs);
+        let mut cpu_times = Vec::with_capacity(args.runs);
         for _ in 0..args.runs {
-            let start = Instant::now();
+            let (start, cpu_start) = (Instant::now(), cpu_seconds());
             output = generator.generate(&input, &config)?;
             times.push(start.elapsed().as_secs_f64());
+            cpu_times.push(cpu_seconds() - cpu_start);
         }
         let report = serde_json::json!({
             "engine": "newsframe-t5",
@@ -105,6 +124,7 @@ fn main() -> anyhow::Result<()> {
             "load_s": load_s,
             "median_s": median(&times),
             "times_s": times,
+            "median_cpu_s": median(&cpu_times),
             "ids": output[0],
         });
         println!("{report}");

@@ -8,7 +8,8 @@
 One input of --input-tokens ids from the same 64-bit LCG as the Rust side (ids in
 3..vocab, then the end token), exactly --new-tokens generated (min_new_tokens =
 max_new_tokens, no n-gram blocking), greedy and beam search. Prints one JSON object
-per mode: median and all run times after one warm-up run, and the generated ids.
+per mode: median and all run times after one warm-up run, median CPU time, and
+the generated ids.
 """
 
 import argparse
@@ -51,11 +52,12 @@ def main() -> int:
                         length_penalty=1.0, early_stopping=False)
         with torch.no_grad():
             output = model.generate(input_ids=ids, attention_mask=mask, **settings)
-            times = []
+            times, cpu_times = [], []
             for _ in range(args.runs):
-                start = time.perf_counter()
+                start, cpu_start = time.perf_counter(), time.process_time()
                 output = model.generate(input_ids=ids, attention_mask=mask, **settings)
                 times.append(time.perf_counter() - start)
+                cpu_times.append(time.process_time() - cpu_start)
         print(json.dumps({
             "engine": f"transformers-{__import__('transformers').__version__}",
             "mode": "greedy" if beams == 1 else f"beam{beams}",
@@ -65,6 +67,7 @@ def main() -> int:
             "load_s": load_s,
             "median_s": statistics.median(times),
             "times_s": times,
+            "median_cpu_s": statistics.median(cpu_times),
             "ids": output[0].tolist(),
         }), flush=True)
     return 0

@@ -206,7 +206,9 @@ impl Article {
                 .get(span.start..span.end)
                 .ok_or_else(|| format!("{what} span {span:?} is not a char range of the body"))?;
             if text.is_empty() || text.trim() != text {
-                return Err(format!("{what} span {span:?} is empty or untrimmed: {text:?}"));
+                return Err(format!(
+                    "{what} span {span:?} is empty or untrimmed: {text:?}"
+                ));
             }
             Ok(text)
         };
@@ -222,7 +224,10 @@ impl Article {
                 || paragraph.sentences.end < paragraph.sentences.start
                 || paragraph.sentences.end > self.sentences.len()
             {
-                return Err(format!("{what} has sentence range {:?}", paragraph.sentences));
+                return Err(format!(
+                    "{what} has sentence range {:?}",
+                    paragraph.sentences
+                ));
             }
             next_sentence = paragraph.sentences.end;
             last_end = paragraph.span.end;

@@ -139,7 +139,10 @@ fn jsonl_malformed_line_names_file_and_line_and_the_rest_goes_on() {
     assert_eq!(run.articles[1]["origin"]["line"], 3);
     assert_eq!(
         sentences(&run.articles[1]),
-        ["« C'est un premier pas ! » a déclaré un diplomate norvégien.", "Les deux camps restent méfiants."]
+        [
+            "« C'est un premier pas ! » a déclaré un diplomate norvégien.",
+            "Les deux camps restent méfiants."
+        ]
     );
 }
 
@@ -175,7 +178,11 @@ fn jsonl_custom_field_names() {
     // Without the mapping the text field is missing, and the error says how to fix it.
     let run = segment(&[path_str(&fixture("custom_fields.jsonl"))], None);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("custom_fields.jsonl:1"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("custom_fields.jsonl:1"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("--text-field"), "{}", run.stderr);
 }
 
@@ -206,7 +213,10 @@ fn bad_files_are_reported_by_name() {
     let binary = write("image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00");
     let empty_jsonl = write("empty.jsonl", b"");
     let unknown = write("table.csv", b"a,b\n1,2\n");
-    let good = write("good.txt", b"The talks began in Oslo. Both sides sent envoys.");
+    let good = write(
+        "good.txt",
+        b"The talks began in Oslo. Both sides sent envoys.",
+    );
     for (path, expected) in [
         (&empty, "empty article"),
         (&blank, "empty article"),
@@ -216,7 +226,11 @@ fn bad_files_are_reported_by_name() {
     ] {
         let run = segment(&[path_str(path), path_str(&good)], None);
         assert_eq!(run.code, 1, "{path:?}");
-        assert_eq!(run.articles.len(), 1, "{path:?}: the good file is still read");
+        assert_eq!(
+            run.articles.len(),
+            1,
+            "{path:?}: the good file is still read"
+        );
         let line = run.stderr.lines().next().unwrap_or_default();
         assert!(
             line.contains(path_str(path)) && line.contains(expected),
@@ -230,18 +244,27 @@ fn bad_files_are_reported_by_name() {
 fn invalid_utf8_is_decoded_lossily_with_a_warning() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("latin1.txt");
-    std::fs::write(&path, b"Caracas amaneci\xf3 tranquila. La oposici\xf3n convoc\xf3 una marcha.").unwrap();
+    std::fs::write(
+        &path,
+        b"Caracas amaneci\xf3 tranquila. La oposici\xf3n convoc\xf3 una marcha.",
+    )
+    .unwrap();
     let run = segment(&[path_str(&path)], None);
     assert_eq!(run.code, 0, "a warning is not a failure: {}", run.stderr);
     assert!(
-        run.stderr.contains("warning") && run.stderr.contains("latin1.txt") && run.stderr.contains("invalid UTF-8"),
+        run.stderr.contains("warning")
+            && run.stderr.contains("latin1.txt")
+            && run.stderr.contains("invalid UTF-8"),
         "{}",
         run.stderr
     );
     let a = &run.articles[0];
     assert_eq!(
         sentences(a),
-        ["Caracas amaneci\u{FFFD} tranquila.", "La oposici\u{FFFD}n convoc\u{FFFD} una marcha."]
+        [
+            "Caracas amaneci\u{FFFD} tranquila.",
+            "La oposici\u{FFFD}n convoc\u{FFFD} una marcha."
+        ]
     );
     assert!(!a["warnings"].as_array().unwrap().is_empty());
 }
@@ -270,13 +293,20 @@ fn article_tree() -> tempfile::TempDir {
     let files: &[(&str, &str)] = &[
         ("outlets/zeta-post/b.txt", "Zeta second. It is short."),
         ("outlets/zeta-post/a.txt", "Zeta first. It is short."),
-        ("outlets/alpha-news/2019/may/c.txt", "Alpha nested. Deep in the tree."),
+        (
+            "outlets/alpha-news/2019/may/c.txt",
+            "Alpha nested. Deep in the tree.",
+        ),
         ("outlets/alpha-news/d.md", "Alpha markdown. Read as text."),
         (
             "outlets/alpha-news/e.jsonl",
             "{\"text\":\"Alpha record one.\"}\n{\"text\":\"Alpha record two.\",\"source\":\"Own Name\"}\n",
         ),
         ("outlets/alpha-news/.hidden.txt", "Never read."),
+        (
+            "outlets/README.md",
+            "# About these outlets. Not an article.",
+        ),
         ("outlets/alpha-news/notes.csv", "not,an,article"),
     ];
     for (name, text) in files {
@@ -327,7 +357,14 @@ fn source_from_dir_and_source_fill_only_missing_outlets() {
     let sources: Vec<_> = run.articles.iter().map(|a| a["source"].clone()).collect();
     assert_eq!(
         sources,
-        ["may", "alpha-news", "alpha-news", "Own Name", "zeta-post", "zeta-post"]
+        [
+            "may",
+            "alpha-news",
+            "alpha-news",
+            "Own Name",
+            "zeta-post",
+            "zeta-post"
+        ]
     );
     let run = segment(&["--source", "Given", path_str(&root)], None);
     let sources: Vec<_> = run.articles.iter().map(|a| a["source"].clone()).collect();
@@ -373,7 +410,29 @@ fn stdin_as_text_and_as_jsonl() {
 
 #[test]
 fn lang_option_overrides_metadata_and_detection() {
-    let run = segment(&["--lang", "pt", path_str(&fixture("front_matter.txt"))], None);
+    let run = segment(
+        &["--lang", "pt", path_str(&fixture("front_matter.txt"))],
+        None,
+    );
     assert_eq!(run.articles[0]["language"]["code"], "pt");
     assert_eq!(run.articles[0]["language"]["source"], "declared");
+}
+
+#[test]
+fn sample_articles_read_cleanly() {
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/samples");
+    let run = segment(&["--source-from-dir", path_str(&samples)], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+    assert!((8..=10).contains(&run.articles.len()));
+    let mut langs: Vec<&str> = Vec::new();
+    for a in &run.articles {
+        assert!(a["source"].is_string() && a["date"].is_string(), "{a}");
+        let words = a["body"].as_str().unwrap().split_whitespace().count();
+        assert!((120..=300).contains(&words), "{}: {words} words", origin(a));
+        langs.push(a["language"]["code"].as_str().unwrap());
+    }
+    langs.sort();
+    langs.dedup();
+    assert!(langs.len() >= 3, "{langs:?}");
 }

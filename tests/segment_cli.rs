@@ -64,7 +64,9 @@ fn wire_article_metadata_caption_paragraphs_and_sentences() {
     assert_eq!(
         checked_paragraphs(article),
         vec![
-            vec!["Representatives of Venezuela’s government and of the opposition led by Juan Guaidó held separate meetings with Norwegian mediators in Oslo this week, officials on both sides said."],
+            vec![
+                "Representatives of Venezuela’s government and of the opposition led by Juan Guaidó held separate meetings with Norwegian mediators in Oslo this week, officials on both sides said."
+            ],
             vec![
                 "“We went to listen, nothing more!” Guaidó told reporters in Caracas on Thursday.",
                 "He said the opposition would accept no deal that kept Nicolás Maduro in power.",
@@ -73,7 +75,9 @@ fn wire_article_metadata_caption_paragraphs_and_sentences() {
                 "Information Minister Jorge Rodríguez, who led the government delegation, called the meetings “a step toward peace.”",
                 "The U.S. State Department said it was watching the process closely.",
             ],
-            vec!["The U.N. welcomed the contacts... but diplomats in Oslo warned that a settlement was still far off."],
+            vec![
+                "The U.N. welcomed the contacts... but diplomats in Oslo warned that a settlement was still far off."
+            ],
         ]
     );
 }
@@ -194,7 +198,8 @@ fn help_explains_inputs_formats_and_exit_codes() {
 /// segmented; no timing is asserted here (see scripts/bench_segment.sh).
 #[test]
 fn five_megabyte_article() {
-    let sentence = "Los negociadores se reunieron de nuevo en Oslo el jueves, según fuentes de ambas partes. ";
+    let sentence =
+        "Los negociadores se reunieron de nuevo en Oslo el jueves, según fuentes de ambas partes. ";
     let one_paragraph = sentence.repeat(5_000_000 / sentence.len());
     let many_paragraphs = sentence.repeat(3).trim_end().to_string() + "\n\n";
     let many_paragraphs = many_paragraphs.repeat(5_000_000 / many_paragraphs.len());

@@ -49,13 +49,19 @@ fn load_cases(lang: &str) -> Vec<Case> {
 }
 
 fn texts(paragraph: &str, ranges: &[Range<usize>]) -> Vec<String> {
-    ranges.iter().map(|r| paragraph[r.clone()].to_string()).collect()
+    ranges
+        .iter()
+        .map(|r| paragraph[r.clone()].to_string())
+        .collect()
 }
 
 fn assert_spans_valid(paragraph: &str, ranges: &[Range<usize>]) {
     let mut last_end = 0;
     for r in ranges {
-        assert!(r.start >= last_end, "overlapping or unordered spans {ranges:?}");
+        assert!(
+            r.start >= last_end,
+            "overlapping or unordered spans {ranges:?}"
+        );
         assert!(r.start < r.end, "empty span {r:?}");
         let text = &paragraph[r.clone()];
         assert_eq!(text, text.trim(), "span {r:?} is not trimmed");

@@ -90,7 +90,17 @@ def summarize(results, roof):
         key = (r["stage"], r["engine"])
         table.setdefault(key, []).append(r)
     rows = []
-    for (stage, engine), rs in sorted(table.items()):
+    stage_order = list(RATE_KEY)
+    engine_order = ["python", "newsframe", "rust-bert"]
+    keys = sorted(
+        table,
+        key=lambda k: (
+            stage_order.index(k[0]) if k[0] in stage_order else 99,
+            engine_order.index(k[1]) if k[1] in engine_order else 99,
+        ),
+    )
+    for stage, engine in keys:
+        rs = table[(stage, engine)]
         rate = median([r[RATE_KEY[stage]] for r in rs])
         row = {
             "stage": stage,
@@ -237,8 +247,12 @@ def write_markdown(path, body):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--models", type=Path, default=cache_dir())
-    p.add_argument("--python", default=sys.executable, help="interpreter with torch 2.4.0 + transformers")
+    p.add_argument("--models", type=Path, default=Path(os.environ.get("BENCH_MODELS") or cache_dir()))
+    p.add_argument(
+        "--python",
+        default=os.environ.get("BENCH_PYTHON") or sys.executable,
+        help="interpreter with torch 2.4.0 + transformers",
+    )
     p.add_argument("--rust-bin", type=Path, default=REPO / "target/release/examples/bench_engine")
     p.add_argument(
         "--rust-engines",
@@ -262,7 +276,13 @@ def main():
     p.add_argument("--no-write", action="store_true", help="do not touch docs/benchmarks.md")
     p.add_argument("--markdown", type=Path, default=REPO / "docs/benchmarks.md")
     p.add_argument("--json", type=Path, default=REPO / "docs/benchmarks.json")
+    p.add_argument("--render", type=Path, help="only rewrite the markdown from a saved JSON report")
     args = p.parse_args()
+    if args.render:
+        report = json.loads(args.render.read_text(encoding="utf-8"))
+        report["targets"] = {e: targets(report["rows"], e) for e in report["targets"]}
+        write_markdown(args.markdown, markdown(report))
+        return
 
     env = dict(os.environ)
     env.update(

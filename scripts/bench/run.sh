@@ -32,4 +32,4 @@ if [[ ! -f "$MODELS/inputs.json" || ! -f "$MODELS/mt5-base/model.safetensors" ]]
     "$PY" scripts/bench/make_models.py --out "$MODELS" >&2
 fi
 cargo build --release --example bench_engine >&2
-exec "$PY" scripts/bench/run.py --python "$PY" --models "$MODELS" "$@"
+BENCH_PYTHON="$PY" BENCH_MODELS="$MODELS" exec "$PY" scripts/bench/run.py "$@"

@@ -23,6 +23,7 @@ use crate::input::read_inputs;
 use crate::pipeline::{EngineChoice, Pipeline, PipelineConfig};
 use crate::preprocess::preprocess;
 use crate::record::{ArticleAnalysis, FailedArticle, Record, SCHEMA_VERSION};
+use crate::summarize::builtin::ExtractiveConfig;
 
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
@@ -37,12 +38,12 @@ pub struct AnalyzeArgs {
     pub summary_model: Option<String>,
 
     /// Most sentences in a builtin (extractive) summary; 0 for no limit.
-    #[arg(long, default_value_t = 3, value_name = "N", help_heading = "Summary")]
+    #[arg(long, default_value_t = ExtractiveConfig::default().max_sentences, value_name = "N", help_heading = "Summary")]
     pub summary_sentences: usize,
 
     /// Most words in a builtin (extractive) summary; 0 for no limit. The
     /// best sentence is always kept.
-    #[arg(long, default_value_t = 0, value_name = "N", help_heading = "Summary")]
+    #[arg(long, default_value_t = ExtractiveConfig::default().max_words, value_name = "N", help_heading = "Summary")]
     pub summary_words: usize,
 
     #[command(flatten)]

@@ -3,7 +3,8 @@
 //! The format is chosen by extension: `.txt`/`.md` (plain text with optional
 //! front matter and wire header, see [`txt`]), `.html`/`.htm` (see [`html`]),
 //! `.jsonl`/`.json` (see [`jsonl`]). Directories are walked recursively in
-//! sorted order, so runs are deterministic. `-` reads stdin as text, or as
+//! sorted order, so runs are deterministic; hidden files and README,
+//! LICENSE or CHANGELOG files are skipped there. `-` reads stdin as text, or as
 //! JSONL with `--stdin-format jsonl`.
 //!
 //! Reading never stops at the first bad input: [`read_inputs`] yields one
@@ -98,8 +99,9 @@ pub fn read_inputs(
     config: &InputConfig,
 ) -> impl Iterator<Item = ReadResult> + use<> {
     let config = config.clone();
+    // Owned, so the iterator outlives the caller's slice.
+    let paths: Vec<PathBuf> = paths.to_vec();
     paths
-        .to_vec()
         .into_iter()
         .flat_map(move |path| read_path(&path, &config))
 }
@@ -131,8 +133,7 @@ fn read_dir(dir: &Path, config: &InputConfig) -> Box<dyn Iterator<Item = ReadRes
     for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
         match entry {
             Ok(entry) if entry.file_type().is_file() && format_of(entry.path()).is_some() => {
-                // Hidden files (editor backups, .DS_Store) are not articles.
-                if !entry.file_name().to_string_lossy().starts_with('.') {
+                if is_article_file(&entry.file_name().to_string_lossy()) {
                     files.push(entry.into_path());
                 }
             }
@@ -162,6 +163,14 @@ fn read_dir(dir: &Path, config: &InputConfig) -> Box<dyn Iterator<Item = ReadRes
                 read_file(&file, format, &config)
             })),
     )
+}
+
+/// Whether a file found in a directory walk is an article: hidden files
+/// (editor backups, .DS_Store) and a folder's README, LICENSE or CHANGELOG
+/// are not. A file named on the command line is always read.
+fn is_article_file(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or("").to_ascii_lowercase();
+    !name.starts_with('.') && !matches!(stem.as_str(), "readme" | "license" | "changelog")
 }
 
 fn read_file(

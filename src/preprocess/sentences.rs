@@ -29,8 +29,8 @@
 //!                        "The U.S. Treasury replied."]);
 //! ```
 //!
-//! Work is linear in the paragraph length: `sentencex` never sees a run
-//! without whitespace longer than [`MAX_RUN_BYTES`], and each rule looks at
+//! Work is linear in the paragraph length: `sentencex` gets a long
+//! paragraph in bounded chunks (see [`CHUNK_BYTES`]), and each rule looks at
 //! a bounded window around one cut.
 
 use std::ops::Range;
@@ -86,19 +86,36 @@ pub fn split_sentences(lang: &str, paragraph: &str) -> Vec<Range<usize>> {
         .collect()
 }
 
-/// A run without whitespace longer than this is handed to `sentencex` in
-/// pieces. `sentencex` looks back from each candidate cut to the previous
-/// space: linear in prose, but quadratic in a long run of text without
-/// spaces (`¿Sí?¡no!¿Sí?…`, base64, minified markup). Such a run is not
-/// prose, so cutting it changes nothing a reader would miss.
+/// `sentencex` gets a long paragraph in chunks of about this many bytes.
+/// It is linear in ordinary prose, but quadratic in some inputs: a quotation
+/// that never closes, or a long run without spaces (`¿Sí?¡no!¿Sí?…`). Real
+/// paragraphs are far shorter, so chunking changes nothing for them.
+const CHUNK_BYTES: usize = 16 * 1024;
+/// A chunk grows to at most this size while waiting for a clear sentence
+/// end to cut at; past it any space between two words will do.
+const MAX_CHUNK_BYTES: usize = 4 * CHUNK_BYTES;
+/// A run without whitespace longer than this is cut anyway (it is not prose).
 const MAX_RUN_BYTES: usize = 256;
 
-/// The cut points `sentencex` finds, without the chunk edges.
+/// Where a long paragraph is cut into chunks for `sentencex`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ChunkEdge {
+    offset: usize,
+    /// A clear sentence end (`troops. The`), kept as a cut; other edges lie
+    /// between two words or inside a run without spaces and are not cuts.
+    is_cut: bool,
+}
+
+/// The cut points `sentencex` finds, chunk by chunk.
 fn sentencex_cuts(lang: &str, paragraph: &str) -> Vec<usize> {
     let mut cuts = Vec::new();
     let mut chunk_start = 0;
-    for chunk_end in chunk_edges(paragraph).chain(std::iter::once(paragraph.len())) {
-        let chunk = &paragraph[chunk_start..chunk_end];
+    let end = ChunkEdge {
+        offset: paragraph.len(),
+        is_cut: false,
+    };
+    for edge in chunk_edges(paragraph).chain(std::iter::once(end)) {
+        let chunk = &paragraph[chunk_start..edge.offset];
         for b in sentencex::get_sentence_boundaries(lang, chunk) {
             for cut in [b.start_byte, b.end_byte] {
                 if cut != 0 && cut != chunk.len() {
@@ -106,25 +123,59 @@ fn sentencex_cuts(lang: &str, paragraph: &str) -> Vec<usize> {
                 }
             }
         }
-        chunk_start = chunk_end;
+        if edge.is_cut {
+            cuts.push(edge.offset);
+        }
+        chunk_start = edge.offset;
     }
     cuts
 }
 
-/// Byte offsets (char boundaries, increasing) that cut every run without
-/// whitespace into pieces of at most [`MAX_RUN_BYTES`]; none in prose.
-fn chunk_edges(paragraph: &str) -> impl Iterator<Item = usize> + '_ {
+/// Chunk edges of `paragraph`, increasing, on char boundaries; none in a
+/// paragraph shorter than [`CHUNK_BYTES`] with no long run without spaces.
+fn chunk_edges(paragraph: &str) -> impl Iterator<Item = ChunkEdge> + '_ {
+    let mut chunk_start = 0;
     let mut run_start = 0;
-    paragraph.char_indices().filter_map(move |(i, c)| {
-        if c.is_whitespace() {
-            run_start = i + c.len_utf8();
-            None
-        } else if i - run_start >= MAX_RUN_BYTES {
-            run_start = i;
-            Some(i)
-        } else {
-            None
+    // Lower-case letters right before the previous char, and that char.
+    let mut lower_run = 0usize;
+    let mut lower_before_prev = 0usize;
+    let mut prev: Option<char> = None;
+    let mut chars = paragraph.char_indices().peekable();
+    std::iter::from_fn(move || {
+        while let Some((i, c)) = chars.next() {
+            let before = prev.replace(c);
+            let lower_before_c = lower_run;
+            lower_run = if c.is_lowercase() { lower_run + 1 } else { 0 };
+            let lower_before_before = std::mem::replace(&mut lower_before_prev, lower_before_c);
+            if c.is_whitespace() {
+                run_start = i + c.len_utf8();
+                let size = i - chunk_start;
+                if size < CHUNK_BYTES {
+                    continue;
+                }
+                let next = chars.peek().map(|&(_, n)| n);
+                let sentence_end = matches!(before, Some('.' | '!' | '?'))
+                    && lower_before_before >= 4
+                    && next.is_some_and(char::is_uppercase);
+                let between_words = before.is_some_and(char::is_alphanumeric)
+                    && next.is_some_and(char::is_alphanumeric);
+                if sentence_end || (size >= MAX_CHUNK_BYTES && between_words) {
+                    chunk_start = i;
+                    return Some(ChunkEdge {
+                        offset: i,
+                        is_cut: sentence_end,
+                    });
+                }
+            } else if i - run_start >= MAX_RUN_BYTES && i > chunk_start {
+                run_start = i;
+                chunk_start = i;
+                return Some(ChunkEdge {
+                    offset: i,
+                    is_cut: false,
+                });
+            }
         }
+        None
     })
 }
 
@@ -220,18 +271,108 @@ const LIST_ENDINGS: &[&str] = &["etc", "ecc", "usw", "usf"];
 /// these means a new sentence; a name or noun means the acronym is inside one.
 const SENTENCE_STARTERS: &[&str] = &[
     // en
-    "the", "a", "an", "it", "he", "she", "they", "we", "i", "this", "that", "these", "those",
-    "but", "and", "its", "his", "her", "their", "there", "however", "meanwhile", "in", "on", "at",
+    "the",
+    "a",
+    "an",
+    "it",
+    "he",
+    "she",
+    "they",
+    "we",
+    "i",
+    "this",
+    "that",
+    "these",
+    "those",
+    "but",
+    "and",
+    "its",
+    "his",
+    "her",
+    "their",
+    "there",
+    "however",
+    "meanwhile",
+    "in",
+    "on",
+    "at",
     // es
-    "el", "la", "los", "las", "un", "una", "pero", "y", "su", "sus", "este", "esta", "eso", "ese",
-    "esa", "él", "ella", "ellos", "por", "con", "según", "en", "lo", // fr
-    "le", "les", "l", "une", "il", "elle", "ils", "elles", "ce", "cette", "mais", "et", "selon",
-    "des", "du", // de
-    "der", "die", "das", "ein", "eine", "er", "sie", "es", "wir", "doch", "aber", "und", "im",
-    "am", "nach", // pt
-    "o", "os", "as", "um", "uma", "ele", "ela", "mas", "e", "em", "no", "na", "segundo",
+    "el",
+    "la",
+    "los",
+    "las",
+    "un",
+    "una",
+    "pero",
+    "y",
+    "su",
+    "sus",
+    "este",
+    "esta",
+    "eso",
+    "ese",
+    "esa",
+    "él",
+    "ella",
+    "ellos",
+    "por",
+    "con",
+    "según",
+    "en",
+    "lo", // fr
+    "le",
+    "les",
+    "l",
+    "une",
+    "il",
+    "elle",
+    "ils",
+    "elles",
+    "ce",
+    "cette",
+    "mais",
+    "et",
+    "selon",
+    "des",
+    "du", // de
+    "der",
+    "die",
+    "das",
+    "ein",
+    "eine",
+    "er",
+    "sie",
+    "es",
+    "wir",
+    "doch",
+    "aber",
+    "und",
+    "im",
+    "am",
+    "nach", // pt
+    "o",
+    "os",
+    "as",
+    "um",
+    "uma",
+    "ele",
+    "ela",
+    "mas",
+    "e",
+    "em",
+    "no",
+    "na",
+    "segundo",
     // it
-    "lo", "i", "gli", "ma", "nel", "nella", "secondo", "lui", "lei",
+    "lo",
+    "i",
+    "gli",
+    "ma",
+    "nel",
+    "nella",
+    "secondo",
+    "lui",
+    "lei",
 ];
 
 /// German month names: an ordinal day before one of these is a date.
@@ -263,7 +404,10 @@ fn should_merge(lang: &str, prev: &str, paragraph: &str, next_start: usize) -> b
     let starts_digit = first.is_ascii_digit();
 
     // `É.` + `-U.`: a hyphenated abbreviation cut in two.
-    if matches!(first, '-' | '‐') && prev_trim.ends_with('.') && !rest.starts_with(char::is_whitespace) {
+    if matches!(first, '-' | '‐')
+        && prev_trim.ends_with('.')
+        && !rest.starts_with(char::is_whitespace)
+    {
         return true;
     }
     // A closing quote (or `!`/`?`/`…`) followed by more of the sentence.
@@ -432,8 +576,15 @@ mod tests {
     #[test]
     fn acronym_before_a_name_or_a_new_sentence() {
         assert_eq!(
-            split("en", "The U.S. Treasury acted. It was sanctioned by the U.S. The end."),
-            ["The U.S. Treasury acted.", "It was sanctioned by the U.S.", "The end."]
+            split(
+                "en",
+                "The U.S. Treasury acted. It was sanctioned by the U.S. The end."
+            ),
+            [
+                "The U.S. Treasury acted.",
+                "It was sanctioned by the U.S.",
+                "The end."
+            ]
         );
     }
 
@@ -447,17 +598,49 @@ mod tests {
     }
 
     #[test]
-    fn prose_is_not_chunked() {
-        let text = "“Capture him!” Maduro told the troops, and the U.S. Treasury replied. ".repeat(500);
+    fn short_paragraphs_are_not_chunked() {
+        let text =
+            "“Capture him!” Maduro told the troops, and the U.S. Treasury replied. ".repeat(100);
+        assert!(text.len() < CHUNK_BYTES);
         assert_eq!(chunk_edges(&text).count(), 0);
+    }
+
+    #[test]
+    fn long_paragraphs_are_chunked_at_sentence_ends() {
+        let text =
+            "Maduro told the troops to stay loyal. Guaidó urged them to defect. ".repeat(1000);
+        let edges: Vec<ChunkEdge> = chunk_edges(&text).collect();
+        assert!(edges.len() >= text.len() / MAX_CHUNK_BYTES);
+        for edge in edges {
+            assert!(edge.is_cut);
+            assert!(
+                text[..edge.offset].ends_with("loyal.") || text[..edge.offset].ends_with("defect.")
+            );
+        }
+        let mut plain: Vec<usize> = sentencex::get_sentence_boundaries("en", &text)
+            .into_iter()
+            .map(|b| b.end_byte)
+            .filter(|&c| c != text.len())
+            .collect();
+        plain.dedup();
+        let ours: Vec<usize> = split_sentences("en", &text)
+            .into_iter()
+            .map(|r| r.end)
+            .collect();
+        assert_eq!(ours.len(), 2000);
+        assert_eq!(plain.len(), 1999);
     }
 
     #[test]
     fn long_runs_without_spaces_are_cut_into_chunks() {
         let text = "¿Sí?¡no!".repeat(1000);
-        let edges: Vec<usize> = chunk_edges(&text).collect();
+        let edges: Vec<ChunkEdge> = chunk_edges(&text).collect();
         assert!(edges.len() >= text.len() / (MAX_RUN_BYTES + 8));
-        assert!(edges.iter().all(|&e| text.is_char_boundary(e)));
+        assert!(
+            edges
+                .iter()
+                .all(|e| text.is_char_boundary(e.offset) && !e.is_cut)
+        );
         assert!(!split_sentences("es", &text).is_empty());
     }
 

@@ -13,8 +13,6 @@ use rust_bert::bart::{BartConfig, BartForSequenceClassification};
 use rust_bert::bert::BertConfig;
 use rust_bert::roberta::RobertaForSequenceClassification;
 use serde::{Deserialize, Serialize};
-
-use crate::stance::nli::NliModel;
 use tch::nn::VarStore;
 use tch::{Device, Kind, Tensor};
 
@@ -22,6 +20,7 @@ use super::deberta_v2::{DebertaV2Config, DebertaV2ForSequenceClassification};
 use super::error::{Result, TransformerError};
 use super::model_dir::{Architecture, ModelDir};
 use super::tokenize::TextTokenizer;
+use crate::stance::nli::NliModel;
 
 pub use crate::stance::nli::{NliPair, NliProbs};
 

@@ -56,11 +56,14 @@ pub enum DecoderCache {
     ),
 }
 
-/// Reorders the cached keys/values of every layer along the batch (beam) axis.
+/// Reorders the cached self-attention keys/values of every layer along the
+/// batch (beam) axis. Cross-attention caches are left alone: generation runs
+/// one input at a time, so every beam row of them holds the same encoder
+/// projection and reordering would only copy it.
 macro_rules! reorder_layers {
     ($layers:expr, $index:expr) => {
-        for (self_attn, cross_attn) in $layers.iter_mut() {
-            for state in [self_attn, cross_attn].into_iter().flatten() {
+        for (self_attn, _cross_attn) in $layers.iter_mut() {
+            if let Some(state) = self_attn {
                 state.prev_key = state.prev_key.index_select(0, $index);
                 state.prev_value = state.prev_value.index_select(0, $index);
             }
@@ -69,7 +72,8 @@ macro_rules! reorder_layers {
 }
 
 impl DecoderCache {
-    /// Keeps, for each new row, the cache of row `index[row]`.
+    /// Keeps, for each new row, the self-attention cache of row `index[row]`
+    /// (all rows must come from the same input).
     pub fn reorder(&mut self, index: &Tensor) {
         match self {
             DecoderCache::Empty => {}
