@@ -99,6 +99,9 @@ enum Stage {
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 enum Engine {
     Newsframe,
+    /// Summaries from the project's own T5 decoder (`transformer::t5`); NLI and
+    /// embeddings as `newsframe`.
+    NewsframeT5,
     RustBert,
 }
 
@@ -193,7 +196,6 @@ trait NliEngine {
 trait EmbedEngine {
     fn embed_all(&self, sentences: &[String]) -> Result<()>;
 }
-
 
 /// The pairs of one article grouped per actor, in input order.
 fn article_pairs(nli: &NliInputs, article: &NliArticle) -> Vec<Vec<(String, String)>> {
@@ -333,6 +335,63 @@ impl EmbedEngine for NfEmbedder {
     }
 }
 
+/// The project's own T5/mT5 network and decoder (`newsframe::transformer::t5`).
+struct NfT5Summarizer {
+    generator: newsframe::transformer::t5::T5Generator,
+    tokenizer: Tokenizer,
+    config: newsframe::transformer::t5::GenerationConfig,
+}
+
+impl NfT5Summarizer {
+    fn load(models: &Path, beams: usize, new_tokens: usize) -> Result<NfT5Summarizer> {
+        use newsframe::transformer::t5;
+        let dir = models.join("mt5-base");
+        let runtime = RuntimeConfig {
+            threads: Some(tch::get_num_threads() as usize),
+        };
+        let generator = t5::T5Generator::load(&dir, &runtime)?;
+        let config = t5::GenerationConfig {
+            num_beams: beams,
+            max_length: new_tokens + 1,
+            min_length: new_tokens + 1,
+            no_repeat_ngram_size: 0,
+            length_penalty: 1.0,
+            early_stopping: t5::EarlyStopping::Heuristic,
+        };
+        let s = NfT5Summarizer {
+            generator,
+            tokenizer: load_tokenizer(&dir, 512)?,
+            config,
+        };
+        let warmup = t5::GenerationConfig {
+            num_beams: 1,
+            max_length: 3,
+            min_length: 0,
+            ..s.config.clone()
+        };
+        let ids = s.ids(WARMUP_TEXT)?;
+        s.generator.generate(&[ids], &warmup)?;
+        Ok(s)
+    }
+
+    fn ids(&self, text: &str) -> Result<Vec<i64>> {
+        let enc = self
+            .tokenizer
+            .encode(text, true)
+            .map_err(|e| anyhow!("{e}"))?;
+        Ok(enc.get_ids().iter().map(|&i| i as i64).collect())
+    }
+}
+
+impl SummaryEngine for NfT5Summarizer {
+    fn summarize(&self, text: &str) -> Result<(usize, usize)> {
+        let ids = self.ids(text)?;
+        let n = ids.len();
+        let out = self.generator.generate(&[ids], &self.config)?;
+        Ok((n, out.first().map_or(0, |o| o.len().saturating_sub(1))))
+    }
+}
+
 // ---- rust-bert directly ------------------------------------------------------
 
 struct RbSummarizer {
@@ -402,9 +461,7 @@ impl RbSummarizer {
             self.generator
                 .generate_from_ids_and_past(ids, Some(mask), Some(options))
         })?;
-        let generated = out
-            .first()
-            .map_or(0, |o| o.indices.len().saturating_sub(1));
+        let generated = out.first().map_or(0, |o| o.indices.len().saturating_sub(1));
         Ok((enc.len(), generated))
     }
 }
@@ -549,7 +606,10 @@ fn load_pread(vs: &nn::VarStore, path: &Path) -> Result<()> {
             bail!("{name}: only contiguous f32 tensors are handled here");
         }
         if (end - start) as usize != bytes {
-            bail!("{name}: {} bytes in the file, {bytes} in the model", end - start);
+            bail!(
+                "{name}: {} bytes in the file, {bytes} in the model",
+                end - start
+            );
         }
         // SAFETY: `var` is a contiguous f32 CPU tensor of exactly `bytes` bytes that
         // nothing else reads while it is filled.
@@ -585,6 +645,8 @@ fn stage_load(args: &Args, models: &Path) -> Result<Value> {
         }
         Ok(vs)
     })?;
+    // The peak of loading, before the checksum's temporaries.
+    let rss = peak_rss_mb();
     let vars = params.variables();
     // Same weights whichever loader: compare these across loaders.
     let checksum: f64 = tch::no_grad(|| {
@@ -595,6 +657,7 @@ fn stage_load(args: &Args, models: &Path) -> Result<Value> {
     let params: usize = vars.values().map(|t| t.numel()).sum();
     Ok(json!({
         "load_s": load_s, "run_s": 0.0, "items": 1, "params": params, "checksum": checksum,
+        "peak_rss_mb": rss,
         "model": args.model, "loader": format!("{:?}", args.loader).to_lowercase(),
     }))
 }
@@ -605,20 +668,21 @@ fn load_summarizer(args: &Args, models: &Path, beams: usize) -> Result<Box<dyn S
     let n = args.new_tokens;
     Ok(match args.engine {
         Engine::Newsframe => Box::new(NfSummarizer::load(models, beams, n)?),
+        Engine::NewsframeT5 => Box::new(NfT5Summarizer::load(models, beams, n)?),
         Engine::RustBert => Box::new(RbSummarizer::load(models, beams, n)?),
     })
 }
 
 fn load_classifier(engine: Engine, models: &Path) -> Result<Box<dyn NliEngine>> {
     Ok(match engine {
-        Engine::Newsframe => Box::new(NfClassifier::load(models)?),
+        Engine::Newsframe | Engine::NewsframeT5 => Box::new(NfClassifier::load(models)?),
         Engine::RustBert => Box::new(RbClassifier::load(models)?),
     })
 }
 
 fn load_embedder(engine: Engine, models: &Path) -> Result<Box<dyn EmbedEngine>> {
     Ok(match engine {
-        Engine::Newsframe => Box::new(NfEmbedder::load(models)?),
+        Engine::Newsframe | Engine::NewsframeT5 => Box::new(NfEmbedder::load(models)?),
         Engine::RustBert => Box::new(RbEmbedder::load(models)?),
     })
 }
@@ -713,15 +777,14 @@ fn main() -> Result<()> {
     .apply();
     let models = args.models.clone().unwrap_or_else(default_models_dir);
     let inputs_path = models.join("inputs.json");
-    let inputs: Inputs = serde_json::from_str(
-        &std::fs::read_to_string(&inputs_path).with_context(|| {
+    let inputs: Inputs =
+        serde_json::from_str(&std::fs::read_to_string(&inputs_path).with_context(|| {
             format!(
                 "{}: run scripts/bench/make_models.py first",
                 inputs_path.display()
             )
-        })?,
-    )
-    .with_context(|| format!("{}: not benchmark inputs", inputs_path.display()))?;
+        })?)
+        .with_context(|| format!("{}: not benchmark inputs", inputs_path.display()))?;
 
     let mut result = match args.stage {
         Stage::Load => stage_load(&args, &models)?,
@@ -734,6 +797,7 @@ fn main() -> Result<()> {
     let extra = json!({
         "engine": match args.engine {
             Engine::Newsframe => "newsframe",
+            Engine::NewsframeT5 => "newsframe-t5",
             Engine::RustBert => "rust-bert",
         },
         "stage": format!("{:?}", args.stage).to_lowercase(),
@@ -742,7 +806,9 @@ fn main() -> Result<()> {
         "pid": std::process::id(),
     });
     if let (Value::Object(r), Value::Object(e)) = (&mut result, extra) {
-        r.extend(e);
+        for (k, v) in e {
+            r.entry(k).or_insert(v);
+        }
     }
     println!("{result}");
     Ok(())

@@ -138,10 +138,112 @@ pub enum TransformerStatus {
 /// classifier in [`crate::stance::nli::NliStanceScorer`] with
 /// `config.nli`. Until that wiring lands it reports the engine unavailable.
 pub fn transformer_engines(config: &PipelineConfig) -> Result<Engines, TransformerStatus> {
-    let _ = config;
-    Err(TransformerStatus::Unavailable(
-        "this build does not include it".to_string(),
-    ))
+    #[cfg(feature = "transformer")]
+    {
+        transformer_wiring::engines(config)
+    }
+    #[cfg(not(feature = "transformer"))]
+    {
+        let _ = config;
+        Err(TransformerStatus::Unavailable(
+            "this build does not include it (built with --no-default-features)".to_string(),
+        ))
+    }
+}
+
+/// Default registry models of the transformer engine.
+pub const DEFAULT_SUMMARY_MODEL: &str = "mt5-xlsum";
+pub const DEFAULT_NLI_MODEL: &str = "mdeberta-nli";
+
+#[cfg(feature = "transformer")]
+mod transformer_wiring {
+    use super::{
+        DEFAULT_NLI_MODEL, DEFAULT_SUMMARY_MODEL, Engines, PipelineConfig, TransformerStatus,
+    };
+    use crate::models::{InstalledModel, ModelError, ModelStore};
+    use crate::stance::nli::NliStanceScorer;
+    use crate::transformer::RuntimeConfig;
+    use crate::transformer::generate::GenerationConfig;
+    use crate::transformer::nli::{NliClassifier, NliConfig};
+    use crate::transformer::summarizer::{SummarizerConfig, TransformerSummarizer};
+
+    /// Looks the models up (never touching the network), then loads them. A
+    /// model that is not installed makes the engine unavailable (`auto` falls
+    /// back); one that is installed but fails to load is an error.
+    pub fn engines(config: &PipelineConfig) -> Result<Engines, TransformerStatus> {
+        let store = ModelStore::from_env().map_err(|e| TransformerStatus::Failed(e.into()))?;
+        let summary = config.summarize.then(|| {
+            locate(
+                &store,
+                config.summary_model.as_deref(),
+                DEFAULT_SUMMARY_MODEL,
+            )
+        });
+        let nli = locate(&store, config.nli_model.as_deref(), DEFAULT_NLI_MODEL);
+        // A model the user named and cannot be had is an error even when the
+        // other, default one is merely not installed: report it first.
+        let summary = match (summary, nli) {
+            (_, Err(err @ TransformerStatus::Failed(_)))
+            | (Some(Err(err @ TransformerStatus::Failed(_))), _) => return Err(err),
+            (Some(Err(err)), _) | (_, Err(err)) => return Err(err),
+            (summary, Ok(nli)) => (summary.transpose().ok().flatten(), nli),
+        };
+        let (summary, nli) = summary;
+        RuntimeConfig::default().apply();
+
+        let classifier = NliClassifier::load(&nli.dir, &nli.label(), NliConfig::default())
+            .map_err(|e| TransformerStatus::Failed(e.into()))?;
+        let scorer = Box::new(
+            NliStanceScorer::new(classifier, config.nli.clone())
+                .map_err(TransformerStatus::Failed)?,
+        );
+        let summarizer: Box<dyn crate::summarize::Summarizer> = match summary {
+            Some(model) => {
+                let summarizer_config = SummarizerConfig {
+                    generation: model
+                        .entry
+                        .as_ref()
+                        .and_then(|e| e.generation.as_ref())
+                        .map(|g| GenerationConfig {
+                            num_beams: g.num_beams.max(1) as usize,
+                            max_length: g.max_length as usize,
+                            min_length: g.min_length as usize,
+                            no_repeat_ngram_size: g.no_repeat_ngram_size as usize,
+                            length_penalty: g.length_penalty,
+                            ..GenerationConfig::default()
+                        }),
+                    input_window: model.entry.as_ref().map(|e| e.max_input_tokens as usize),
+                    ..SummarizerConfig::default()
+                };
+                Box::new(
+                    TransformerSummarizer::load(&model.dir, &model.label(), summarizer_config)
+                        .map_err(|e| TransformerStatus::Failed(e.into()))?,
+                )
+            }
+            // `stance` runs no summarizer; the builtin one stands in unused.
+            None => Box::new(crate::summarize::builtin::BuiltinSummarizer::new(
+                config.extractive.clone(),
+            )),
+        };
+        Ok(Engines { summarizer, scorer })
+    }
+
+    fn locate(
+        store: &ModelStore,
+        requested: Option<&str>,
+        default: &str,
+    ) -> Result<InstalledModel, TransformerStatus> {
+        let name = requested.unwrap_or(default);
+        match store.locate(name) {
+            Ok(model) => Ok(model),
+            // Only the default model missing means "not set up": a model the
+            // user named must be there.
+            Err(err @ ModelError::NotInstalled { .. }) if requested.is_none() => {
+                Err(TransformerStatus::Unavailable(err.to_string()))
+            }
+            Err(err) => Err(TransformerStatus::Failed(err.into())),
+        }
+    }
 }
 
 /// The builtin engines; they never fail except on a bad lexicon folder.

@@ -91,7 +91,7 @@ def summarize(results, roof):
         table.setdefault(key, []).append(r)
     rows = []
     stage_order = list(RATE_KEY)
-    engine_order = ["python", "newsframe", "rust-bert"]
+    engine_order = ["python", "newsframe", "newsframe-t5", "rust-bert"]
     keys = sorted(
         table,
         key=lambda k: (
@@ -226,6 +226,41 @@ def markdown(report):
             f"+{b4['rustbert_extra_flops'] / 1e9:.0f} GFLOP per beam-4 summary "
             f"({b4['rustbert_extra_s_at_peak']:.1f} s).",
         ]
+    if report.get("loaders"):
+        lines += [
+            "",
+            "Weight loading alone (construct the rust-bert model, then fill its weights): tch's "
+            "`VarStore::load` vs reading each tensor's bytes into its variable (`pread`, "
+            "`examples/bench_engine.rs` `load_pread`); same checksum of the weights either way.",
+            "",
+            "| model | loader | load s | peak RSS MiB | weights checksum |",
+            "|---|---|---:|---:|---:|",
+        ]
+        for r in report["loaders"]:
+            lines.append(f"| {r['model']} | {r['loader']} | {r['load_s']:.2f} | {r['peak_rss_mb']:.0f} | {r['checksum']:.9g} |")
+    probe = report.get("probe")
+    if probe:
+        lines += [
+            "",
+            "What would help, measured with libtorch 2.4.0 through transformers in one process "
+            "(`scripts/bench/probe_speedups.py`, medians; int8 = `quantize_dynamic` of every Linear, "
+            "fbgemm int8 weights with fp32 activations; random weights, so speed only):",
+            "",
+            "| NLI variant (one article, 30 pairs) | pairs/s | padded tokens |",
+            "|---|---:|---:|",
+        ]
+        for k, v in probe["nli_pairs_per_s"].items():
+            lines.append(f"| {k} | {v['median']:.2f} | {v['padded_tokens']} |")
+        g = probe.get("greedy_s")
+        if g:
+            lines += [
+                "",
+                "| greedy summary (512 in / 64 out) | s | encoder s | ms per decoding step |",
+                "|---|---:|---:|---:|",
+                f"| fp32 (transformers, cached cross-attention K/V) | {g['fp32']:.2f} | {g['encoder_s']['fp32']:.2f} "
+                f"| {g['step_ms']['fp32']:.0f} |",
+                f"| int8 dynamic | {g['int8']:.2f} | {g['encoder_s']['int8']:.2f} | {g['step_ms']['int8']:.0f} |",
+            ]
     for engine, checks in report["targets"].items():
         lines += ["", f"Targets ({engine}):", ""]
         for name, value, ok in checks:
@@ -256,13 +291,19 @@ def main():
     p.add_argument("--rust-bin", type=Path, default=REPO / "target/release/examples/bench_engine")
     p.add_argument(
         "--rust-engines",
-        default="newsframe,rust-bert",
-        help="comma list of bench_engine --engine values (newsframe: the library's engine; "
+        default="newsframe,newsframe-t5,rust-bert",
+        help="comma list of bench_engine --engine values (newsframe: the library's engine as the "
+        "analysis stages use it; newsframe-t5: the project's own T5 decoder for summaries; "
         "rust-bert: rust-bert's generator/models called directly, the baseline)",
     )
     p.add_argument(
+        "--t5-stages",
+        default="greedy,beam4,analyze",
+        help="stages newsframe-t5 runs (its NLI and embeddings are newsframe's)",
+    )
+    p.add_argument(
         "--baseline-stages",
-        default="greedy,beam4,nli",
+        default="greedy,nli",
         help="stages the rust-bert baseline runs (it doubles the Rust time otherwise)",
     )
     p.add_argument("--stages", default="greedy,beam4,nli,nli-raw,embed,analyze")
@@ -273,6 +314,9 @@ def main():
     p.add_argument("--nli-articles", type=int, default=3, help="articles per NLI run (30 pairs each)")
     p.add_argument("--new-tokens", type=int, default=64, help="tokens per summary (fewer: smoke test only)")
     p.add_argument("--no-roofline", action="store_true")
+    p.add_argument("--no-load-probe", action="store_true", help="skip the weight-loader comparison")
+    p.add_argument("--no-speedup-probe", action="store_true", help="skip probe_speedups.py (int8, batching)")
+    p.add_argument("--probe-rounds", type=int, default=3)
     p.add_argument("--no-write", action="store_true", help="do not touch docs/benchmarks.md")
     p.add_argument("--markdown", type=Path, default=REPO / "docs/benchmarks.md")
     p.add_argument("--json", type=Path, default=REPO / "docs/benchmarks.json")
@@ -326,6 +370,8 @@ def main():
                 for e in engines:
                     if e == "rust-bert" and stage not in args.baseline_stages.split(","):
                         continue
+                    if e == "newsframe-t5" and stage not in args.t5_stages.split(","):
+                        continue
                     cmds.append([str(args.rust_bin), "--engine", e, "--models", str(args.models)] + common)
             if rnd % 2 == 1:
                 cmds.reverse()
@@ -338,6 +384,27 @@ def main():
                     f"  load {res['load_s']:.2f}s  rss {res['peak_rss_mb']:.0f} MiB  (loadavg {load_seen[-1]:.2f})",
                     file=sys.stderr,
                 )
+
+    loaders = []
+    if not args.no_load_probe:
+        for model in ("mt5-base", "mdeberta-nli", "minilm-l12"):
+            for loader in ("varstore", "pread"):
+                cmd = [str(args.rust_bin), "--engine", "rust-bert", "--models", str(args.models), "--stage", "load",
+                       "--model", model, "--loader", loader, "--threads", str(args.threads)]
+                res = run_one(cmd, env)
+                loaders.append(res)
+                print(f"load {model:13} {loader:9} {res['load_s']:.2f}s rss {res['peak_rss_mb']:.0f} MiB "
+                      f"checksum {res['checksum']:.6g}", file=sys.stderr)
+
+    probe = None
+    if not args.no_speedup_probe:
+        out = subprocess.run(
+            [args.python, str(HERE / "probe_speedups.py"), "--models", str(args.models), "--threads",
+             str(args.threads), "--rounds", str(args.probe_rounds)],
+            check=True, capture_output=True, text=True, env=env,
+        ).stdout
+        probe = json.loads(out.strip().splitlines()[-1])
+        print("speedup probe done", file=sys.stderr)
 
     rows = summarize(results, roof)
     report = {
@@ -354,6 +421,8 @@ def main():
         "rows": rows,
         "targets": {e: targets(rows, e) for e in engines if e != "rust-bert"},
         "runs": results,
+        "loaders": loaders,
+        "probe": probe,
     }
     text = json.dumps(report, indent=1)
     print(text)

@@ -1,0 +1,135 @@
+//! `newsframe analyze --engine transformer` end to end on the tiny fixture
+//! models (a random-weight mT5 and an mDeBERTa-style NLI model whose
+//! `id2label` puts entailment first): the wiring from model lookup to record.
+#![cfg(feature = "transformer")]
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn analyze(extra: &[&str]) -> Vec<Value> {
+    let output = Command::cargo_bin("newsframe")
+        .unwrap()
+        // An empty hub cache: only the fixture folders given by path are used.
+        .env("HF_HUB_CACHE", tempfile::tempdir().unwrap().path())
+        .env("HF_HUB_OFFLINE", "1")
+        .current_dir(ROOT)
+        .args([
+            "analyze",
+            "data/samples",
+            "--actors",
+            "data/actors/venezuela.toml",
+        ])
+        .args(["--engine", "transformer", "--format", "jsonl"])
+        .args(["--summary-model", "tests/fixtures/models/mt5-tiny"])
+        .args(["--nli-model", "tests/fixtures/models/mdeberta-nli-tiny"])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn transformer_engine_writes_complete_records() {
+    let records = analyze(&[]);
+    assert!(records.len() >= 5, "{} records", records.len());
+    for record in &records {
+        assert_eq!(record["schema_version"], 1);
+        let engine = &record["engine"];
+        assert!(
+            engine["summary"].as_str().unwrap().ends_with("mt5-tiny"),
+            "{engine}"
+        );
+        assert!(
+            engine["stance"]
+                .as_str()
+                .unwrap()
+                .ends_with("mdeberta-nli-tiny"),
+            "{engine}"
+        );
+        assert_eq!(record["summary"]["method"], "abstractive");
+        assert!(!record["summary"]["text"].as_str().unwrap().is_empty());
+        let actors = record["actors"].as_array().unwrap();
+        assert_eq!(actors.len(), 5);
+        for actor in actors {
+            if actor["mentions"] == 0 {
+                assert!(actor["stance"].is_null() && actor["probs"].is_null());
+                continue;
+            }
+            let probs = &actor["probs"];
+            let sum: f64 = ["positive", "neutral", "negative"]
+                .iter()
+                .map(|k| probs[k].as_f64().unwrap())
+                .sum();
+            assert!((sum - 1.0).abs() < 1e-4, "{probs}");
+            let score = actor["score"].as_f64().unwrap();
+            let expected =
+                probs["positive"].as_f64().unwrap() - probs["negative"].as_f64().unwrap();
+            assert!((score - expected).abs() < 1e-4);
+            assert!(!actor["evidence"].as_array().unwrap().is_empty());
+        }
+    }
+}
+
+/// Equal up to float noise: padding to a batch's longest pair changes the
+/// last printed digit at most.
+fn assert_close(a: &Value, b: &Value, path: &str) {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) if x.is_f64() || y.is_f64() => {
+            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+            assert!((x - y).abs() <= 1e-5, "{path}: {x} vs {y}");
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            assert_eq!(x.len(), y.len(), "{path}");
+            for (i, (p, q)) in x.iter().zip(y).enumerate() {
+                assert_close(p, q, &format!("{path}[{i}]"));
+            }
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            assert_eq!(
+                x.keys().collect::<Vec<_>>(),
+                y.keys().collect::<Vec<_>>(),
+                "{path}"
+            );
+            for (k, v) in x {
+                assert_close(v, &y[k], &format!("{path}.{k}"));
+            }
+        }
+        _ => assert_eq!(a, b, "{path}"),
+    }
+}
+
+#[test]
+fn batch_size_does_not_change_results() {
+    let one = Value::Array(analyze(&["--batch-size", "1"]));
+    let many = Value::Array(analyze(&["--batch-size", "64"]));
+    assert_close(&one, &many, "records");
+}
+
+#[test]
+fn a_named_model_that_is_missing_is_an_error() {
+    Command::cargo_bin("newsframe")
+        .unwrap()
+        .env("HF_HUB_CACHE", tempfile::tempdir().unwrap().path())
+        .current_dir(ROOT)
+        .args([
+            "analyze",
+            "data/samples",
+            "--actors",
+            "data/actors/venezuela.toml",
+        ])
+        .args(["--engine", "auto", "--nli-model", "mdeberta-nli"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("models fetch mdeberta-nli"));
+}
