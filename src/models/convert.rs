@@ -1,7 +1,8 @@
 //! Turns a pickled PyTorch checkpoint into `model.safetensors` by running
 //! `scripts/convert_pickle.py` (embedded in the binary) with a Python that
 //! has torch: `NEWSFRAME_PYTHON`, else the venv `scripts/setup` creates at
-//! `~/.cache/newsframe/torch-2.4.0-py311/bin/python`. The script loads with
+//! `$NEWSFRAME_CACHE/torch-2.4.0-py311/bin/python` (`NEWSFRAME_CACHE`
+//! defaults to `~/.cache/newsframe`). The script loads with
 //! `weights_only=True`, so a pickle that would run code is refused.
 
 use std::path::{Path, PathBuf};
@@ -20,10 +21,16 @@ pub fn python_path() -> PathBuf {
     if let Some(python) = std::env::var_os("NEWSFRAME_PYTHON").filter(|v| !v.is_empty()) {
         return PathBuf::from(python);
     }
-    let home = std::env::var_os("HOME")
+    let cache = std::env::var_os("NEWSFRAME_CACHE")
+        .filter(|v| !v.is_empty())
         .map(PathBuf::from)
-        .unwrap_or_default();
-    home.join(".cache/newsframe/torch-2.4.0-py311/bin/python")
+        .unwrap_or_else(|| {
+            std::env::var_os("HOME")
+                .map(PathBuf::from)
+                .unwrap_or_default()
+                .join(".cache/newsframe")
+        });
+    cache.join("torch-2.4.0-py311/bin/python")
 }
 
 /// Convert `source` (a pickle) to `target` (safetensors) with `python`.
