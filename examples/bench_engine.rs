@@ -27,7 +27,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::{Parser, ValueEnum};
 use newsframe::transformer::RuntimeConfig;
 use newsframe::transformer::embed::{EmbedConfig, SentenceEmbedder};
-use newsframe::transformer::generate::{EarlyStopping, GenerationConfig, generate};
+use newsframe::transformer::generate::{EarlyStopping, GenerationConfig};
 use newsframe::transformer::nli::{NliClassifier, NliConfig, NliPair};
 use newsframe::transformer::summarizer::{SummarizerConfig, TransformerSummarizer};
 use rust_bert::Config;
@@ -244,13 +244,7 @@ impl NfSummarizer {
             ..Default::default()
         };
         let s = TransformerSummarizer::load(&models.join("mt5-base"), "bench", config)?;
-        let ids = s.tokenizer().encode(WARMUP_TEXT)?;
-        let warmup = GenerationConfig {
-            num_beams: 1,
-            max_length: 3,
-            ..Default::default()
-        };
-        generate(s.model(), &ids, &warmup);
+        s.summarize_text(WARMUP_TEXT)?;
         Ok(NfSummarizer(s))
     }
 }
@@ -687,6 +681,17 @@ fn load_embedder(engine: Engine, models: &Path) -> Result<Box<dyn EmbedEngine>> 
     })
 }
 
+/// Starts `perf` sampling once loading is done, when `scripts/bench/profile.sh` runs
+/// this under `perf record --control fifo:...` (it sets `BENCH_PERF_CTL`).
+fn profile_from_here() {
+    if let Some(ctl) = std::env::var_os("BENCH_PERF_CTL") {
+        use std::io::Write;
+        if let Ok(mut fifo) = std::fs::OpenOptions::new().write(true).open(ctl) {
+            let _ = fifo.write_all(b"enable\n");
+        }
+    }
+}
+
 fn timed<T>(f: impl FnOnce() -> Result<T>) -> Result<(T, f64)> {
     let t0 = Instant::now();
     let v = f()?;
@@ -695,6 +700,7 @@ fn timed<T>(f: impl FnOnce() -> Result<T>) -> Result<(T, f64)> {
 
 fn stage_summary(args: &Args, models: &Path, inputs: &Inputs, beams: usize) -> Result<Value> {
     let (summarizer, load_s) = timed(|| load_summarizer(args, models, beams))?;
+    profile_from_here();
     let texts = &inputs.summary_inputs[..args.articles.min(inputs.summary_inputs.len())];
     let (mut item_s, mut input_tokens, mut new_tokens) = (vec![], vec![], vec![]);
     for text in texts {
@@ -714,6 +720,7 @@ fn stage_summary(args: &Args, models: &Path, inputs: &Inputs, beams: usize) -> R
 
 fn stage_nli(args: &Args, models: &Path, inputs: &Inputs) -> Result<Value> {
     let (classifier, load_s) = timed(|| load_classifier(args.engine, models))?;
+    profile_from_here();
     let articles = &inputs.nli.articles[..args.articles.min(inputs.nli.articles.len())];
     let ((pairs, padded), total) = timed(|| {
         let (mut pairs, mut padded) = (0, 0);
@@ -732,6 +739,7 @@ fn stage_nli(args: &Args, models: &Path, inputs: &Inputs) -> Result<Value> {
 
 fn stage_embed(args: &Args, models: &Path, inputs: &Inputs) -> Result<Value> {
     let (embedder, load_s) = timed(|| load_embedder(args.engine, models))?;
+    profile_from_here();
     let sents = &inputs.embed_sentences;
     let (_, total) = timed(|| embedder.embed_all(sents))?;
     Ok(json!({
@@ -747,6 +755,7 @@ fn stage_analyze(args: &Args, models: &Path, inputs: &Inputs) -> Result<Value> {
             load_classifier(args.engine, models)?,
         ))
     })?;
+    profile_from_here();
     let n = args
         .articles
         .min(inputs.summary_inputs.len())

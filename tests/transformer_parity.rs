@@ -401,3 +401,28 @@ fn generation_settings_published_by_the_model_override_the_defaults() {
     let config = GenerationConfig::for_model(&ModelDir::open(&fixture("mt5-tiny")).unwrap());
     assert_eq!(config, GenerationConfig::default());
 }
+
+/// The summarizer as the pipeline runs it (for mT5: the project's own T5
+/// network) generates transformers' ids for every recorded case.
+#[test]
+fn summarizer_generates_transformers_ids() {
+    single_thread();
+    let reference = reference("mt5-tiny");
+    for case in reference["generation"].as_array().unwrap() {
+        let config = SummarizerConfig {
+            generation: Some(generation_config(case)),
+            ..SummarizerConfig::default()
+        };
+        let summarizer =
+            TransformerSummarizer::load(&fixture("mt5-tiny"), "mt5-tiny@test", config).unwrap();
+        for (i, expected) in case["ids"].as_array().unwrap().iter().enumerate() {
+            let text = reference["inputs"][i].as_str().unwrap();
+            assert_eq!(
+                summarizer.generate_ids(text).unwrap(),
+                ids(expected),
+                "case {} input {i}",
+                case["name"]
+            );
+        }
+    }
+}

@@ -7,8 +7,9 @@ Measures, with libtorch 2.4.0 (the library both engines run on) and fp32:
 
 * matmul throughput (GFLOP/s) on the shapes the models use and on a large square
   product (the best of them is the "peak" the stages are held against);
-* memory bandwidth: a 1 GiB copy (read + write bytes) and a 1 GiB reduction (read),
-  the bound of decoding, where each new token reads every decoder weight.
+* memory bandwidth: a 1 GiB copy (read + write bytes), a 1 GiB reduction and the
+  matrix-vector product of the 250k-vocabulary output layer (read; the faster of the
+  two is the bound of decoding, where each new token reads every decoder weight).
 
 Then counts, from the model configs and the benchmark inputs (inputs.json), the
 FLOPs (2 per multiply-add; matmuls only, which is >97% of the work) and the weight
@@ -73,8 +74,47 @@ def measure_bandwidth():
     n = (1 << 30) // F32
     src, dst = torch.ones(n), torch.empty(n)
     copy_t = best_time(lambda: dst.copy_(src), repeat=5, min_s=1.0)
-    read_t = best_time(lambda: src.sum(), repeat=5, min_s=1.0)
-    return {"copy_gbs": 2 * n * F32 / copy_t / 1e9, "read_gbs": n * F32 / read_t / 1e9}
+    sum_t = best_time(lambda: src.sum(), repeat=5, min_s=1.0)
+    # Decoding's own access pattern: a matrix-vector product over the 250k-vocabulary
+    # output layer (0.72 GiB), whose time is all weight reading.
+    w, x = torch.randn(250112, 768), torch.randn(1, 768)
+    gemv_t = best_time(lambda: torch.nn.functional.linear(x, w), repeat=5, min_s=1.0)
+    sum_gbs, gemv_gbs = n * F32 / sum_t / 1e9, w.numel() * F32 / gemv_t / 1e9
+    return {
+        "copy_gbs": 2 * n * F32 / copy_t / 1e9,
+        "sum_gbs": sum_gbs,
+        "gemv_gbs": gemv_gbs,
+        # The bound uses the faster of the two reading patterns.
+        "read_gbs": max(sum_gbs, gemv_gbs),
+    }
+
+
+def measure_decode_kernels():
+    """One decoding step's matrix-vector products in fp32 and with fbgemm's int8 / fp16
+    packed weights (`torch.fbgemm_*`, aten ops that tch exposes too), in ms."""
+    import warnings
+
+    warnings.filterwarnings("ignore")  # the fbgemm_* ops are marked deprecated
+    out = {}
+    for name, (n, k) in {"lm_head 250112x768": (250112, 768), "ffn wi 2048x768": (2048, 768),
+                         "attn 768x768": (768, 768)}.items():
+        w, x, b = torch.randn(n, k), torch.randn(1, k), torch.zeros(n)
+        qw, col, scale, zp = torch.fbgemm_linear_quantize_weight(w)
+        packed = torch.fbgemm_pack_quantized_matrix(qw)
+        fp16 = torch.fbgemm_pack_gemm_matrix_fp16(w)
+        t32 = best_time(lambda: torch.nn.functional.linear(x, w))
+        t8 = best_time(lambda: torch.fbgemm_linear_int8_weight_fp32_activation(x, qw, packed, col, scale, zp, b))
+        t16 = best_time(lambda: torch.fbgemm_linear_fp16_weight_fp32_activation(x, fp16, b))
+        ref = torch.nn.functional.linear(x, w)
+        err = (torch.fbgemm_linear_int8_weight_fp32_activation(x, qw, packed, col, scale, zp, b) - ref).abs().max()
+        out[name] = {
+            "fp32_ms": 1e3 * t32,
+            "int8_ms": 1e3 * t8,
+            "fp16_ms": 1e3 * t16,
+            "fp32_gbs": n * k * F32 / t32 / 1e9,
+            "int8_rel_err": float(err / ref.abs().max()),
+        }
+    return out
 
 
 def mt5_work(cfg, beams):
@@ -193,6 +233,7 @@ def main():
     with torch.inference_mode():
         matmul = measure_matmul()
         bw = measure_bandwidth()
+        kernels = measure_decode_kernels()
     peak = max(matmul.values()) * 1e9
     read_bw = bw["read_gbs"] * 1e9
 
@@ -246,6 +287,7 @@ def main():
                 "matmul_gflops": matmul,
                 "peak_gflops": peak / 1e9,
                 "bandwidth": bw,
+                "decode_kernels": kernels,
                 "stages": stages,
             }
         )

@@ -15,6 +15,7 @@ import json
 import os
 import platform
 import shlex
+import shutil
 import statistics
 import subprocess
 import sys
@@ -196,12 +197,29 @@ def markdown(report):
             "",
             f"Hardware limits measured in the same session (libtorch 2.4.0, fp32, {roof['threads']} threads): "
             f"matmul peak {roof['peak_gflops']:.0f} GFLOP/s (best shape), "
-            f"read bandwidth {bw['read_gbs']:.1f} GB/s, copy {bw['copy_gbs']:.1f} GB/s.",
+            f"read bandwidth {bw['read_gbs']:.1f} GB/s (1 GiB sum {bw.get('sum_gbs', 0):.1f}, "
+            f"output-layer GEMV {bw.get('gemv_gbs', 0):.1f}), copy {bw['copy_gbs']:.1f} GB/s.",
             "",
             "| matmul shape | GFLOP/s |",
             "|---|---:|",
         ]
         lines += [f"| {k} | {v:.1f} |" for k, v in roof["matmul_gflops"].items()]
+        dk = roof.get("decode_kernels")
+        if dk:
+            lines += [
+                "",
+                "One decoding step's matrix-vector products (batch 1), fp32 vs fbgemm packed weights "
+                "(`torch.fbgemm_linear_int8_weight_fp32_activation` / `..._fp16_weight_...`, aten ops tch "
+                "also exposes):",
+                "",
+                "| weight | fp32 ms | fp32 GB/s | int8 ms | fp16 ms | int8 max error / max logit |",
+                "|---|---:|---:|---:|---:|---:|",
+            ]
+            lines += [
+                f"| {k} | {v['fp32_ms']:.3f} | {v['fp32_gbs']:.1f} | {v['int8_ms']:.3f} | {v['fp16_ms']:.3f} "
+                f"| {v['int8_rel_err']:.3f} |"
+                for k, v in dk.items()
+            ]
         g, b4 = roof["stages"]["greedy"], roof["stages"]["beam4"]
         lines += [
             "",
@@ -261,7 +279,14 @@ def markdown(report):
                 f"| {g['step_ms']['fp32']:.0f} |",
                 f"| int8 dynamic | {g['int8']:.2f} | {g['encoder_s']['int8']:.2f} | {g['step_ms']['int8']:.0f} |",
             ]
+    if report.get("profiles"):
+        lines += ["", "Where the Rust side's run time goes (`scripts/bench/profile.sh STAGE ENGINE`: perf "
+                  "samples after loading, self time by kind):", ""]
+        for spec, text in report["profiles"].items():
+            lines += [f"`{spec}`:", "", "```", text, "```", ""]
     for engine, checks in report["targets"].items():
+        if not checks:
+            continue
         lines += ["", f"Targets ({engine}):", ""]
         for name, value, ok in checks:
             lines.append(f"- {name}: {value:.2f}x — {'met' if ok else 'NOT met'}")
@@ -309,14 +334,19 @@ def main():
     p.add_argument("--stages", default="greedy,beam4,nli,nli-raw,embed,analyze")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--articles", type=int, default=2, help="articles per summary / analyze run")
+    p.add_argument("--articles", type=int, default=1, help="articles per greedy / analyze run")
     p.add_argument("--beam-articles", type=int, default=1, help="articles per beam-4 run")
-    p.add_argument("--nli-articles", type=int, default=3, help="articles per NLI run (30 pairs each)")
+    p.add_argument("--nli-articles", type=int, default=2, help="articles per NLI run (30 pairs each)")
     p.add_argument("--new-tokens", type=int, default=64, help="tokens per summary (fewer: smoke test only)")
     p.add_argument("--no-roofline", action="store_true")
     p.add_argument("--no-load-probe", action="store_true", help="skip the weight-loader comparison")
     p.add_argument("--no-speedup-probe", action="store_true", help="skip probe_speedups.py (int8, batching)")
     p.add_argument("--probe-rounds", type=int, default=3)
+    p.add_argument(
+        "--profiles",
+        default="greedy:newsframe,greedy:newsframe-t5,nli:newsframe",
+        help="stage:engine pairs to profile with perf after the rounds ('' to skip)",
+    )
     p.add_argument("--no-write", action="store_true", help="do not touch docs/benchmarks.md")
     p.add_argument("--markdown", type=Path, default=REPO / "docs/benchmarks.md")
     p.add_argument("--json", type=Path, default=REPO / "docs/benchmarks.json")
@@ -406,6 +436,20 @@ def main():
         probe = json.loads(out.strip().splitlines()[-1])
         print("speedup probe done", file=sys.stderr)
 
+    profiles = {}
+    if args.profiles and shutil.which("perf"):
+        for spec in args.profiles.split(","):
+            stage, engine = spec.split(":")
+            if engine not in engines:
+                continue
+            out = subprocess.run(
+                [str(HERE / "profile.sh"), stage, engine, str(args.threads)],
+                capture_output=True, text=True, env=env,
+            )
+            profiles[spec] = out.stdout.split("--- by kind (self time) ---")[-1].strip("\n") if out.returncode == 0 \
+                else f"profile failed: {out.stderr[-500:]}"
+            print(f"profiled {spec}", file=sys.stderr)
+
     rows = summarize(results, roof)
     report = {
         "started": started,
@@ -423,6 +467,7 @@ def main():
         "runs": results,
         "loaders": loaders,
         "probe": probe,
+        "profiles": profiles,
     }
     text = json.dumps(report, indent=1)
     print(text)

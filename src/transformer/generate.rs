@@ -63,6 +63,35 @@ impl Default for GenerationConfig {
 }
 
 impl GenerationConfig {
+    /// Sets the output length in generated tokens (start token not counted), as
+    /// transformers' `min_new_tokens` / `max_new_tokens`.
+    pub fn with_new_tokens(mut self, min_new_tokens: usize, max_new_tokens: usize) -> Self {
+        self.min_length = if min_new_tokens == 0 {
+            0
+        } else {
+            min_new_tokens + 1
+        };
+        self.max_length = max_new_tokens + 1;
+        self
+    }
+
+    /// Why these settings cannot be used, if they cannot.
+    pub fn check(&self) -> Result<(), String> {
+        if self.num_beams == 0 {
+            return Err("num_beams must be at least 1".to_string());
+        }
+        if self.max_length < 2 {
+            return Err(format!(
+                "max_length {} leaves no room for a generated token (it counts the start token)",
+                self.max_length
+            ));
+        }
+        if !self.length_penalty.is_finite() {
+            return Err("length_penalty must be a finite number".to_string());
+        }
+        Ok(())
+    }
+
     /// These defaults, overridden by the settings the model publishes in
     /// `generation_config.json` or `config.json` (e.g. bart-large-cnn's 4
     /// beams, lengths 56 to 142, `length_penalty` 2).

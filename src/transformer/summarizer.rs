@@ -5,6 +5,11 @@
 //! paragraph boundaries (sentence boundaries inside an overlong paragraph),
 //! each chunk is summarized, and the joined chunk summaries are summarized
 //! again, repeating until the text fits the window.
+//!
+//! T5/mT5 checkpoints decode with the project's own network ([`super::t5`]:
+//! cross-attention keys/values computed once per input, preallocated caches);
+//! BART and Pegasus decode through rust-bert ([`super::seq2seq`]). Both follow
+//! transformers' generation step for step, so the ids are the same.
 
 use std::path::Path;
 
@@ -12,8 +17,9 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{Result, TransformerError};
 use super::generate::{GenerationConfig, generate};
-use super::model_dir::ModelDir;
-use super::seq2seq::Seq2SeqModel;
+use super::model_dir::{Architecture, ModelDir};
+use super::seq2seq::{SEQ2SEQ_ARCHITECTURES, Seq2SeqModel};
+use super::t5::T5Generator;
 use super::tokenize::TextTokenizer;
 use crate::article::Article;
 use crate::record::{Summary, SummaryMethod};
@@ -49,13 +55,52 @@ impl Default for SummarizerConfig {
 
 /// A seq2seq model with its tokenizer, summarizing article by article.
 pub struct TransformerSummarizer {
-    model: Seq2SeqModel,
+    decoder: Decoder,
     tokenizer: TextTokenizer,
     config: SummarizerConfig,
     generation: GenerationConfig,
     /// Tokens left for text once the prefix and special tokens are in.
     text_budget: usize,
     name: String,
+}
+
+/// The network that generates: the project's T5 for T5/mT5, rust-bert otherwise.
+enum Decoder {
+    T5(T5Generator),
+    RustBert(Seq2SeqModel),
+}
+
+impl Decoder {
+    fn load(dir: &ModelDir) -> Result<Decoder> {
+        let arch = dir.require(
+            "summarization",
+            SEQ2SEQ_ARCHITECTURES,
+            &[Architecture::T5, Architecture::Bart, Architecture::Pegasus],
+        )?;
+        Ok(match arch {
+            Architecture::T5 => Decoder::T5(T5Generator::load(&dir.path, &Default::default())?),
+            _ => Decoder::RustBert(Seq2SeqModel::load(dir)?),
+        })
+    }
+
+    /// Longest input the encoder takes, in tokens.
+    fn max_input_tokens(&self) -> usize {
+        match self {
+            // Relative positions: no hard limit; 512 is what T5/mT5 were trained on.
+            Decoder::T5(_) => 512,
+            Decoder::RustBert(model) => model.max_input_tokens,
+        }
+    }
+
+    fn generate(&self, ids: &[i64], config: &GenerationConfig) -> Result<Vec<i64>> {
+        match self {
+            Decoder::T5(generator) => Ok(generator
+                .generate(&[ids.to_vec()], config)?
+                .pop()
+                .unwrap_or_default()),
+            Decoder::RustBert(model) => Ok(generate(model, ids, config)),
+        }
+    }
 }
 
 /// What one summary took: the chunks of the first round, and whether any text
@@ -72,11 +117,11 @@ impl TransformerSummarizer {
     /// output records name as the engine.
     pub fn load(dir: &Path, name: &str, config: SummarizerConfig) -> Result<Self> {
         let dir = ModelDir::open(dir)?;
-        let model = Seq2SeqModel::load(&dir)?;
+        let decoder = Decoder::load(&dir)?;
         let window = config
             .input_window
-            .unwrap_or(model.max_input_tokens)
-            .min(model.max_input_tokens);
+            .unwrap_or(decoder.max_input_tokens())
+            .min(decoder.max_input_tokens());
         let tokenizer = TextTokenizer::load(&dir, window)?;
         let overhead = tokenizer.special_tokens_single()? + tokenizer.count(&config.prefix)?;
         if window <= overhead + 8 {
@@ -92,7 +137,7 @@ impl TransformerSummarizer {
         Ok(TransformerSummarizer {
             text_budget: window - overhead,
             generation,
-            model,
+            decoder,
             tokenizer,
             config,
             name: name.to_string(),
@@ -101,10 +146,6 @@ impl TransformerSummarizer {
 
     pub fn name(&self) -> &str {
         &self.name
-    }
-
-    pub fn model(&self) -> &Seq2SeqModel {
-        &self.model
     }
 
     pub fn tokenizer(&self) -> &TextTokenizer {
@@ -120,7 +161,7 @@ impl TransformerSummarizer {
     pub fn generate_ids(&self, text: &str) -> Result<Vec<i64>> {
         let input = format!("{}{}", self.config.prefix, text);
         let ids = self.tokenizer.encode(&input)?;
-        Ok(generate(&self.model, &ids, &self.generation))
+        self.decoder.generate(&ids, &self.generation)
     }
 
     /// Summary of one text that fits the window.

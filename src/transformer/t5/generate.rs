@@ -16,89 +16,11 @@
 //! in the order transformers computes them; the tensors stay for the network and
 //! for the per-step log-softmax and top-k over the vocabulary.
 
-use serde::{Deserialize, Serialize};
 use tch::{Kind, Tensor};
 
 use super::model::{DecoderState, T5Model};
 
-/// When beam search may stop (transformers' `early_stopping`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum EarlyStopping {
-    /// `early_stopping=False` (transformers' default, also for T5): stop when no
-    /// running beam can beat the worst finished one, judged at the current length.
-    #[default]
-    Heuristic,
-    /// `early_stopping=True`: stop as soon as `num_beams` hypotheses finished.
-    Finished,
-    /// `early_stopping="never"`: judge at `max_length` when `length_penalty > 0`.
-    Never,
-}
-
-/// Decoding settings, with transformers' meaning of each field.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct GenerationConfig {
-    /// Beams; 1 means greedy decoding. Default 4.
-    pub num_beams: usize,
-    /// Longest output counting the decoder start token (transformers'
-    /// `max_length`; `max_new_tokens = n` is `max_length = n + 1`). Default 84.
-    pub max_length: usize,
-    /// The end token is blocked while the output, counting the start token, is
-    /// shorter than this (`min_new_tokens = n` is `min_length = n + 1`). Default 0.
-    pub min_length: usize,
-    /// No n-gram of this size occurs twice in an output; 0 turns it off. Default 2.
-    pub no_repeat_ngram_size: usize,
-    /// Exponent of the length normalization of finished beam scores. Default 1.0.
-    pub length_penalty: f64,
-    /// Default [`EarlyStopping::Heuristic`].
-    pub early_stopping: EarlyStopping,
-}
-
-impl Default for GenerationConfig {
-    /// The settings published with mT5_multilingual_XLSum.
-    fn default() -> Self {
-        GenerationConfig {
-            num_beams: 4,
-            max_length: 84,
-            min_length: 0,
-            no_repeat_ngram_size: 2,
-            length_penalty: 1.0,
-            early_stopping: EarlyStopping::Heuristic,
-        }
-    }
-}
-
-impl GenerationConfig {
-    /// Sets the output length in generated tokens (start token not counted), as
-    /// transformers' `min_new_tokens` / `max_new_tokens`.
-    pub fn with_new_tokens(mut self, min_new_tokens: usize, max_new_tokens: usize) -> Self {
-        self.min_length = if min_new_tokens == 0 {
-            0
-        } else {
-            min_new_tokens + 1
-        };
-        self.max_length = max_new_tokens + 1;
-        self
-    }
-
-    /// Why these settings cannot be used, if they cannot.
-    pub fn check(&self) -> Result<(), String> {
-        if self.num_beams == 0 {
-            return Err("num_beams must be at least 1".to_string());
-        }
-        if self.max_length < 2 {
-            return Err(format!(
-                "max_length {} leaves no room for a generated token (it counts the start token)",
-                self.max_length
-            ));
-        }
-        if !self.length_penalty.is_finite() {
-            return Err("length_penalty must be a finite number".to_string());
-        }
-        Ok(())
-    }
-}
+pub use crate::transformer::generate::{EarlyStopping, GenerationConfig};
 
 /// Ids that decoding needs from the model's config.
 struct SpecialTokens<'a> {

@@ -159,6 +159,17 @@ fn linear_few_rows(x: &Tensor, weight: &Tensor) -> Tensor {
         .contiguous()
 }
 
+/// The output layer for a decoding step. A single row is computed twice: BLAS's
+/// matrix-vector path for one row reads the 250k x 768 matrix about 20% slower
+/// (45 vs 36 ms on 2 threads) than its matrix-matrix path for two.
+fn output_layer(x: &Tensor, weight: &Tensor) -> Tensor {
+    if x.size()[0] == 1 {
+        linear_few_rows(&Tensor::cat(&[x, x], 0), weight).narrow(0, 0, 1)
+    } else {
+        linear_few_rows(x, weight)
+    }
+}
+
 impl FeedForwardBlock {
     fn forward(
         &self,
@@ -508,6 +519,6 @@ impl T5Model {
             out *= (self.config.d_model as f64).powf(-0.5);
         }
         state.len += 1;
-        linear_few_rows(&out, &self.lm_head)
+        output_layer(&out, &self.lm_head)
     }
 }
