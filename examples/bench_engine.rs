@@ -244,6 +244,8 @@ impl NfSummarizer {
             ..Default::default()
         };
         let s = TransformerSummarizer::load(&models.join("mt5-base"), "bench", config)?;
+        // The decoding settings are fixed at load, so this first result is a whole
+        // summary: the `newsframe` load time includes one summary of a short text.
         s.summarize_text(WARMUP_TEXT)?;
         Ok(NfSummarizer(s))
     }

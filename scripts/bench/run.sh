@@ -2,7 +2,7 @@
 # Engine benchmark: newsframe's transformer engine (Rust, libtorch 2.4.0) against
 # Hugging Face transformers on the same models, inputs, batches and threads.
 #
-#     scripts/bench/run.sh                 # full run: 3 interleaved rounds, ~15 min
+#     scripts/bench/run.sh                 # full run: 3 interleaved rounds, ~20 min
 #     scripts/bench/run.sh --rounds 1 --articles 1 --nli-articles 1 --no-write   # smoke test
 #
 # Steps: builds the benchmark models once (scripts/bench/make_models.py: real shapes,
