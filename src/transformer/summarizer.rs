@@ -66,8 +66,8 @@ pub struct TransformerSummarizer {
 
 /// The network that generates: the project's T5 for T5/mT5, rust-bert otherwise.
 enum Decoder {
-    T5(T5Generator),
-    RustBert(Seq2SeqModel),
+    T5(Box<T5Generator>),
+    RustBert(Box<Seq2SeqModel>),
 }
 
 impl Decoder {
@@ -78,8 +78,10 @@ impl Decoder {
             &[Architecture::T5, Architecture::Bart, Architecture::Pegasus],
         )?;
         Ok(match arch {
-            Architecture::T5 => Decoder::T5(T5Generator::load(&dir.path, &Default::default())?),
-            _ => Decoder::RustBert(Seq2SeqModel::load(dir)?),
+            Architecture::T5 => {
+                Decoder::T5(Box::new(T5Generator::load(&dir.path, &Default::default())?))
+            }
+            _ => Decoder::RustBert(Box::new(Seq2SeqModel::load(dir)?)),
         })
     }
 
