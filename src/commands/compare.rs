@@ -247,7 +247,7 @@ fn classify_inputs(inputs: &[PathBuf]) -> anyhow::Result<(Vec<PathBuf>, Vec<Path
             for entry in walkdir::WalkDir::new(input).sort_by_file_name() {
                 let entry =
                     entry.with_context(|| format!("cannot read folder {}", input.display()))?;
-                if entry.file_type().is_file() {
+                if entry.file_type().is_file() && crate::input::is_readable_in_dir(entry.path()) {
                     classify_file(entry.path(), &mut records, &mut articles);
                 }
             }

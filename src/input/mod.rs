@@ -173,6 +173,15 @@ fn is_article_file(name: &str) -> bool {
     !name.starts_with('.') && !matches!(stem.as_str(), "readme" | "license" | "changelog")
 }
 
+/// Whether a directory walk reads `path`: a known format, and not a hidden,
+/// README, LICENSE or CHANGELOG file. For callers that walk folders themselves.
+pub fn is_readable_in_dir(path: &Path) -> bool {
+    format_of(path).is_some()
+        && path
+            .file_name()
+            .is_some_and(|name| is_article_file(&name.to_string_lossy()))
+}
+
 fn read_file(
     path: &Path,
     format: Format,
