@@ -172,23 +172,25 @@ mod transformer_wiring {
     /// back); one that is installed but fails to load is an error.
     pub fn engines(config: &PipelineConfig) -> Result<Engines, TransformerStatus> {
         let store = ModelStore::from_env().map_err(|e| TransformerStatus::Failed(e.into()))?;
-        let summary = config.summarize.then(|| {
-            locate(
-                &store,
-                config.summary_model.as_deref(),
-                DEFAULT_SUMMARY_MODEL,
-            )
-        });
+        let summary = config
+            .summarize
+            .then(|| {
+                locate(
+                    &store,
+                    config.summary_model.as_deref(),
+                    DEFAULT_SUMMARY_MODEL,
+                )
+            })
+            .transpose();
         let nli = locate(&store, config.nli_model.as_deref(), DEFAULT_NLI_MODEL);
         // A model the user named and cannot be had is an error even when the
-        // other, default one is merely not installed: report it first.
-        let summary = match (summary, nli) {
-            (_, Err(err @ TransformerStatus::Failed(_)))
-            | (Some(Err(err @ TransformerStatus::Failed(_))), _) => return Err(err),
-            (Some(Err(err)), _) | (_, Err(err)) => return Err(err),
-            (summary, Ok(nli)) => (summary.transpose().ok().flatten(), nli),
+        // other, default one is merely not installed: failures come first.
+        let (summary, nli) = match (summary, nli) {
+            (Ok(summary), Ok(nli)) => (summary, nli),
+            (Err(failed @ TransformerStatus::Failed(_)), _)
+            | (_, Err(failed @ TransformerStatus::Failed(_))) => return Err(failed),
+            (Err(unavailable), _) | (_, Err(unavailable)) => return Err(unavailable),
         };
-        let (summary, nli) = summary;
         RuntimeConfig::default().apply();
 
         let classifier = NliClassifier::load(&nli.dir, &nli.label(), NliConfig::default())
