@@ -25,11 +25,11 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Parser, ValueEnum};
-use newsframe::transformer::RuntimeConfig;
 use newsframe::transformer::embed::{EmbedConfig, SentenceEmbedder};
 use newsframe::transformer::generate::{EarlyStopping, GenerationConfig};
 use newsframe::transformer::nli::{NliClassifier, NliConfig, NliPair};
 use newsframe::transformer::summarizer::{SummarizerConfig, TransformerSummarizer};
+use newsframe::transformer::{Precision, RuntimeConfig};
 use rust_bert::Config;
 use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
 use rust_bert::deberta_v2::{DebertaV2Config, DebertaV2ForSequenceClassification};
@@ -77,6 +77,9 @@ struct Args {
     /// Model of the `load` stage.
     #[arg(long, default_value = "mt5-base")]
     model: String,
+    /// Number format of the newsframe engine's NLI model (f32 or bf16).
+    #[arg(long, default_value = "f32")]
+    precision: Precision,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -272,10 +275,11 @@ fn nli_pair(premise: String, hypothesis: String) -> NliPair {
 const NF_NLI_CHUNK: usize = 16;
 
 impl NfClassifier {
-    fn load(models: &Path) -> Result<NfClassifier> {
+    fn load(models: &Path, precision: Precision) -> Result<NfClassifier> {
         let config = NliConfig {
             max_length: 512,
             batch_size: NF_NLI_CHUNK,
+            precision,
         };
         let c = NliClassifier::load(&models.join("mdeberta-nli"), "bench", config)?;
         c.classify(&[nli_pair(WARMUP_TEXT.into(), WARMUP_TEXT.into())])?;
@@ -344,6 +348,7 @@ impl NfT5Summarizer {
         let dir = models.join("mt5-base");
         let runtime = RuntimeConfig {
             threads: Some(tch::get_num_threads() as usize),
+            ..Default::default()
         };
         let generator = t5::T5Generator::load(&dir, &runtime)?;
         let config = t5::GenerationConfig {
@@ -669,9 +674,11 @@ fn load_summarizer(args: &Args, models: &Path, beams: usize) -> Result<Box<dyn S
     })
 }
 
-fn load_classifier(engine: Engine, models: &Path) -> Result<Box<dyn NliEngine>> {
-    Ok(match engine {
-        Engine::Newsframe | Engine::NewsframeT5 => Box::new(NfClassifier::load(models)?),
+fn load_classifier(args: &Args, models: &Path) -> Result<Box<dyn NliEngine>> {
+    Ok(match args.engine {
+        Engine::Newsframe | Engine::NewsframeT5 => {
+            Box::new(NfClassifier::load(models, args.precision)?)
+        }
         Engine::RustBert => Box::new(RbClassifier::load(models)?),
     })
 }
@@ -721,7 +728,7 @@ fn stage_summary(args: &Args, models: &Path, inputs: &Inputs, beams: usize) -> R
 }
 
 fn stage_nli(args: &Args, models: &Path, inputs: &Inputs) -> Result<Value> {
-    let (classifier, load_s) = timed(|| load_classifier(args.engine, models))?;
+    let (classifier, load_s) = timed(|| load_classifier(args, models))?;
     profile_from_here();
     let articles = &inputs.nli.articles[..args.articles.min(inputs.nli.articles.len())];
     let ((pairs, padded), total) = timed(|| {
@@ -754,7 +761,7 @@ fn stage_analyze(args: &Args, models: &Path, inputs: &Inputs) -> Result<Value> {
     let ((summarizer, classifier), load_s) = timed(|| {
         Ok((
             load_summarizer(args, models, args.beams)?,
-            load_classifier(args.engine, models)?,
+            load_classifier(args, models)?,
         ))
     })?;
     profile_from_here();
@@ -784,6 +791,7 @@ fn main() -> Result<()> {
     }
     RuntimeConfig {
         threads: Some(args.threads),
+        ..Default::default()
     }
     .apply();
     let models = args.models.clone().unwrap_or_else(default_models_dir);
@@ -811,6 +819,7 @@ fn main() -> Result<()> {
             Engine::NewsframeT5 => "newsframe-t5",
             Engine::RustBert => "rust-bert",
         },
+        "precision": args.precision.name(),
         "stage": format!("{:?}", args.stage).to_lowercase(),
         "threads": tch::get_num_threads(),
         "peak_rss_mb": peak_rss_mb(),

@@ -91,6 +91,7 @@ fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let runtime = RuntimeConfig {
         threads: Some(args.threads),
+        ..Default::default()
     };
     let generator = T5Generator::load(&args.model, &runtime)?;
     let load_s = started.elapsed().as_secs_f64();

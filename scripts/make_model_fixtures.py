@@ -14,6 +14,7 @@ Fixtures:
   mt5-tiny         T5 in mT5 style (gated-gelu, untied lm_head), spiece.model
   bart-tiny        BART seq2seq (forced BOS/EOS like bart-large-cnn), byte-level BPE
   pegasus-tiny     Pegasus seq2seq (sinusoidal positions, scaled embeddings), spiece.model
+  deberta-buckets-tiny  DeBERTa-v2 with few position buckets and separate position projections
   mdeberta-nli-tiny  DeBERTa-v2 in mDeBERTa-v3 style with an NLI head whose id2label
                    is 0 entailment, 1 neutral, 2 contradiction; spm.model
   bart-mnli-tiny   BART with an NLI head in bart-large-mnli order
@@ -354,6 +355,35 @@ def make_mdeberta(tmp: Path) -> None:
     nli_reference(model, tokenizer, out)
 
 
+def make_deberta_buckets(tmp: Path) -> None:
+    """DeBERTa-v2 with the paths mdeberta-nli-tiny leaves out: few position buckets
+    (log-bucketed and clamped relative positions on ordinary sentence pairs),
+    separate pos_key/pos_query projections, absolute positions added to the input,
+    the old "c2p|p2c" string form, and labels in another order."""
+    out = fresh_dir("deberta-buckets-tiny")
+    model_file = train_spm(
+        tmp, "spm", 360, pad_id=0, pad_piece="[PAD]", bos_id=1, bos_piece="[CLS]", eos_id=2,
+        eos_piece="[SEP]", unk_id=3, unk_piece="[UNK]", user_defined_symbols=["[MASK]"],
+    )
+    shutil.copy(model_file, out / "spm.model")
+    tokenizer = DebertaV2TokenizerFast(vocab_file=str(out / "spm.model"))
+    seed_all(SEED + 6)
+    labels = {0: "contradiction", 1: "entailment", 2: "neutral"}
+    config = DebertaV2Config(
+        vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+        intermediate_size=48, max_position_embeddings=128, relative_attention=True,
+        position_buckets=8, max_relative_positions=32, norm_rel_ebd="none", share_att_key=False,
+        pos_att_type="c2p|p2c", position_biased_input=True, type_vocab_size=0,
+        hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, pad_token_id=0,
+        layer_norm_eps=1e-7, initializer_range=0.3, hidden_act="gelu",
+        id2label=labels, label2id={v: k for k, v in labels.items()},
+    )
+    model = DebertaV2ForSequenceClassification(config)
+    model.save_pretrained(out, safe_serialization=True)
+    tokenizer.save_pretrained(out)
+    nli_reference(model, tokenizer, out)
+
+
 def make_bart_mnli(tmp: Path) -> None:
     out = fresh_dir("bart-mnli-tiny")
     tokenizer = make_bart_bpe(tmp, out)
@@ -428,7 +458,7 @@ def main() -> int:
     only = set(sys.argv[1:])
     makers = {
         "mt5-tiny": make_mt5, "bart-tiny": make_bart, "pegasus-tiny": make_pegasus,
-        "mdeberta-nli-tiny": make_mdeberta,
+        "mdeberta-nli-tiny": make_mdeberta, "deberta-buckets-tiny": make_deberta_buckets,
         "bart-mnli-tiny": make_bart_mnli, "xlmr-nli-tiny": make_xlmr, "minilm-tiny": make_minilm,
     }
     for name, make in makers.items():

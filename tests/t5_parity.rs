@@ -29,8 +29,14 @@ fn read_json(path: &Path) -> Value {
 }
 
 fn load(dir: &str) -> T5Generator {
-    T5Generator::load(&fixture(dir), &RuntimeConfig { threads: Some(1) })
-        .unwrap_or_else(|e| panic!("{e}"))
+    T5Generator::load(
+        &fixture(dir),
+        &RuntimeConfig {
+            threads: Some(1),
+            ..Default::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn ids(value: &Value) -> Vec<i64> {

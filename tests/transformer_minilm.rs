@@ -57,7 +57,11 @@ fn minilm_matches_sentence_transformers() {
         );
         return;
     };
-    RuntimeConfig { threads: Some(1) }.apply();
+    RuntimeConfig {
+        threads: Some(1),
+        ..Default::default()
+    }
+    .apply();
     let path =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/minilm-reference.json");
     let reference: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();

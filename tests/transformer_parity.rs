@@ -14,7 +14,7 @@ use newsframe::transformer::nli::{NliClassifier, NliConfig, NliPair};
 use newsframe::transformer::seq2seq::{DecoderCache, Seq2SeqModel};
 use newsframe::transformer::summarizer::{SummarizerConfig, TransformerSummarizer};
 use newsframe::transformer::tokenize::TextTokenizer;
-use newsframe::transformer::{ModelDir, RuntimeConfig};
+use newsframe::transformer::{ModelDir, Precision, RuntimeConfig};
 use serde_json::Value;
 use tch::{Kind, Tensor};
 
@@ -59,7 +59,11 @@ fn max_abs_diff(tensor: &Tensor, expected: &Value) -> f64 {
 }
 
 fn single_thread() {
-    RuntimeConfig { threads: Some(1) }.apply();
+    RuntimeConfig {
+        threads: Some(1),
+        ..Default::default()
+    }
+    .apply();
 }
 
 fn generation_config(case: &Value) -> GenerationConfig {
@@ -157,12 +161,18 @@ fn legacy_sentencepiece_tokenizer_matches_transformers_slow_tokenizer() {
 }
 
 fn check_nli(name: &str, entailment_index: i64) {
+    check_nli_at(name, entailment_index, Precision::F32, TOLERANCE);
+}
+
+/// The fixture's NLI probabilities within `tolerance` of transformers' float32 ones.
+fn check_nli_at(name: &str, entailment_index: i64, precision: Precision, tolerance: f64) {
     single_thread();
     let reference = reference(name);
     let max_length = reference["max_length"].as_u64().unwrap() as usize;
     let config = NliConfig {
         max_length,
         batch_size: 2,
+        precision,
     };
     let nli = NliClassifier::load(&fixture(name), name, config).unwrap();
     assert_eq!(
@@ -199,9 +209,12 @@ fn check_nli(name: &str, entailment_index: i64) {
         diff = diff.max((got.contradiction - want["contradiction"].as_f64().unwrap()).abs());
         assert!((got.entailment + got.neutral + got.contradiction - 1.0).abs() < 1e-9);
     }
-    eprintln!("{name}: max |NLI probability diff| = {diff:.2e}");
+    eprintln!(
+        "{name} ({}): max |NLI probability diff| = {diff:.2e}",
+        precision.name()
+    );
     assert!(
-        diff < TOLERANCE,
+        diff < tolerance,
         "{name}: NLI probabilities differ by {diff}"
     );
     // Batched (sorted, padded) results equal one-at-a-time results.
@@ -217,6 +230,33 @@ fn check_nli(name: &str, entailment_index: i64) {
 #[test]
 fn mdeberta_nli_matches_transformers() {
     check_nli("mdeberta-nli-tiny", 0);
+}
+
+/// Few position buckets (log-bucketed, clamped relative positions), separate
+/// position projections, absolute positions in the input.
+#[test]
+fn deberta_with_position_buckets_matches_transformers() {
+    check_nli("deberta-buckets-tiny", 1);
+}
+
+/// bfloat16 dense layers stay close to transformers' float32 probabilities.
+#[test]
+fn deberta_in_bf16_stays_near_float32() {
+    check_nli_at("mdeberta-nli-tiny", 0, Precision::Bf16, 0.03);
+    check_nli_at("deberta-buckets-tiny", 1, Precision::Bf16, 0.03);
+}
+
+#[test]
+fn bf16_is_refused_for_models_that_cannot_run_it() {
+    let config = NliConfig {
+        precision: Precision::Bf16,
+        ..NliConfig::default()
+    };
+    let err = NliClassifier::load(&fixture("xlmr-nli-tiny"), "xlmr", config)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("DeBERTa-v2 NLI models only"), "{err}");
 }
 
 #[test]
@@ -352,6 +392,7 @@ fn pairs_that_cannot_fit_are_errors_not_panics() {
         NliConfig {
             max_length: 16,
             batch_size: 4,
+            ..NliConfig::default()
         },
     )
     .unwrap();

@@ -147,21 +147,28 @@ impl ModelDir {
         }
     }
 
+    /// The path of `model.safetensors`, or an error saying what is there instead.
+    pub fn safetensors_path(&self) -> Result<PathBuf> {
+        let weights = self.path.join("model.safetensors");
+        if weights.is_file() {
+            return Ok(weights);
+        }
+        let what = if self.path.join("pytorch_model.bin").is_file() {
+            "model.safetensors (only pytorch_model.bin is there: run `newsframe models \
+             import` on the folder to convert it, or transformers' \
+             save_pretrained(safe_serialization=True))"
+        } else {
+            "model.safetensors"
+        };
+        Err(TransformerError::MissingFile {
+            dir: self.path.clone(),
+            what: what.into(),
+        })
+    }
+
     /// Loads `model.safetensors` into `vs`, whose variables must all be present.
     pub fn load_weights(&self, vs: &mut VarStore) -> Result<()> {
-        let weights = self.path.join("model.safetensors");
-        if !weights.is_file() {
-            let what = if self.path.join("pytorch_model.bin").is_file() {
-                "model.safetensors (only pytorch_model.bin is there: convert it with \
-                 transformers' save_pretrained(safe_serialization=True))"
-            } else {
-                "model.safetensors"
-            };
-            return Err(TransformerError::MissingFile {
-                dir: self.path.clone(),
-                what: what.into(),
-            });
-        }
+        let weights = self.safetensors_path()?;
         // Reading each tensor straight into its variable keeps the peak near
         // one copy of the model; `VarStore::load` holds about three. Files it
         // cannot stream (other dtypes, names the model lacks) take that path.

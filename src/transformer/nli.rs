@@ -16,10 +16,12 @@ use serde::{Deserialize, Serialize};
 use tch::nn::VarStore;
 use tch::{Device, Kind, Tensor};
 
+use super::Precision;
 use super::deberta_v2::{DebertaV2Config, DebertaV2ForSequenceClassification};
 use super::error::{Result, TransformerError};
 use super::model_dir::{Architecture, ModelDir};
 use super::tokenize::TextTokenizer;
+use super::weights::SafetensorsFile;
 use crate::stance::nli::NliModel;
 
 pub use crate::stance::nli::{NliPair, NliProbs};
@@ -33,6 +35,8 @@ pub struct NliConfig {
     pub max_length: usize,
     /// Pairs per forward pass. Default 16.
     pub batch_size: usize,
+    /// Number format of the dense layers (`bf16`: DeBERTa-v2 models only).
+    pub precision: Precision,
 }
 
 impl Default for NliConfig {
@@ -40,6 +44,7 @@ impl Default for NliConfig {
         NliConfig {
             max_length: 512,
             batch_size: 16,
+            precision: Precision::F32,
         }
     }
 }
@@ -93,16 +98,23 @@ impl NliClassifier {
             path: dir.config_path(),
             message: e.to_string(),
         };
+        if config.precision != Precision::F32 && arch != Architecture::DebertaV2 {
+            return Err(TransformerError::Config {
+                path: dir.config_path(),
+                message: format!(
+                    "precision {} is available for DeBERTa-v2 NLI models only; this one is {}: use f32",
+                    config.precision.name(),
+                    dir.model_type
+                ),
+            });
+        }
         let mut vs = VarStore::new(Device::Cpu);
         let (net, positions) = match arch {
             Architecture::DebertaV2 => {
                 let c: DebertaV2Config = dir.parse_config()?;
-                let net = DebertaV2ForSequenceClassification::new(&vs.root(), &c, 3).map_err(
-                    |message| TransformerError::Config {
-                        path: dir.config_path(),
-                        message,
-                    },
-                )?;
+                let weights = SafetensorsFile::open(&dir.safetensors_path()?)?;
+                let net =
+                    DebertaV2ForSequenceClassification::load(&weights, &c, 3, config.precision)?;
                 (Net::DebertaV2(net), c.max_position_embeddings as usize)
             }
             Architecture::XlmRoberta => {
@@ -120,7 +132,9 @@ impl NliClassifier {
             }
             _ => unreachable!("require() admits only NLI architectures"),
         };
-        dir.load_weights(&mut vs)?;
+        if arch != Architecture::DebertaV2 {
+            dir.load_weights(&mut vs)?;
+        }
         let tokenizer = TextTokenizer::load(&dir, config.max_length.min(positions))?;
         Ok(NliClassifier {
             net,

@@ -7,7 +7,7 @@
 //! ```no_run
 //! use newsframe::transformer::RuntimeConfig;
 //! use newsframe::transformer::t5::{GenerationConfig, T5Generator};
-//! let generator = T5Generator::load("models/mt5-xlsum".as_ref(), &RuntimeConfig { threads: Some(2) })?;
+//! let generator = T5Generator::load("models/mt5-xlsum".as_ref(), &RuntimeConfig { threads: Some(2), ..Default::default() })?;
 //! // Token ids as the tokenizer gives them (ending with </s>), one Vec per input.
 //! let outputs = generator.generate(&[vec![947, 3, 1], vec![81, 1]], &GenerationConfig::default())?;
 //! assert_eq!(outputs[0][0], 0); // each output starts with the decoder start token
@@ -18,7 +18,6 @@ pub mod config;
 pub mod generate;
 pub mod model;
 pub mod position;
-pub mod safetensors;
 
 use std::path::Path;
 

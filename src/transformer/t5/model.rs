@@ -14,7 +14,6 @@
 //! (weights concatenated at load), as are cross-attention's key and value and the
 //! two input projections of the gated feed-forward block.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use tch::{Kind, Tensor};
@@ -22,6 +21,7 @@ use tch::{Kind, Tensor};
 use super::config::{FeedForward, T5Config};
 use super::position::position_bias;
 use crate::transformer::TransformerError;
+use crate::transformer::weights::{MappedFile, SafetensorsFile};
 
 /// Self-attention of one layer with its pre-norm.
 struct SelfAttention {
@@ -72,6 +72,9 @@ pub struct T5Model {
     decoder_norm: Tensor,
     /// `[vocab, d_model]`; the shared embeddings when tied.
     lm_head: Tensor,
+    /// Keeps the memory-mapped weights the tensors above view; declared last
+    /// so it is dropped after them.
+    _mapping: MappedFile,
 }
 
 /// Per-generation decoder state: caches and biases for `rows = inputs * beams`
@@ -196,33 +199,25 @@ impl FeedForwardBlock {
     }
 }
 
-/// Tensors by name from `model.safetensors`, taken out as the layers are built.
-struct Weights {
-    path: PathBuf,
-    tensors: HashMap<String, Tensor>,
-}
+/// `model.safetensors` with T5's error hint: single weights are views of the
+/// mapping, fused ones are read into their stacked tensor.
+struct Weights(SafetensorsFile);
 
 impl Weights {
-    fn take(&mut self, name: &str, shape: &[i64]) -> Result<Tensor, TransformerError> {
-        let tensor = self
-            .tensors
-            .remove(name)
-            .ok_or_else(|| TransformerError::Weights {
-                path: self.path.clone(),
-                message: format!(
-                    "tensor {name} is missing; is this a T5/mT5 checkpoint saved by transformers?"
-                ),
-            })?;
-        if tensor.size() != shape {
-            return Err(TransformerError::Weights {
-                path: self.path.clone(),
-                message: format!(
-                    "tensor {name} has shape {:?}, config.json implies {shape:?}",
-                    tensor.size()
-                ),
-            });
+    fn hint(&self, name: &str, err: TransformerError) -> TransformerError {
+        if self.0.contains(name) {
+            return err;
         }
-        Ok(tensor.to_kind(Kind::Float).contiguous())
+        TransformerError::Weights {
+            path: self.0.path().to_path_buf(),
+            message: format!(
+                "tensor {name} is missing; is this a T5/mT5 checkpoint saved by transformers?"
+            ),
+        }
+    }
+
+    fn take(&mut self, name: &str, shape: &[i64]) -> Result<Tensor, TransformerError> {
+        self.0.view_f32(name, shape).map_err(|e| self.hint(name, e))
     }
 
     fn take_stacked(
@@ -230,11 +225,13 @@ impl Weights {
         names: &[String],
         shape: &[i64],
     ) -> Result<Tensor, TransformerError> {
-        let parts = names
-            .iter()
-            .map(|name| self.take(name, shape))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Tensor::cat(&parts, 0))
+        self.0.read_stacked_f32(names, shape).map_err(|e| {
+            let missing = names.iter().find(|n| !self.0.contains(n));
+            match missing {
+                Some(name) => self.hint(name, e),
+                None => e,
+            }
+        })
     }
 }
 
@@ -242,27 +239,9 @@ impl T5Model {
     /// Loads `config.json` and `model.safetensors` from a Hugging Face model directory.
     pub fn load(dir: &Path) -> Result<T5Model, TransformerError> {
         let config = T5Config::from_dir(dir)?;
-        let path = dir.join("model.safetensors");
-        if !path.is_file() {
-            let what = if dir.join("pytorch_model.bin").is_file() {
-                "model.safetensors (only pytorch_model.bin is there: convert it with \
-                 transformers' save_pretrained(safe_serialization=True))"
-            } else {
-                "model.safetensors"
-            };
-            return Err(TransformerError::MissingFile {
-                dir: dir.to_path_buf(),
-                what: what.to_string(),
-            });
-        }
+        let path = crate::transformer::ModelDir::open(dir)?.safetensors_path()?;
         let _guard = tch::no_grad_guard();
-        let tensors = super::safetensors::read_float32(&path).map_err(|message| {
-            TransformerError::Weights {
-                path: path.clone(),
-                message,
-            }
-        })?;
-        let mut weights = Weights { path, tensors };
+        let mut weights = Weights(SafetensorsFile::open(&path)?);
         T5Model::build(config, dir, &mut weights)
     }
 
@@ -337,6 +316,7 @@ impl T5Model {
         Ok(T5Model {
             config,
             dir: dir.to_path_buf(),
+            _mapping: w.0.mapping(),
             shared,
             encoder,
             encoder_position_table,
