@@ -232,7 +232,12 @@ fn article_pairs(nli: &NliInputs, article: &NliArticle) -> Vec<Vec<(String, Stri
 struct NfSummarizer(TransformerSummarizer);
 
 impl NfSummarizer {
-    fn load(models: &Path, beams: usize, new_tokens: usize) -> Result<NfSummarizer> {
+    fn load(
+        models: &Path,
+        beams: usize,
+        new_tokens: usize,
+        precision: Precision,
+    ) -> Result<NfSummarizer> {
         let config = SummarizerConfig {
             generation: Some(GenerationConfig {
                 num_beams: beams,
@@ -244,6 +249,7 @@ impl NfSummarizer {
                 early_stopping: EarlyStopping::Heuristic,
             }),
             input_window: Some(512),
+            precision,
             ..Default::default()
         };
         let s = TransformerSummarizer::load(&models.join("mt5-base"), "bench", config)?;
@@ -668,7 +674,7 @@ fn stage_load(args: &Args, models: &Path) -> Result<Value> {
 fn load_summarizer(args: &Args, models: &Path, beams: usize) -> Result<Box<dyn SummaryEngine>> {
     let n = args.new_tokens;
     Ok(match args.engine {
-        Engine::Newsframe => Box::new(NfSummarizer::load(models, beams, n)?),
+        Engine::Newsframe => Box::new(NfSummarizer::load(models, beams, n, args.precision)?),
         Engine::NewsframeT5 => Box::new(NfT5Summarizer::load(models, beams, n)?),
         Engine::RustBert => Box::new(RbSummarizer::load(models, beams, n)?),
     })
@@ -815,6 +821,7 @@ fn main() -> Result<()> {
     };
     let extra = json!({
         "engine": match args.engine {
+            Engine::Newsframe if args.precision == Precision::Bf16 => "newsframe-bf16",
             Engine::Newsframe => "newsframe",
             Engine::NewsframeT5 => "newsframe-t5",
             Engine::RustBert => "rust-bert",

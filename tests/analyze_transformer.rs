@@ -133,3 +133,35 @@ fn a_named_model_that_is_missing_is_an_error() {
         .code(2)
         .stderr(predicates::str::contains("models fetch mdeberta-nli"));
 }
+
+/// `--precision bf16` names itself in every record (so `compare` never mixes it
+/// with float32 runs silently) and scores stay near the float32 ones.
+#[test]
+fn bf16_records_name_the_precision_and_stay_near_f32() {
+    let f32_records = analyze(&["--threads", "1"]);
+    let bf16_records = analyze(&["--threads", "1", "--precision", "bf16"]);
+    assert_eq!(f32_records.len(), bf16_records.len());
+    let mut largest: f64 = 0.0;
+    for (a, b) in f32_records.iter().zip(&bf16_records) {
+        for part in ["summary", "stance"] {
+            let name = b["engine"][part].as_str().unwrap();
+            assert!(name.ends_with("+bf16"), "{part} engine {name}");
+            assert!(!a["engine"][part].as_str().unwrap().contains("bf16"));
+        }
+        let scores = |record: &Value| -> Vec<f64> {
+            record["actors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|actor| actor["score"].as_f64())
+                .collect()
+        };
+        let (x, y) = (scores(a), scores(b));
+        assert_eq!(x.len(), y.len(), "same actors scored");
+        for (p, q) in x.iter().zip(&y) {
+            largest = largest.max((p - q).abs());
+        }
+    }
+    eprintln!("largest stance score change f32 -> bf16: {largest:.4}");
+    assert!(largest < 0.05, "bf16 moved a score by {largest}");
+}

@@ -8,10 +8,10 @@
 
 use std::path::{Path, PathBuf};
 
-use newsframe::transformer::RuntimeConfig;
 use newsframe::transformer::t5::{
     EarlyStopping, GenerationConfig, T5Generator, T5Model, pad_batch,
 };
+use newsframe::transformer::{Precision, RuntimeConfig};
 use serde_json::Value;
 use tch::{Kind, Tensor};
 
@@ -277,4 +277,47 @@ fn bad_inputs_are_errors_not_panics() {
     assert!(generator.generate(&[], &config).unwrap().is_empty());
     let missing = T5Generator::load(&fixture("no-such-model"), &RuntimeConfig::default());
     assert!(missing.is_err());
+}
+
+/// With bfloat16 dense layers (`--precision bf16`) the teacher-forced logits stay
+/// within a few percent of transformers' float32 ones, gated and ReLU/tied models.
+#[test]
+fn bf16_logits_stay_near_float32() {
+    for (dir, reference) in [
+        ("mt5-tiny", fixture("mt5-tiny/reference.json")),
+        (
+            "t5-own/t5-relu-tied",
+            fixture("t5-own/t5-relu-tied/reference.json"),
+        ),
+    ] {
+        if !reference.is_file() {
+            panic!("{}: missing", reference.display());
+        }
+        let reference = read_json(&reference);
+        let model = T5Model::load_with(&fixture(dir), Precision::Bf16).unwrap();
+        let _guard = tch::no_grad_guard();
+        let mut input = id_rows(&reference["input_ids"]).remove(0);
+        if let Value::Array(masks) = &reference["attention_mask"] {
+            input.truncate(ids(&masks[0]).iter().filter(|&&m| m == 1).count());
+        }
+        let (input_ids, mask) = pad_batch(&[input], 0);
+        let decoder_ids = match &reference["decoder_input_ids"][0] {
+            Value::Array(_) => vec![ids(&reference["decoder_input_ids"][0])],
+            _ => vec![ids(&reference["decoder_input_ids"])],
+        };
+        let logits = stepwise_logits(&model, &input_ids, &mask, &decoder_ids).squeeze_dim(0);
+        let expected = reference_tensor(&reference["logits"]);
+        let expected = if expected.dim() == 3 {
+            expected.get(0)
+        } else {
+            expected
+        };
+        let scale = expected.abs().max().double_value(&[]);
+        let diff = max_abs_diff(&logits, &expected) / scale;
+        eprintln!("{dir} (bf16): max |logit diff| / max |logit| = {diff:.2e}");
+        assert!(
+            diff < 0.05,
+            "{dir}: bf16 logits differ by {diff} of the largest"
+        );
+    }
 }

@@ -192,12 +192,8 @@ fn analyze_articles(
     loaded: &mut LoadedRecords,
 ) -> anyhow::Result<()> {
     let mut config = PipelineConfig::new(actor_set(&args.engine)?);
-    config.engine = args.engine.engine;
+    args.engine.configure(&mut config);
     config.summary_model = args.summary_model.clone();
-    config.nli_model = args.engine.nli_model.clone();
-    config.nli.batch_size = args.engine.batch_size as usize;
-    config.max_mentions = args.engine.max_mentions;
-    config.lexicon_dir = args.engine.lexicons.clone();
     let pipeline = Pipeline::new(config)?;
     if let Some(notice) = pipeline.notice() {
         eprintln!("newsframe: notice: {notice}");

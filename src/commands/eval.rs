@@ -22,7 +22,7 @@ use crate::eval::predictions;
 use crate::eval::rouge::{RougeMode, VARIANTS};
 use crate::eval::stances::{StanceEvaluation, StanceGroup};
 use crate::eval::summaries::{RougeGroup, SummaryEvalConfig, SummaryEvaluation};
-use crate::pipeline::{EngineChoice, Pipeline, PipelineConfig};
+use crate::pipeline::{EngineChoice, Pipeline, PipelineConfig, Precision};
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
@@ -54,6 +54,19 @@ pub struct CommonArgs {
     /// Engine that makes the predictions when --pred is not given.
     #[arg(long, value_enum, default_value_t = EngineChoice::Auto, conflicts_with = "pred")]
     pub engine: EngineChoice,
+
+    /// Number format of the transformer models (`f32` or `bf16`, as for `analyze`).
+    #[arg(
+        long,
+        default_value = "f32",
+        value_name = "f32|bf16",
+        conflicts_with = "pred"
+    )]
+    pub precision: Precision,
+
+    /// Threads for the transformer models. Default: all cores.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub threads: Option<u32>,
 
     /// Dataset format; detected from the extension and fields when omitted.
     #[arg(long, value_enum, value_name = "FORMAT")]
@@ -168,6 +181,13 @@ struct Report<'a, T> {
 }
 
 impl CommonArgs {
+    /// Sets the pipeline's engine options from these arguments.
+    fn configure(&self, config: &mut PipelineConfig) {
+        config.engine = self.engine;
+        config.precision = self.precision;
+        config.threads = self.threads.map(|n| n as usize);
+    }
+
     fn load_config(&self) -> anyhow::Result<LoadConfig> {
         Ok(LoadConfig {
             format: self.dataset_format,
@@ -240,7 +260,7 @@ fn run_summarize(args: &SummarizeArgs) -> anyhow::Result<Outcome> {
         Some(path) => predictions::read_summaries(path).map_err(anyhow::Error::new)?,
         None => {
             let mut config = PipelineConfig::new(crate::actors::ActorSet::empty("none"));
-            config.engine = common.engine;
+            common.configure(&mut config);
             let pipeline = build_pipeline(config)?;
             crate::eval::engine::summaries(&pipeline, &loaded.examples)
         }
@@ -336,7 +356,7 @@ fn run_stance(args: &StanceArgs) -> anyhow::Result<Outcome> {
                 );
             }
             let mut config = PipelineConfig::new(actors);
-            config.engine = common.engine;
+            common.configure(&mut config);
             config.summarize = false;
             let pipeline = build_pipeline(config)?;
             crate::eval::engine::stances(&pipeline, &loaded.examples)

@@ -39,6 +39,7 @@ pub mod t5;
 pub mod tokenize;
 pub mod weights;
 
+pub use crate::pipeline::Precision;
 pub use error::TransformerError;
 pub use model_dir::{Architecture, ModelDir};
 
@@ -51,49 +52,12 @@ pub struct RuntimeConfig {
     pub precision: Precision,
 }
 
-/// Number format of the large matrix products.
-///
-/// `F32` (the default) reproduces Hugging Face transformers' float32 outputs
-/// to about 1e-6. `Bf16` stores the weights of the dense layers in bfloat16
-/// and multiplies in bfloat16 with float32 accumulation; norms, softmax,
-/// attention and position terms stay float32. On CPUs with AVX512-BF16 or AMX
-/// that is several times faster; probabilities move by about 1e-2, so records
-/// name the precision with the engine and runs of either kind are not mixed.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Precision {
-    #[default]
-    F32,
-    Bf16,
-}
-
 impl Precision {
     /// `weight` in this format (a no-op for `F32`).
     pub fn weight(self, weight: tch::Tensor) -> tch::Tensor {
         match self {
             Precision::F32 => weight,
             Precision::Bf16 => weight.to_kind(tch::Kind::BFloat16),
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Precision::F32 => "f32",
-            Precision::Bf16 => "bf16",
-        }
-    }
-}
-
-impl std::str::FromStr for Precision {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Precision, String> {
-        match s.to_ascii_lowercase().as_str() {
-            "f32" | "fp32" | "float32" => Ok(Precision::F32),
-            "bf16" | "bfloat16" => Ok(Precision::Bf16),
-            _ => Err(format!("unknown precision {s:?}: use f32 or bf16")),
         }
     }
 }

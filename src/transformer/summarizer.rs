@@ -15,6 +15,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::Precision;
 use super::error::{Result, TransformerError};
 use super::generate::{GenerationConfig, generate};
 use super::model_dir::{Architecture, ModelDir};
@@ -40,6 +41,8 @@ pub struct SummarizerConfig {
     pub prefix: String,
     /// Rounds of summarizing summaries before the rest is truncated. Default 3.
     pub max_rounds: usize,
+    /// Number format of the dense layers (`bf16`: T5/mT5 models only).
+    pub precision: Precision,
 }
 
 impl Default for SummarizerConfig {
@@ -49,6 +52,7 @@ impl Default for SummarizerConfig {
             input_window: None,
             prefix: String::new(),
             max_rounds: 3,
+            precision: Precision::F32,
         }
     }
 }
@@ -71,15 +75,25 @@ enum Decoder {
 }
 
 impl Decoder {
-    fn load(dir: &ModelDir) -> Result<Decoder> {
+    fn load(dir: &ModelDir, precision: Precision) -> Result<Decoder> {
         let arch = dir.require(
             "summarization",
             SEQ2SEQ_ARCHITECTURES,
             &[Architecture::T5, Architecture::Bart, Architecture::Pegasus],
         )?;
+        if precision != Precision::F32 && arch != Architecture::T5 {
+            return Err(TransformerError::Config {
+                path: dir.config_path(),
+                message: format!(
+                    "precision {} is available for T5/mT5 summary models only; this one is {}: use f32",
+                    precision.name(),
+                    dir.model_type
+                ),
+            });
+        }
         Ok(match arch {
             Architecture::T5 => {
-                Decoder::T5(Box::new(T5Generator::load(&dir.path, &Default::default())?))
+                Decoder::T5(Box::new(T5Generator::load_with(&dir.path, precision)?))
             }
             _ => Decoder::RustBert(Box::new(Seq2SeqModel::load(dir)?)),
         })
@@ -119,7 +133,7 @@ impl TransformerSummarizer {
     /// output records name as the engine.
     pub fn load(dir: &Path, name: &str, config: SummarizerConfig) -> Result<Self> {
         let dir = ModelDir::open(dir)?;
-        let decoder = Decoder::load(&dir)?;
+        let decoder = Decoder::load(&dir, config.precision)?;
         let window = config
             .input_window
             .unwrap_or(decoder.max_input_tokens())

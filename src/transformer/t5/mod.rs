@@ -27,7 +27,7 @@ pub use config::{FeedForward, T5Config};
 pub use generate::{EarlyStopping, GenerationConfig};
 pub use model::{DecoderState, T5Model};
 
-use super::{RuntimeConfig, TransformerError};
+use super::{Precision, RuntimeConfig, TransformerError};
 
 /// A loaded T5/mT5 model ready to generate.
 pub struct T5Generator {
@@ -39,8 +39,14 @@ impl T5Generator {
     /// runtime settings (thread count) to libtorch.
     pub fn load(dir: &Path, runtime: &RuntimeConfig) -> Result<T5Generator, TransformerError> {
         runtime.apply();
+        T5Generator::load_with(dir, runtime.precision)
+    }
+
+    /// Loads the model with its dense layers in `precision`, leaving libtorch's
+    /// thread settings as they are.
+    pub fn load_with(dir: &Path, precision: Precision) -> Result<T5Generator, TransformerError> {
         Ok(T5Generator {
-            model: T5Model::load(dir)?,
+            model: T5Model::load_with(dir, precision)?,
         })
     }
 

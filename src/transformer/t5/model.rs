@@ -20,8 +20,8 @@ use tch::{Kind, Tensor};
 
 use super::config::{FeedForward, T5Config};
 use super::position::position_bias;
-use crate::transformer::TransformerError;
 use crate::transformer::weights::{MappedFile, SafetensorsFile};
+use crate::transformer::{Precision, TransformerError};
 
 /// Self-attention of one layer with its pre-norm.
 struct SelfAttention {
@@ -148,7 +148,18 @@ fn gelu_new(x: &Tensor) -> Tensor {
 }
 
 fn linear(x: &Tensor, weight: &Tensor) -> Tensor {
+    if weight.kind() != Kind::Float {
+        return linear_reduced(x, weight);
+    }
     x.linear::<&Tensor>(weight, None)
+}
+
+/// A product with a bfloat16 weight: bfloat16 inputs, float32 accumulation
+/// (oneDNN), float32 result.
+fn linear_reduced(x: &Tensor, weight: &Tensor) -> Tensor {
+    x.to_kind(weight.kind())
+        .linear::<&Tensor>(weight, None)
+        .to_kind(Kind::Float)
 }
 
 /// `linear` for the few rows `[rows, in]` of a decoding step, computed as
@@ -156,6 +167,9 @@ fn linear(x: &Tensor, weight: &Tensor) -> Tensor {
 /// with more than one row packs (copies) the whole matrix first; for the 250k-row
 /// output layer and 4 beams that is 2.4x faster.
 fn linear_few_rows(x: &Tensor, weight: &Tensor) -> Tensor {
+    if weight.kind() != Kind::Float {
+        return linear_reduced(x, weight);
+    }
     weight
         .matmul(&x.transpose(0, 1))
         .transpose(0, 1)
@@ -163,10 +177,12 @@ fn linear_few_rows(x: &Tensor, weight: &Tensor) -> Tensor {
 }
 
 /// The output layer for a decoding step. A single row is computed twice: BLAS's
-/// matrix-vector path for one row reads the 250k x 768 matrix about 20% slower
-/// (45 vs 36 ms on 2 threads) than its matrix-matrix path for two.
+/// matrix-vector path for one row reads the 250k x 768 matrix about 2x slower
+/// (45 vs 19 ms on 2 threads) than its matrix-matrix path for two.
 fn output_layer(x: &Tensor, weight: &Tensor) -> Tensor {
-    if x.size()[0] == 1 {
+    if weight.kind() != Kind::Float {
+        linear_reduced(x, weight)
+    } else if x.size()[0] == 1 {
         linear_few_rows(&Tensor::cat(&[x, x], 0), weight).narrow(0, 0, 1)
     } else {
         linear_few_rows(x, weight)
@@ -200,10 +216,29 @@ impl FeedForwardBlock {
 }
 
 /// `model.safetensors` with T5's error hint: single weights are views of the
-/// mapping, fused ones are read into their stacked tensor.
-struct Weights(SafetensorsFile);
+/// mapping, fused ones are read into their stacked tensor; in bf16 the matrices
+/// are read (not viewed) and converted, so their fp32 pages never stay resident.
+struct Weights(SafetensorsFile, Precision);
 
 impl Weights {
+    fn matrix(&mut self, name: &str, shape: &[i64]) -> Result<Tensor, TransformerError> {
+        match self.1 {
+            Precision::F32 => self.take(name, shape),
+            Precision::Bf16 => Ok(self
+                .1
+                .weight(self.0.read(name, shape).map_err(|e| self.hint(name, e))?)),
+        }
+    }
+
+    fn matrix_stacked(
+        &mut self,
+        names: &[String],
+        shape: &[i64],
+    ) -> Result<Tensor, TransformerError> {
+        let stacked = self.take_stacked(names, shape)?;
+        Ok(self.1.weight(stacked))
+    }
+
     fn hint(&self, name: &str, err: TransformerError) -> TransformerError {
         if self.0.contains(name) {
             return err;
@@ -236,12 +271,19 @@ impl Weights {
 }
 
 impl T5Model {
-    /// Loads `config.json` and `model.safetensors` from a Hugging Face model directory.
+    /// Loads `config.json` and `model.safetensors` from a Hugging Face model
+    /// directory, in float32.
     pub fn load(dir: &Path) -> Result<T5Model, TransformerError> {
+        T5Model::load_with(dir, Precision::F32)
+    }
+
+    /// Loads the model with its dense layers in `precision` (embeddings, norms
+    /// and position biases stay float32).
+    pub fn load_with(dir: &Path, precision: Precision) -> Result<T5Model, TransformerError> {
         let config = T5Config::from_dir(dir)?;
         let path = crate::transformer::ModelDir::open(dir)?.safetensors_path()?;
         let _guard = tch::no_grad_guard();
-        let mut weights = Weights(SafetensorsFile::open(&path)?);
+        let mut weights = Weights(SafetensorsFile::open(&path)?, precision);
         T5Model::build(config, dir, &mut weights)
     }
 
@@ -259,8 +301,8 @@ impl T5Model {
                 let names = ["q", "k", "v"].map(|p| format!("{prefix}.SelfAttention.{p}.weight"));
                 Ok(SelfAttention {
                     norm: w.take(&format!("{prefix}.layer_norm.weight"), &[d])?,
-                    qkv: w.take_stacked(&names, &[inner, d])?,
-                    out: w.take(&format!("{prefix}.SelfAttention.o.weight"), &[d, inner])?,
+                    qkv: w.matrix_stacked(&names, &[inner, d])?,
+                    out: w.matrix(&format!("{prefix}.SelfAttention.o.weight"), &[d, inner])?,
                 })
             };
         let feed_forward = |w: &mut Weights,
@@ -268,14 +310,14 @@ impl T5Model {
          -> Result<FeedForwardBlock, TransformerError> {
             let input = if gated {
                 let names = ["wi_0", "wi_1"].map(|p| format!("{prefix}.DenseReluDense.{p}.weight"));
-                w.take_stacked(&names, &[ff, d])?
+                w.matrix_stacked(&names, &[ff, d])?
             } else {
-                w.take(&format!("{prefix}.DenseReluDense.wi.weight"), &[ff, d])?
+                w.matrix(&format!("{prefix}.DenseReluDense.wi.weight"), &[ff, d])?
             };
             Ok(FeedForwardBlock {
                 norm: w.take(&format!("{prefix}.layer_norm.weight"), &[d])?,
                 input,
-                output: w.take(&format!("{prefix}.DenseReluDense.wo.weight"), &[d, ff])?,
+                output: w.matrix(&format!("{prefix}.DenseReluDense.wo.weight"), &[d, ff])?,
             })
         };
 
@@ -294,9 +336,9 @@ impl T5Model {
                 attention: self_attention(w, &format!("decoder.block.{i}.layer.0"))?,
                 cross: CrossAttention {
                     norm: w.take(&format!("{prefix}.layer_norm.weight"), &[d])?,
-                    query: w.take(&format!("{prefix}.EncDecAttention.q.weight"), &[inner, d])?,
-                    key_value: w.take_stacked(&names, &[inner, d])?,
-                    out: w.take(&format!("{prefix}.EncDecAttention.o.weight"), &[d, inner])?,
+                    query: w.matrix(&format!("{prefix}.EncDecAttention.q.weight"), &[inner, d])?,
+                    key_value: w.matrix_stacked(&names, &[inner, d])?,
+                    out: w.matrix(&format!("{prefix}.EncDecAttention.o.weight"), &[d, inner])?,
                 },
                 feed_forward: feed_forward(w, &format!("decoder.block.{i}.layer.2"))?,
             });
@@ -308,10 +350,12 @@ impl T5Model {
             w.take(&format!("decoder.block.0.{table}"), &[buckets, heads])?;
         let encoder_norm = w.take("encoder.final_layer_norm.weight", &[d])?;
         let decoder_norm = w.take("decoder.final_layer_norm.weight", &[d])?;
-        let lm_head = if config.tie_word_embeddings {
+        let lm_head = if !config.tie_word_embeddings {
+            w.matrix("lm_head.weight", &[config.vocab_size, d])?
+        } else if w.1 == Precision::F32 {
             shared.shallow_clone()
         } else {
-            w.take("lm_head.weight", &[config.vocab_size, d])?
+            w.matrix("shared.weight", &[config.vocab_size, d])?
         };
         Ok(T5Model {
             config,
