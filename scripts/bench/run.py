@@ -92,7 +92,7 @@ def summarize(results, roof):
         table.setdefault(key, []).append(r)
     rows = []
     stage_order = list(RATE_KEY)
-    engine_order = ["python", "newsframe", "newsframe-t5", "rust-bert"]
+    engine_order = ["python", "newsframe", "newsframe-bf16", "newsframe-t5", "rust-bert"]
     keys = sorted(
         table,
         key=lambda k: (
@@ -190,6 +190,17 @@ def markdown(report):
                 runs=", ".join(fmt(x, 3) for x in r["rate_runs"]),
             )
         )
+    lines += [
+        "",
+        "Engines: `python` = transformers pipelines (float32); `newsframe` = the library's "
+        "transformer engine in float32 (the default, outputs match transformers to ~1e-6); "
+        "`newsframe-bf16` = the same with `--precision bf16` (dense layers of mDeBERTa and mT5 in "
+        "bfloat16 with float32 accumulation; NLI probabilities within ~0.01 of float32); `rust-bert` = "
+        "rust-bert's models called directly with the Python side's batches. *% of HW limit* is "
+        "against the float32 limits below and transformers' FLOP count (newsframe projects "
+        "DeBERTa's relative positions once at load and multiplies only the position rows a batch "
+        "uses), so it can exceed 100%.",
+    ]
     roof = report.get("roofline")
     if roof:
         bw = roof["bandwidth"]
@@ -316,10 +327,16 @@ def main():
     p.add_argument("--rust-bin", type=Path, default=REPO / "target/release/examples/bench_engine")
     p.add_argument(
         "--rust-engines",
-        default="newsframe,newsframe-t5,rust-bert",
-        help="comma list of bench_engine --engine values (newsframe: the library's engine as the "
-        "analysis stages use it; newsframe-t5: the project's own T5 decoder for summaries; "
-        "rust-bert: rust-bert's generator/models called directly, the baseline)",
+        default="newsframe,newsframe-bf16,rust-bert",
+        help="comma list of engines (newsframe: the library's engine as the analysis stages use "
+        "it, float32; newsframe-bf16: the same with --precision bf16; newsframe-t5: the T5 "
+        "generator called directly; rust-bert: rust-bert's generator/models called directly, "
+        "the baseline)",
+    )
+    p.add_argument(
+        "--bf16-stages",
+        default="greedy,beam4,nli,analyze",
+        help="stages newsframe-bf16 runs (embeddings have no bf16 mode)",
     )
     p.add_argument(
         "--t5-stages",
@@ -328,7 +345,7 @@ def main():
     )
     p.add_argument(
         "--baseline-stages",
-        default="greedy,nli",
+        default="nli",
         help="stages the rust-bert baseline runs (it doubles the Rust time otherwise)",
     )
     p.add_argument("--stages", default="greedy,beam4,nli,nli-raw,embed,analyze")
@@ -339,12 +356,12 @@ def main():
     p.add_argument("--nli-articles", type=int, default=2, help="articles per NLI run (30 pairs each)")
     p.add_argument("--new-tokens", type=int, default=64, help="tokens per summary (fewer: smoke test only)")
     p.add_argument("--no-roofline", action="store_true")
-    p.add_argument("--no-load-probe", action="store_true", help="skip the weight-loader comparison")
-    p.add_argument("--no-speedup-probe", action="store_true", help="skip probe_speedups.py (int8, batching)")
+    p.add_argument("--load-probe", action="store_true", help="also compare rust-bert weight loaders")
+    p.add_argument("--speedup-probe", action="store_true", help="also run probe_speedups.py (int8, batching)")
     p.add_argument("--probe-rounds", type=int, default=3)
     p.add_argument(
         "--profiles",
-        default="greedy:newsframe,greedy:newsframe-t5,nli:newsframe",
+        default="greedy:newsframe,nli:newsframe",
         help="stage:engine pairs to profile with perf after the rounds ('' to skip)",
     )
     p.add_argument("--no-write", action="store_true", help="do not touch docs/benchmarks.md")
@@ -402,7 +419,11 @@ def main():
                         continue
                     if e == "newsframe-t5" and stage not in args.t5_stages.split(","):
                         continue
-                    cmds.append([str(args.rust_bin), "--engine", e, "--models", str(args.models)] + common)
+                    if e == "newsframe-bf16" and stage not in args.bf16_stages.split(","):
+                        continue
+                    engine = ["--engine", "newsframe", "--precision", "bf16"] if e == "newsframe-bf16" \
+                        else ["--engine", e]
+                    cmds.append([str(args.rust_bin)] + engine + ["--models", str(args.models)] + common)
             if rnd % 2 == 1:
                 cmds.reverse()
             for cmd in cmds:
@@ -410,13 +431,13 @@ def main():
                 results.append(res)
                 load_seen.append(loadavg()[0])
                 print(
-                    f"round {rnd + 1} {stage:8} {res['engine']:10} {res[RATE_KEY[stage]]:.3f} {UNIT[stage]}"
+                    f"round {rnd + 1} {stage:8} {res['engine']:14} {res[RATE_KEY[stage]]:.3f} {UNIT[stage]}"
                     f"  load {res['load_s']:.2f}s  rss {res['peak_rss_mb']:.0f} MiB  (loadavg {load_seen[-1]:.2f})",
                     file=sys.stderr,
                 )
 
     loaders = []
-    if not args.no_load_probe:
+    if args.load_probe:
         for model in ("mt5-base", "mdeberta-nli", "minilm-l12"):
             for loader in ("varstore", "pread"):
                 cmd = [str(args.rust_bin), "--engine", "rust-bert", "--models", str(args.models), "--stage", "load",
@@ -427,7 +448,7 @@ def main():
                       f"checksum {res['checksum']:.6g}", file=sys.stderr)
 
     probe = None
-    if not args.no_speedup_probe:
+    if args.speedup_probe:
         out = subprocess.run(
             [args.python, str(HERE / "probe_speedups.py"), "--models", str(args.models), "--threads",
              str(args.threads), "--rounds", str(args.probe_rounds)],
