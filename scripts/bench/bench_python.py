@@ -18,6 +18,9 @@ JSON object on stdout. Stages and their work (inputs.json from make_models.py):
 * analyze: end to end per article: greedy summary + stance for 5 actors (both models
   loaded in one process).
 
+With --precision bf16 the pipelines load the models with torch_dtype=torch.bfloat16 (the
+way a transformers user asks for bfloat16 on CPU); the engine is then named python-bf16.
+
 scripts/bench/run.py runs this and the Rust side interleaved; see docs/benchmarks.md.
 """
 
@@ -43,11 +46,16 @@ def peak_rss_mb():
 # safetensors are memory-mapped and the weights are only read on first use.
 WARMUP_TEXT = "The council approved the plan on Tuesday."
 
+# torch_dtype of the pipelines' models (--precision).
+DTYPE = torch.float32
+
 
 def load_summarizer(models):
     from transformers import pipeline
 
-    summarizer = pipeline("summarization", model=str(models / "mt5-base"), device="cpu", framework="pt")
+    summarizer = pipeline(
+        "summarization", model=str(models / "mt5-base"), device="cpu", framework="pt", torch_dtype=DTYPE
+    )
     summarizer(WARMUP_TEXT, min_new_tokens=2, max_new_tokens=2, num_beams=1)
     return summarizer
 
@@ -55,7 +63,9 @@ def load_summarizer(models):
 def load_classifier(models):
     from transformers import pipeline
 
-    classifier = pipeline("zero-shot-classification", model=str(models / "mdeberta-nli"), device="cpu")
+    classifier = pipeline(
+        "zero-shot-classification", model=str(models / "mdeberta-nli"), device="cpu", torch_dtype=DTYPE
+    )
     classifier(WARMUP_TEXT, candidate_labels=["positive"])
     return classifier
 
@@ -234,9 +244,11 @@ def main():
     parser.add_argument("--threads", type=int, default=2, help="torch intra-op threads")
     parser.add_argument("--beams", type=int, default=1, help="beams of the analyze summary")
     parser.add_argument("--new-tokens", type=int, default=64, help="tokens per summary (smoke tests: fewer)")
+    parser.add_argument("--precision", choices=["f32", "bf16"], default="f32", help="pipelines' torch_dtype")
     args = parser.parse_args()
-    global NEW_TOKENS
+    global NEW_TOKENS, DTYPE
     NEW_TOKENS = args.new_tokens
+    DTYPE = torch.bfloat16 if args.precision == "bf16" else torch.float32
 
     torch.set_num_threads(args.threads)
     inputs = json.loads((args.models / "inputs.json").read_text(encoding="utf-8"))
@@ -255,7 +267,8 @@ def main():
             result = stage_analyze(args, inputs)
     result.update(
         {
-            "engine": "python",
+            "engine": "python-bf16" if args.precision == "bf16" else "python",
+            "precision": args.precision,
             "stage": args.stage,
             "threads": torch.get_num_threads(),
             "torch": torch.__version__,

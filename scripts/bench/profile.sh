@@ -23,7 +23,7 @@ mkfifo "$WORK/ctl" "$WORK/ack"
 # perf starts with sampling disabled; bench_engine enables it after loading.
 BENCH_PERF_CTL="$WORK/ctl" OMP_NUM_THREADS="$THREADS" MKL_NUM_THREADS="$THREADS" \
     perf record -q -F 499 -D -1 --control "fifo:$WORK/ctl,$WORK/ack" -o "$WORK/perf.data" -- \
-    "$BIN" --engine "$ENGINE" --stage "$STAGE" --articles 1 --threads "$THREADS"
+    "$BIN" --engine "$ENGINE" --stage "$STAGE" --articles 1 --threads "$THREADS" ${PRECISION:+--precision "$PRECISION"}
 perf report -i "$WORK/perf.data" --no-children --sort dso,symbol --percent-limit 1 --stdio 2>/dev/null |
     grep -v '^#' | grep -v '^$' | sed -E 's/ +$//' | cut -c1-160 | head -25
 echo "--- by kind (self time) ---"

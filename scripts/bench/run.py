@@ -92,7 +92,7 @@ def summarize(results, roof):
         table.setdefault(key, []).append(r)
     rows = []
     stage_order = list(RATE_KEY)
-    engine_order = ["python", "newsframe", "newsframe-bf16", "newsframe-t5", "rust-bert"]
+    engine_order = ["python", "newsframe", "python-bf16", "newsframe-bf16", "newsframe-t5", "rust-bert"]
     keys = sorted(
         table,
         key=lambda k: (
@@ -130,6 +130,9 @@ def summarize(results, roof):
             row["speed_vs_python"] = rate / py_rate
             row["rss_vs_python"] = row["peak_rss_mb"] / median([r["peak_rss_mb"] for r in py])
             row["load_vs_python"] = row["load_s"] / median([r["load_s"] for r in py])
+        py_bf16 = table.get((stage, "python-bf16"))
+        if py_bf16 and engine == "newsframe-bf16":
+            row["speed_vs_python_bf16"] = rate / median([r[RATE_KEY[stage]] for r in py_bf16])
         rows.append(row)
     return rows
 
@@ -195,12 +198,18 @@ def markdown(report):
         "Engines: `python` = transformers pipelines (float32); `newsframe` = the library's "
         "transformer engine in float32 (the default, outputs match transformers to ~1e-6); "
         "`newsframe-bf16` = the same with `--precision bf16` (dense layers of mDeBERTa and mT5 in "
-        "bfloat16 with float32 accumulation; NLI probabilities within ~0.01 of float32); `rust-bert` = "
+        "bfloat16 with float32 accumulation; NLI probabilities within ~0.01 of float32); `python-bf16` = "
+        "the transformers pipelines with `torch_dtype=torch.bfloat16` (the whole model in bfloat16), "
+        "the like-for-like baseline of `newsframe-bf16`; `rust-bert` = "
         "rust-bert's models called directly with the Python side's batches. *% of HW limit* is "
         "against the float32 limits below and transformers' FLOP count (newsframe projects "
         "DeBERTa's relative positions once at load and multiplies only the position rows a batch "
         "uses), so it can exceed 100%.",
     ]
+    like = [r for r in report["rows"] if r.get("speed_vs_python_bf16")]
+    if like:
+        lines += ["", "newsframe-bf16 against python-bf16 (both in bfloat16): " + "; ".join(
+            f"{r['stage']} {r['speed_vs_python_bf16']:.2f}x" for r in like) + "."]
     roof = report.get("roofline")
     if roof:
         bw = roof["bandwidth"]
@@ -344,6 +353,12 @@ def main():
         help="stages newsframe-t5 runs (its NLI and embeddings are newsframe's)",
     )
     p.add_argument(
+        "--no-python-bf16",
+        dest="python_bf16",
+        action="store_false",
+        help="skip the python-bf16 rows (transformers pipelines with torch_dtype=bfloat16)",
+    )
+    p.add_argument(
         "--baseline-stages",
         default="nli",
         help="stages the rust-bert baseline runs (it doubles the Rust time otherwise)",
@@ -413,6 +428,8 @@ def main():
             common = ["--stage", stage, "--articles", str(articles_for(stage)), "--threads", str(args.threads),
                       "--new-tokens", str(args.new_tokens)]
             cmds = [[args.python, str(HERE / "bench_python.py"), "--models", str(args.models)] + common]
+            if args.python_bf16 and stage in args.bf16_stages.split(","):
+                cmds.append(cmds[0] + ["--precision", "bf16"])
             if stage != "nli-raw":
                 for e in engines:
                     if e == "rust-bert" and stage not in args.baseline_stages.split(","):

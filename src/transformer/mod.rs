@@ -71,5 +71,28 @@ impl RuntimeConfig {
                 .unwrap_or(1)
         });
         tch::set_num_threads(threads.max(1) as i32);
+        keep_freed_memory();
+    }
+}
+
+/// Makes glibc's malloc keep freed memory for reuse instead of returning it to
+/// the kernel. A forward pass allocates and frees tensors of many megabytes;
+/// by default each comes from a fresh `mmap` whose pages the kernel faults in
+/// and zeroes on first touch, which cost a quarter of the time of bf16 NLI
+/// (27 vs 35 pairs/s on mDeBERTa-base, 2 threads) and 10% in float32. The price
+/// is that the process keeps its largest working set until it exits.
+fn keep_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        const GIB: libc::c_int = 1 << 30;
+        // SAFETY: mallopt only changes allocator parameters; it is safe to call
+        // at any time, and a value glibc refuses leaves the default in place.
+        unsafe {
+            if libc::mallopt(libc::M_MMAP_THRESHOLD, GIB) == 0 {
+                // Older glibc caps the threshold at 32 MiB.
+                libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+            }
+            libc::mallopt(libc::M_TRIM_THRESHOLD, GIB);
+        }
     }
 }
