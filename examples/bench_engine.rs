@@ -322,10 +322,11 @@ impl NliEngine for NfClassifier {
 struct NfEmbedder(SentenceEmbedder);
 
 impl NfEmbedder {
-    fn load(models: &Path) -> Result<NfEmbedder> {
+    fn load(models: &Path, precision: Precision) -> Result<NfEmbedder> {
         let config = EmbedConfig {
             max_length: Some(128),
             batch_size: 16,
+            precision,
         };
         let e = SentenceEmbedder::load(&models.join("minilm-l12"), config)?;
         e.embed(&[WARMUP_TEXT])?;
@@ -689,9 +690,11 @@ fn load_classifier(args: &Args, models: &Path) -> Result<Box<dyn NliEngine>> {
     })
 }
 
-fn load_embedder(engine: Engine, models: &Path) -> Result<Box<dyn EmbedEngine>> {
-    Ok(match engine {
-        Engine::Newsframe | Engine::NewsframeT5 => Box::new(NfEmbedder::load(models)?),
+fn load_embedder(args: &Args, models: &Path) -> Result<Box<dyn EmbedEngine>> {
+    Ok(match args.engine {
+        Engine::Newsframe | Engine::NewsframeT5 => {
+            Box::new(NfEmbedder::load(models, args.precision)?)
+        }
         Engine::RustBert => Box::new(RbEmbedder::load(models)?),
     })
 }
@@ -753,7 +756,7 @@ fn stage_nli(args: &Args, models: &Path, inputs: &Inputs) -> Result<Value> {
 }
 
 fn stage_embed(args: &Args, models: &Path, inputs: &Inputs) -> Result<Value> {
-    let (embedder, load_s) = timed(|| load_embedder(args.engine, models))?;
+    let (embedder, load_s) = timed(|| load_embedder(args, models))?;
     profile_from_here();
     let sents = &inputs.embed_sentences;
     let (_, total) = timed(|| embedder.embed_all(sents))?;

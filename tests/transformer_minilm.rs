@@ -13,8 +13,8 @@ use std::path::PathBuf;
 mod common;
 
 use newsframe::models::{HubCache, HubConfig, ModelStore, Registry};
-use newsframe::transformer::RuntimeConfig;
 use newsframe::transformer::embed::{EmbedConfig, SentenceEmbedder};
+use newsframe::transformer::{Precision, RuntimeConfig};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -47,6 +47,22 @@ fn minilm_dir() -> Option<(PathBuf, Option<tempfile::TempDir>)> {
     Some((dir, Some(cache)))
 }
 
+/// tests/fixtures/minilm-reference.json: sentences and sentence-transformers' embeddings.
+fn reference() -> Value {
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/minilm-reference.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn sentences(reference: &Value) -> Vec<&str> {
+    reference["sentences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect()
+}
+
 #[test]
 fn minilm_matches_sentence_transformers() {
     let Some((dir, _cache)) = minilm_dir() else {
@@ -62,16 +78,9 @@ fn minilm_matches_sentence_transformers() {
         ..Default::default()
     }
     .apply();
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/minilm-reference.json");
-    let reference: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let reference = reference();
     let embedder = SentenceEmbedder::load(&dir, EmbedConfig::default()).unwrap();
-    let sentences: Vec<&str> = reference["sentences"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s.as_str().unwrap())
-        .collect();
+    let sentences = sentences(&reference);
     let embeddings = embedder.embed(&sentences).unwrap();
     let mut worst_cosine = f64::MAX;
     let mut worst_diff: f64 = 0.0;
@@ -113,5 +122,70 @@ fn minilm_matches_sentence_transformers() {
     eprintln!(
         "all-MiniLM-L6-v2 ({}): min cosine {worst_cosine:.7}, max |diff| {worst_diff:.2e}",
         dir.display()
+    );
+}
+
+/// `--precision bf16` on real weights: every embedding stays within cosine 0.999
+/// of sentence-transformers' float32 one, and sentence-to-sentence similarities
+/// (what story clustering uses) move by less than 0.01.
+#[test]
+fn minilm_in_bf16_stays_near_float32() {
+    let Some((dir, _cache)) = minilm_dir() else {
+        common::skip(
+            "minilm_in_bf16_stays_near_float32",
+            "all-MiniLM-L6-v2 not found; run scripts/setup or set NEWSFRAME_MINILM_DIR",
+        );
+        return;
+    };
+    let reference = reference();
+    let config = EmbedConfig {
+        precision: Precision::Bf16,
+        ..EmbedConfig::default()
+    };
+    let embedder = SentenceEmbedder::load(&dir, config).unwrap();
+    let sentences = sentences(&reference);
+    let ours = embedder.embed(&sentences).unwrap();
+    let theirs: Vec<Vec<f64>> = reference["embeddings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            row.as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap())
+                .collect()
+        })
+        .collect();
+    let dot = |a: &[f32], b: &[f64]| a.iter().zip(b).map(|(x, y)| *x as f64 * y).sum::<f64>();
+    let dot64 = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+    let dot32 = |a: &[f32], b: &[f32]| {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| *x as f64 * *y as f64)
+            .sum::<f64>()
+    };
+    // Both sides are unit length, so dot products are cosines.
+    let worst_cosine = ours
+        .iter()
+        .zip(&theirs)
+        .map(|(a, b)| dot(a, b))
+        .fold(f64::MAX, f64::min);
+    let mut worst_similarity: f64 = 0.0;
+    for i in 0..ours.len() {
+        for j in i + 1..ours.len() {
+            let change = (dot32(&ours[i], &ours[j]) - dot64(&theirs[i], &theirs[j])).abs();
+            worst_similarity = worst_similarity.max(change);
+        }
+    }
+    eprintln!(
+        "all-MiniLM-L6-v2 in bf16: min cosine to float32 {worst_cosine:.5}, \
+         largest change of a pairwise similarity {worst_similarity:.4} ({} sentences)",
+        ours.len()
+    );
+    assert!(worst_cosine > 0.999, "bf16 embedding cosine {worst_cosine}");
+    assert!(
+        worst_similarity < 0.01,
+        "bf16 similarity change {worst_similarity}"
     );
 }

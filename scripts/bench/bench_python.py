@@ -201,7 +201,7 @@ def stage_embed(args, inputs):
     t0 = time.perf_counter()
     path = str(args.models / "minilm-l12")
     tok = AutoTokenizer.from_pretrained(path)
-    model = AutoModel.from_pretrained(path).eval()
+    model = AutoModel.from_pretrained(path, torch_dtype=DTYPE).eval()
     model(**tok([WARMUP_TEXT], return_tensors="pt"))
     load_s = time.perf_counter() - t0
     sents = inputs["embed_sentences"]

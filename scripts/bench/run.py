@@ -344,8 +344,8 @@ def main():
     )
     p.add_argument(
         "--bf16-stages",
-        default="greedy,beam4,nli,analyze",
-        help="stages newsframe-bf16 runs (embeddings have no bf16 mode)",
+        default="greedy,beam4,nli,embed,analyze",
+        help="stages newsframe-bf16 (and python-bf16) run",
     )
     p.add_argument(
         "--t5-stages",

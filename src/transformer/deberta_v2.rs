@@ -12,6 +12,7 @@
 use serde::Deserialize;
 use tch::{Kind, Tensor};
 
+use super::layers::{LayerLoader, LayerNorm, Linear, activation};
 use super::weights::{MappedFile, SafetensorsFile};
 use super::{Precision, TransformerError};
 
@@ -86,78 +87,6 @@ fn minus_one() -> i64 {
 }
 fn default_true() -> bool {
     true
-}
-
-/// Activation functions by their transformers names.
-pub fn activation(name: &str, x: &Tensor) -> Option<Tensor> {
-    Some(match name {
-        "gelu" => x.gelu("none"),
-        "gelu_new" | "gelu_pytorch_tanh" | "gelu_fast" => x.gelu("tanh"),
-        "relu" => x.relu(),
-        "tanh" => x.tanh(),
-        _ => return None,
-    })
-}
-
-/// A dense layer; in bf16 mode its weight is stored in bfloat16 and the
-/// product runs in bfloat16 (fp32 accumulation), the bias is added in fp32.
-struct Linear {
-    weight: Tensor,
-    bias: Option<Tensor>,
-}
-
-impl Linear {
-    fn new(weight: Tensor, bias: Option<Tensor>, precision: Precision) -> Linear {
-        Linear {
-            weight: precision.weight(weight),
-            bias,
-        }
-    }
-
-    /// The product in the weight's format: bfloat16 out of a bfloat16 layer, for
-    /// a result that only feeds the next bfloat16 product (the feed-forward
-    /// block's inner activations), saving two conversions of the largest tensor.
-    fn forward_reduced(&self, x: &Tensor) -> Tensor {
-        let kind = self.weight.kind();
-        if kind == Kind::Float {
-            return self.forward(x);
-        }
-        let bias = self.bias.as_ref().map(|b| b.to_kind(kind));
-        x.to_kind(kind).linear(&self.weight, bias.as_ref())
-    }
-
-    fn forward(&self, x: &Tensor) -> Tensor {
-        if self.weight.kind() == Kind::Float {
-            return x.linear(&self.weight, self.bias.as_ref());
-        }
-        let y = x
-            .to_kind(self.weight.kind())
-            .linear::<&Tensor>(&self.weight, None)
-            .to_kind(Kind::Float);
-        match &self.bias {
-            Some(bias) => y + bias,
-            None => y,
-        }
-    }
-}
-
-struct LayerNorm {
-    weight: Tensor,
-    bias: Tensor,
-    eps: f64,
-}
-
-impl LayerNorm {
-    fn forward(&self, x: &Tensor) -> Tensor {
-        let size = *x.size().last().unwrap();
-        x.layer_norm(
-            [size],
-            Some(&self.weight),
-            Some(&self.bias),
-            self.eps,
-            false,
-        )
-    }
 }
 
 /// One layer's relative-position keys and queries `[heads, 2 * att_span, head]`:
@@ -245,27 +174,11 @@ impl DebertaV2ForSequenceClassification {
         let heads = config.num_attention_heads;
         let embedding_size = config.embedding_size.unwrap_or(hidden);
         let eps = config.layer_norm_eps;
-        let view = |name: &str, shape: &[i64]| weights.view_f32(name, shape);
-        // A matrix converted to bf16 is read into memory instead of viewed, so the
-        // fp32 pages of the file are never made resident for it.
-        let matrix = |name: &str, shape: &[i64]| match precision {
-            Precision::F32 => weights.view_f32(name, shape),
-            Precision::Bf16 => Ok(weights.read(name, shape)?.to_kind(Kind::Float)),
-        };
-        let linear = |prefix: &str, i: i64, o: i64| -> Result<Linear, TransformerError> {
-            Ok(Linear::new(
-                matrix(&format!("{prefix}.weight"), &[o, i])?,
-                Some(view(&format!("{prefix}.bias"), &[o])?),
-                precision,
-            ))
-        };
-        let layer_norm = |prefix: &str| -> Result<LayerNorm, TransformerError> {
-            Ok(LayerNorm {
-                weight: view(&format!("{prefix}.weight"), &[hidden])?,
-                bias: view(&format!("{prefix}.bias"), &[hidden])?,
-                eps,
-            })
-        };
+        let load = LayerLoader { weights, precision };
+        let view = |name: &str, shape: &[i64]| load.view(name, shape);
+        let matrix = |name: &str, shape: &[i64]| load.matrix(name, shape);
+        let linear = |prefix: &str, i: i64, o: i64| load.linear(prefix, i, o);
+        let layer_norm = |prefix: &str| load.layer_norm(prefix, hidden, eps);
 
         let emb = "deberta.embeddings";
         let word_embeddings = view(
@@ -411,13 +324,7 @@ impl DebertaV2ForSequenceClassification {
         }
         let pooler_size = config.pooler_hidden_size.unwrap_or(hidden);
         // The small head stays in fp32: it is a negligible share of the work.
-        let head = |prefix: &str, i: i64, o: i64| -> Result<Linear, TransformerError> {
-            Ok(Linear::new(
-                view(&format!("{prefix}.weight"), &[o, i])?,
-                Some(view(&format!("{prefix}.bias"), &[o])?),
-                Precision::F32,
-            ))
-        };
+        let head = |prefix: &str, i: i64, o: i64| load.linear_f32(prefix, i, o);
         Ok(DebertaV2ForSequenceClassification {
             word_embeddings,
             position_embeddings,

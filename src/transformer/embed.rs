@@ -4,14 +4,15 @@
 
 use std::path::Path;
 
-use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
 use serde::{Deserialize, Serialize};
-use tch::nn::VarStore;
-use tch::{Device, Kind, Tensor};
+use tch::{Kind, Tensor};
 
+use super::Precision;
+use super::bert::{BertConfig, BertEncoder};
 use super::error::{Result, TransformerError};
 use super::model_dir::{Architecture, ModelDir};
 use super::tokenize::TextTokenizer;
+use super::weights::SafetensorsFile;
 
 /// Settings of the sentence embedder.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -22,6 +23,8 @@ pub struct EmbedConfig {
     pub max_length: Option<usize>,
     /// Sentences per forward pass. Default 32.
     pub batch_size: usize,
+    /// Number format of the dense layers.
+    pub precision: Precision,
 }
 
 impl Default for EmbedConfig {
@@ -29,14 +32,14 @@ impl Default for EmbedConfig {
         EmbedConfig {
             max_length: None,
             batch_size: 32,
+            precision: Precision::F32,
         }
     }
 }
 
 /// A loaded sentence encoder.
 pub struct SentenceEmbedder {
-    net: BertModel<BertEmbeddings>,
-    _vs: VarStore,
+    net: BertEncoder,
     tokenizer: TextTokenizer,
     pad_id: i64,
     batch_size: usize,
@@ -48,10 +51,8 @@ impl SentenceEmbedder {
         let dir = ModelDir::open(path)?;
         dir.require("sentence embeddings", "bert", &[Architecture::Bert])?;
         let bert: BertConfig = dir.parse_config()?;
-        let mut vs = VarStore::new(Device::Cpu);
-        // sentence-transformers checkpoints may lack the pooler; it is not used.
-        let net = BertModel::<BertEmbeddings>::new_with_optional_pooler(vs.root(), &bert, false);
-        dir.load_weights(&mut vs)?;
+        let weights = SafetensorsFile::open(&dir.safetensors_path()?)?;
+        let net = BertEncoder::load(&weights, &bert, config.precision)?;
         let window = config
             .max_length
             .or_else(|| sentence_transformers_window(path))
@@ -60,7 +61,6 @@ impl SentenceEmbedder {
         let tokenizer = TextTokenizer::load(&dir, window)?;
         Ok(SentenceEmbedder {
             net,
-            _vs: vs,
             tokenizer,
             pad_id: dir.token_id("pad_token_id").unwrap_or(0),
             batch_size: config.batch_size.max(1),
@@ -96,14 +96,7 @@ impl SentenceEmbedder {
             let shape = [batch.len() as i64, width as i64];
             let ids = Tensor::from_slice(&ids).view(shape);
             let mask = Tensor::from_slice(&mask).view(shape);
-            let states = self
-                .net
-                .forward_t(Some(&ids), Some(&mask), None, None, None, None, None, false)
-                .map_err(|e| TransformerError::Inference {
-                    dir: self.dir.clone(),
-                    message: e.to_string(),
-                })?
-                .hidden_state;
+            let states = self.net.encode(&ids, &mask);
             let weights = mask.unsqueeze(-1).to_kind(Kind::Float);
             let summed = (&states * &weights).sum_dim_intlist([1].as_slice(), false, Kind::Float);
             let counts = weights

@@ -10,7 +10,7 @@
 //! - [`nli::NliClassifier`]: entailment/neutral/contradiction probabilities
 //!   (DeBERTa-v2/mDeBERTa, XLM-R, BART-MNLI), labels found by name in `id2label`.
 //! - [`embed::SentenceEmbedder`]: mean-pooled, L2-normalized sentence embeddings
-//!   (BERT/MiniLM), as sentence-transformers computes them.
+//!   (BERT/MiniLM, the project's own encoder), as sentence-transformers computes them.
 //!
 //! ```no_run
 //! use newsframe::transformer::nli::{NliClassifier, NliConfig, NliPair};
@@ -27,10 +27,12 @@
 //! All inference runs without autograd on the CPU; the thread count comes from
 //! [`RuntimeConfig`].
 
+pub mod bert;
 pub mod deberta_v2;
 pub mod embed;
 pub mod error;
 pub mod generate;
+pub mod layers;
 pub mod model_dir;
 pub mod nli;
 pub mod seq2seq;

@@ -1,0 +1,166 @@
+//! Building blocks of the project's own encoders (DeBERTa-v2, BERT): dense
+//! layers that honour [`Precision`], layer norm, and activations by their
+//! transformers names.
+
+use tch::{Kind, Tensor};
+
+use super::weights::SafetensorsFile;
+use super::{Precision, TransformerError};
+
+/// Activation functions by their transformers names.
+pub fn activation(name: &str, x: &Tensor) -> Option<Tensor> {
+    Some(match name {
+        "gelu" => x.gelu("none"),
+        "gelu_new" | "gelu_pytorch_tanh" | "gelu_fast" => x.gelu("tanh"),
+        "relu" => x.relu(),
+        "tanh" => x.tanh(),
+        _ => return None,
+    })
+}
+
+/// A dense layer; in bf16 mode its weight is stored in bfloat16 and the
+/// product runs in bfloat16 (fp32 accumulation), the bias is added in fp32.
+pub struct Linear {
+    weight: Tensor,
+    bias: Option<Tensor>,
+}
+
+impl Linear {
+    pub fn new(weight: Tensor, bias: Option<Tensor>, precision: Precision) -> Linear {
+        Linear {
+            weight: precision.weight(weight),
+            bias,
+        }
+    }
+
+    /// The product in the weight's format: bfloat16 out of a bfloat16 layer, for
+    /// a result that only feeds the next bfloat16 product (the feed-forward
+    /// block's inner activations), saving two conversions of the largest tensor.
+    pub fn forward_reduced(&self, x: &Tensor) -> Tensor {
+        let kind = self.weight.kind();
+        if kind == Kind::Float {
+            return self.forward(x);
+        }
+        let bias = self.bias.as_ref().map(|b| b.to_kind(kind));
+        x.to_kind(kind).linear(&self.weight, bias.as_ref())
+    }
+
+    pub fn forward(&self, x: &Tensor) -> Tensor {
+        if self.weight.kind() == Kind::Float {
+            return x.linear(&self.weight, self.bias.as_ref());
+        }
+        let y = x
+            .to_kind(self.weight.kind())
+            .linear::<&Tensor>(&self.weight, None)
+            .to_kind(Kind::Float);
+        match &self.bias {
+            Some(bias) => y + bias,
+            None => y,
+        }
+    }
+}
+
+pub struct LayerNorm {
+    pub weight: Tensor,
+    pub bias: Tensor,
+    pub eps: f64,
+}
+
+impl LayerNorm {
+    pub fn forward(&self, x: &Tensor) -> Tensor {
+        let size = *x.size().last().unwrap();
+        x.layer_norm(
+            [size],
+            Some(&self.weight),
+            Some(&self.bias),
+            self.eps,
+            false,
+        )
+    }
+}
+
+/// Reads layers of a checkpoint by their transformers names, in a precision.
+pub struct LayerLoader<'a> {
+    pub weights: &'a SafetensorsFile,
+    pub precision: Precision,
+}
+
+impl LayerLoader<'_> {
+    /// A float32 view of the mapped file (norms, embeddings, biases).
+    pub fn view(&self, name: &str, shape: &[i64]) -> Result<Tensor, TransformerError> {
+        self.weights.view_f32(name, shape)
+    }
+
+    /// A weight matrix in float32. One that bf16 converts is read into memory
+    /// instead of viewed, so its float32 pages never become resident.
+    pub fn matrix(&self, name: &str, shape: &[i64]) -> Result<Tensor, TransformerError> {
+        match self.precision {
+            Precision::F32 => self.weights.view_f32(name, shape),
+            Precision::Bf16 => Ok(self.weights.read(name, shape)?.to_kind(Kind::Float)),
+        }
+    }
+
+    /// `{prefix}.weight` `[output, input]` and `{prefix}.bias` in the loader's precision.
+    pub fn linear(
+        &self,
+        prefix: &str,
+        input: i64,
+        output: i64,
+    ) -> Result<Linear, TransformerError> {
+        let weight = self.matrix(&format!("{prefix}.weight"), &[output, input])?;
+        self.with_bias(prefix, weight, output, self.precision)
+    }
+
+    /// The same in float32 whatever the precision (small heads).
+    pub fn linear_f32(
+        &self,
+        prefix: &str,
+        input: i64,
+        output: i64,
+    ) -> Result<Linear, TransformerError> {
+        let weight = self.view(&format!("{prefix}.weight"), &[output, input])?;
+        self.with_bias(prefix, weight, output, Precision::F32)
+    }
+
+    fn with_bias(
+        &self,
+        prefix: &str,
+        weight: Tensor,
+        output: i64,
+        precision: Precision,
+    ) -> Result<Linear, TransformerError> {
+        let bias = self.view(&format!("{prefix}.bias"), &[output])?;
+        Ok(Linear::new(weight, Some(bias), precision))
+    }
+
+    /// Several dense layers of one input as one product (outputs concatenated).
+    pub fn fused_linear(
+        &self,
+        prefixes: &[String],
+        input: i64,
+        output: i64,
+    ) -> Result<Linear, TransformerError> {
+        let names = |part: &str| -> Vec<String> {
+            prefixes.iter().map(|p| format!("{p}.{part}")).collect()
+        };
+        Ok(Linear::new(
+            self.weights
+                .read_stacked_f32(&names("weight"), &[output, input])?,
+            Some(self.weights.read_stacked_f32(&names("bias"), &[output])?),
+            self.precision,
+        ))
+    }
+
+    pub fn layer_norm(
+        &self,
+        prefix: &str,
+        size: i64,
+        eps: f64,
+    ) -> Result<LayerNorm, TransformerError> {
+        Ok(LayerNorm {
+            weight: self.view(&format!("{prefix}.weight"), &[size])?,
+            bias: self.view(&format!("{prefix}.bias"), &[size])?,
+            eps,
+        })
+    }
+}
