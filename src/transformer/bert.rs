@@ -193,12 +193,16 @@ impl BertEncoder {
         let head = self.hidden / self.heads;
         let scale = (head as f64).sqrt();
         for layer in &self.layers {
-            let parts = layer.qkv.forward(&x).split(self.hidden, -1);
+            // In bf16 the attention products run in bfloat16 too (float32
+            // accumulation); softmax runs in float32.
+            let parts = layer.qkv.forward_reduced(&x).split(self.hidden, -1);
             let split = |t: &Tensor| t.view([batch, seq, self.heads, head]).permute([0, 2, 1, 3]);
             let (query, key, value) = (split(&parts[0]), split(&parts[1]), split(&parts[2]));
-            let scores = query.matmul(&key.transpose(-1, -2)) / scale + &padding;
+            let scores =
+                query.matmul(&key.transpose(-1, -2)).to_kind(Kind::Float) / scale + &padding;
             let context = scores
                 .softmax(-1, Kind::Float)
+                .to_kind(value.kind())
                 .matmul(&value)
                 .permute([0, 2, 1, 3])
                 .contiguous()

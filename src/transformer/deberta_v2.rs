@@ -257,10 +257,12 @@ impl DebertaV2ForSequenceClassification {
         // `[2 * span, hidden]` -> `[heads, 2 * span, head]`, in fp32 whatever the precision.
         let project_positions = |weight: &Tensor, bias: &Tensor| {
             rel_embeddings.as_ref().map(|rel| {
-                rel.linear(weight, Some(bias))
-                    .view([att_span * 2, heads, -1])
-                    .permute([1, 0, 2])
-                    .contiguous()
+                precision.weight(
+                    rel.linear(weight, Some(bias))
+                        .view([att_span * 2, heads, -1])
+                        .permute([1, 0, 2])
+                        .contiguous(),
+                )
             })
         };
 
@@ -416,7 +418,9 @@ impl DebertaV2ForSequenceClassification {
         positions: Option<&RelativeIndex>,
         batch: i64,
     ) -> Tensor {
-        let projected = a.qkv.forward(hidden);
+        // In bf16 the attention products run in bfloat16 too (float32
+        // accumulation); scores are summed, masked and normalized in float32.
+        let projected = a.qkv.forward_reduced(hidden);
         let parts = projected.split(self.hidden, -1);
         let query = self.split_heads(&parts[0]);
         let key = self.split_heads(&parts[1]);
@@ -424,7 +428,9 @@ impl DebertaV2ForSequenceClassification {
         let scale_factor = 1 + self.c2p as i64 + self.p2c as i64;
         let head_size = self.hidden / self.heads;
         let scale = scaled_size_sqrt(head_size, scale_factor);
-        let mut scores = query.matmul(&(key.transpose(-1, -2) / scale));
+        let mut scores = query
+            .matmul(&(key.transpose(-1, -2) / scale))
+            .to_kind(Kind::Float);
         if let Some(index) = positions {
             if let Some(keys) = &a.positions.keys {
                 // content -> position: query i against the key of position r(i, j).
@@ -436,7 +442,7 @@ impl DebertaV2ForSequenceClassification {
                     &index.c2p.expand([batch, self.heads, q, k], false),
                     false,
                 );
-                scores += gathered / scale;
+                scores += gathered.to_kind(Kind::Float) / scale;
             }
             if let Some(queries) = &a.positions.queries {
                 // position -> content: key j against the query of position -r(j, i).
@@ -450,13 +456,13 @@ impl DebertaV2ForSequenceClassification {
                         false,
                     )
                     .transpose(-1, -2);
-                scores += gathered / scale;
+                scores += gathered.to_kind(Kind::Float) / scale;
             }
         }
         let probs = scores
             .masked_fill(padding, f32::MIN as f64)
             .softmax(-1, Kind::Float);
-        let context = probs.matmul(&value);
+        let context = probs.to_kind(value.kind()).matmul(&value);
         let (q, head) = (context.size()[2], context.size()[3]);
         let context =
             context
