@@ -201,6 +201,19 @@ fn check_nli_at(name: &str, entailment_index: i64, precision: Precision, toleran
         );
         assert!(encoded.len() <= max_length);
     }
+    // Pairs tokenized together (each text once) equal pairs tokenized one by one.
+    let texts: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|p| (p.premise.as_str(), p.hypothesis.as_str()))
+        .collect();
+    let together = nli.tokenizer().encode_pairs(&texts).unwrap();
+    for (i, row) in together.iter().enumerate() {
+        assert_eq!(
+            *row,
+            ids(&reference["input_ids"][i]),
+            "{name}: pair {i} in a batch"
+        );
+    }
     let probs = nli.classify(&pairs).unwrap();
     let mut diff: f64 = 0.0;
     for (got, want) in probs.iter().zip(reference["probs"].as_array().unwrap()) {

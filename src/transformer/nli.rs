@@ -168,10 +168,11 @@ impl NliClassifier {
 
     /// Probabilities for every pair, in input order.
     pub fn classify(&self, pairs: &[NliPair]) -> Result<Vec<NliProbs>> {
-        let encoded = pairs
+        let texts: Vec<(&str, &str)> = pairs
             .iter()
-            .map(|p| self.tokenizer.encode_pair(&p.premise, &p.hypothesis))
-            .collect::<Result<Vec<_>>>()?;
+            .map(|p| (p.premise.as_str(), p.hypothesis.as_str()))
+            .collect();
+        let encoded = self.tokenizer.encode_pairs(&texts)?;
         let mut order: Vec<usize> = (0..pairs.len()).collect();
         // Longest first: similar lengths share a batch, so little padding.
         order.sort_by_key(|&i| std::cmp::Reverse(encoded[i].len()));

@@ -6,6 +6,7 @@
 //! `sentencepiece.bpe.model`, `vocab.txt`, `vocab.json` + `merges.txt`) are
 //! read with rust-bert's tokenizers instead.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rust_bert::pipelines::common::{ModelType, TokenizerOption};
@@ -176,6 +177,42 @@ impl TextTokenizer {
                 Ok(ids)
             }
         }
+    }
+
+    /// Ids of many pairs, as [`Self::encode_pair`] gives them. Each distinct
+    /// premise and hypothesis is tokenized once: stance pairs repeat both (the
+    /// same hypotheses for every article, each premise against several).
+    pub fn encode_pairs(&self, pairs: &[(&str, &str)]) -> Result<Vec<Vec<i64>>> {
+        let Inner::Fast { plain, truncating } = &self.inner else {
+            return pairs.iter().map(|(a, b)| self.encode_pair(a, b)).collect();
+        };
+        let mut pieces: HashMap<&str, tokenizers::Encoding> = HashMap::new();
+        for &(first, second) in pairs {
+            for text in [first, second] {
+                if !pieces.contains_key(text) {
+                    let encoding = plain
+                        .encode(text, false)
+                        .map_err(|e| TransformerError::Encode(e.to_string()))?;
+                    pieces.insert(text, encoding);
+                }
+            }
+        }
+        pairs
+            .iter()
+            .map(|(first, second)| {
+                // Truncation and special tokens, exactly as `encode` applies them.
+                truncating
+                    .post_process(pieces[first].clone(), Some(pieces[second].clone()), true)
+                    .map(|e| e.get_ids().iter().map(|&id| id as i64).collect())
+                    .map_err(|e| {
+                        TransformerError::Encode(format!(
+                            "the pair does not fit the {}-token window even with the premise \
+                             cut ({e}); shorten the hypothesis",
+                            self.max_length
+                        ))
+                    })
+            })
+            .collect()
     }
 
     /// Number of tokens of `text` without special tokens and without truncation.
