@@ -197,8 +197,9 @@ def markdown(report):
         "",
         "Engines: `python` = transformers pipelines (float32); `newsframe` = the library's "
         "transformer engine in float32 (the default, outputs match transformers to ~1e-6); "
-        "`newsframe-bf16` = the same with `--precision bf16` (dense layers of mDeBERTa and mT5 in "
-        "bfloat16 with float32 accumulation; NLI probabilities within ~0.01 of float32); `python-bf16` = "
+        "`newsframe-bf16` = the same with `--precision bf16` (dense layers of mT5, and dense layers and "
+        "attention products of mDeBERTa and MiniLM, in bfloat16 with float32 accumulation; softmax, norms "
+        "and score sums in float32; NLI probabilities within ~0.01 of float32); `python-bf16` = "
         "the transformers pipelines with `torch_dtype=torch.bfloat16` (the whole model in bfloat16), "
         "the like-for-like baseline of `newsframe-bf16`; `rust-bert` = "
         "rust-bert's models called directly with the Python side's batches. *% of HW limit* is "
