@@ -97,6 +97,23 @@ impl std::str::FromStr for Precision {
     }
 }
 
+/// Whether the CPU multiplies bfloat16 natively (else libtorch emulates it, slowly).
+pub fn cpu_has_fast_bf16() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        // CPUs with AMX also have AVX512-BF16.
+        std::arch::is_x86_feature_detected!("avx512bf16")
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        std::arch::is_aarch64_feature_detected!("bf16")
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    {
+        false
+    }
+}
+
 /// Settings of the whole pipeline; defaults documented per field.
 #[derive(Debug, Clone)]
 pub struct PipelineConfig {
@@ -365,6 +382,22 @@ impl Pipeline {
                     return Err(PipelineError::TransformerFailed(err));
                 }
             },
+        };
+        let precision_notice = match (builtin, config.precision) {
+            (_, Precision::F32) => None,
+            (true, _) if config.engine == EngineChoice::Builtin => {
+                Some("--precision applies to the transformer engine; the builtin engine ignores it")
+            }
+            (true, _) => None,
+            (false, Precision::Bf16) if !cpu_has_fast_bf16() => Some(
+                "this CPU has no bfloat16 instructions (AVX512-BF16 or AMX): --precision bf16 \
+                 is likely slower than f32 here",
+            ),
+            (false, _) => None,
+        };
+        let notice = match (notice, precision_notice) {
+            (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+            (a, b) => a.or(b.map(String::from)),
         };
         let selector = LexiconStanceScorer::new(lexicons(&config)?, config.lexicon.clone());
         Ok(Pipeline {

@@ -391,3 +391,41 @@ fn inline_actors_and_json_array_output() {
         assert_eq!(r["actors"][0]["stance"], "positive");
     }
 }
+
+#[test]
+fn precision_is_checked_and_the_builtin_engine_says_it_ignores_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = corpus(dir.path());
+    let unknown = newsframe()
+        .arg("analyze")
+        .arg(&files[0])
+        .args(["--actors", ACTORS, "--precision", "fp8"])
+        .output()
+        .unwrap();
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("use f32 or bf16"));
+
+    let builtin = newsframe()
+        .arg("analyze")
+        .arg(&files[0])
+        .args([
+            "--actors",
+            ACTORS,
+            "--engine",
+            "builtin",
+            "--precision",
+            "bf16",
+        ])
+        .args(["--threads", "1", "--format", "jsonl"])
+        .output()
+        .unwrap();
+    assert_eq!(builtin.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&builtin.stderr).contains("the builtin engine ignores it"));
+    let records = jsonl(&String::from_utf8_lossy(&builtin.stdout));
+    assert!(
+        !records[0]["engine"]["stance"]
+            .as_str()
+            .unwrap()
+            .contains("bf16")
+    );
+}
