@@ -175,9 +175,14 @@ impl TransformerSummarizer {
 
     /// Output ids for one text that fits the window (longer text is cut).
     pub fn generate_ids(&self, text: &str) -> Result<Vec<i64>> {
+        self.generate_ids_with(text, &self.generation)
+    }
+
+    /// [`Self::generate_ids`] with other decoding settings for this call.
+    pub fn generate_ids_with(&self, text: &str, generation: &GenerationConfig) -> Result<Vec<i64>> {
         let input = format!("{}{}", self.config.prefix, text);
         let ids = self.tokenizer.encode(&input)?;
-        self.decoder.generate(&ids, &self.generation)
+        self.decoder.generate(&ids, generation)
     }
 
     /// Summary of one text that fits the window.
