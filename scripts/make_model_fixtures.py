@@ -330,14 +330,19 @@ def nli_reference(model, tokenizer, out: Path) -> None:
 NLI_LABELS_ENTAILMENT_FIRST = {0: "entailment", 1: "neutral", 2: "contradiction"}
 
 
-def make_mdeberta(tmp: Path) -> None:
-    out = fresh_dir("mdeberta-nli-tiny")
+def deberta_tokenizer(tmp: Path, out: Path):
+    """A SentencePiece model with DeBERTa-v3's special pieces, saved into `out`."""
     model_file = train_spm(
         tmp, "spm", 360, pad_id=0, pad_piece="[PAD]", bos_id=1, bos_piece="[CLS]", eos_id=2,
         eos_piece="[SEP]", unk_id=3, unk_piece="[UNK]", user_defined_symbols=["[MASK]"],
     )
     shutil.copy(model_file, out / "spm.model")
-    tokenizer = DebertaV2TokenizerFast(vocab_file=str(out / "spm.model"))
+    return DebertaV2TokenizerFast(vocab_file=str(out / "spm.model"))
+
+
+def make_mdeberta(tmp: Path) -> None:
+    out = fresh_dir("mdeberta-nli-tiny")
+    tokenizer = deberta_tokenizer(tmp, out)
     seed_all(SEED + 2)
     config = DebertaV2Config(
         vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
@@ -361,12 +366,7 @@ def make_deberta_buckets(tmp: Path) -> None:
     separate pos_key/pos_query projections, absolute positions added to the input,
     the old "c2p|p2c" string form, and labels in another order."""
     out = fresh_dir("deberta-buckets-tiny")
-    model_file = train_spm(
-        tmp, "spm", 360, pad_id=0, pad_piece="[PAD]", bos_id=1, bos_piece="[CLS]", eos_id=2,
-        eos_piece="[SEP]", unk_id=3, unk_piece="[UNK]", user_defined_symbols=["[MASK]"],
-    )
-    shutil.copy(model_file, out / "spm.model")
-    tokenizer = DebertaV2TokenizerFast(vocab_file=str(out / "spm.model"))
+    tokenizer = deberta_tokenizer(tmp, out)
     seed_all(SEED + 6)
     labels = {0: "contradiction", 1: "entailment", 2: "neutral"}
     config = DebertaV2Config(
