@@ -113,7 +113,11 @@ impl BertEncoder {
             )));
         }
         let _guard = tch::no_grad_guard();
-        let load = LayerLoader { weights, precision };
+        let load = LayerLoader {
+            weights,
+            precision,
+            architecture: "BERT",
+        };
         let prefix = if weights.contains("embeddings.word_embeddings.weight") {
             ""
         } else {

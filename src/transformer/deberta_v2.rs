@@ -174,7 +174,11 @@ impl DebertaV2ForSequenceClassification {
         let heads = config.num_attention_heads;
         let embedding_size = config.embedding_size.unwrap_or(hidden);
         let eps = config.layer_norm_eps;
-        let load = LayerLoader { weights, precision };
+        let load = LayerLoader {
+            weights,
+            precision,
+            architecture: "DeBERTa-v2",
+        };
         let view = |name: &str, shape: &[i64]| load.view(name, shape);
         let matrix = |name: &str, shape: &[i64]| load.matrix(name, shape);
         let linear = |prefix: &str, i: i64, o: i64| load.linear(prefix, i, o);

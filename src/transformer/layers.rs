@@ -83,21 +83,52 @@ impl LayerNorm {
 pub struct LayerLoader<'a> {
     pub weights: &'a SafetensorsFile,
     pub precision: Precision,
+    /// The architecture, for the error about a missing tensor (`"T5/mT5"`).
+    pub architecture: &'static str,
 }
 
 impl LayerLoader<'_> {
+    /// `err` for `names`, saying which architecture was expected when one is missing.
+    fn explain(&self, names: &[&str], err: TransformerError) -> TransformerError {
+        match names.iter().find(|n| !self.weights.contains(n)) {
+            Some(name) => TransformerError::Weights {
+                path: self.weights.path().to_path_buf(),
+                message: format!(
+                    "tensor {name} is missing; is this a {} checkpoint saved by transformers?",
+                    self.architecture
+                ),
+            },
+            None => err,
+        }
+    }
+
     /// A float32 view of the mapped file (norms, embeddings, biases).
     pub fn view(&self, name: &str, shape: &[i64]) -> Result<Tensor, TransformerError> {
-        self.weights.view_f32(name, shape)
+        self.weights
+            .view_f32(name, shape)
+            .map_err(|e| self.explain(&[name], e))
     }
 
     /// A weight matrix in float32. One that bf16 converts is read into memory
     /// instead of viewed, so its float32 pages never become resident.
     pub fn matrix(&self, name: &str, shape: &[i64]) -> Result<Tensor, TransformerError> {
         match self.precision {
-            Precision::F32 => self.weights.view_f32(name, shape),
-            Precision::Bf16 => Ok(self.weights.read(name, shape)?.to_kind(Kind::Float)),
+            Precision::F32 => self.view(name, shape),
+            Precision::Bf16 => Ok(self
+                .weights
+                .read(name, shape)
+                .map_err(|e| self.explain(&[name], e))?
+                .to_kind(Kind::Float)),
         }
+    }
+
+    /// Tensors `names`, each of `shape`, stacked along the first dimension
+    /// (read into memory, float32).
+    pub fn stacked(&self, names: &[String], shape: &[i64]) -> Result<Tensor, TransformerError> {
+        self.weights.read_stacked_f32(names, shape).map_err(|e| {
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            self.explain(&names, e)
+        })
     }
 
     /// `{prefix}.weight` `[output, input]` and `{prefix}.bias` in the loader's precision.
@@ -144,9 +175,8 @@ impl LayerLoader<'_> {
             prefixes.iter().map(|p| format!("{p}.{part}")).collect()
         };
         Ok(Linear::new(
-            self.weights
-                .read_stacked_f32(&names("weight"), &[output, input])?,
-            Some(self.weights.read_stacked_f32(&names("bias"), &[output])?),
+            self.stacked(&names("weight"), &[output, input])?,
+            Some(self.stacked(&names("bias"), &[output])?),
             self.precision,
         ))
     }
@@ -162,5 +192,44 @@ impl LayerLoader<'_> {
             bias: self.view(&format!("{prefix}.bias"), &[size])?,
             eps,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tch::Device;
+
+    #[test]
+    fn a_missing_tensor_names_the_expected_architecture() {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        let w = Tensor::ones([2, 2], (Kind::Float, Device::Cpu));
+        Tensor::write_safetensors(&[("a.weight", &w), ("a.bias", &w.get(0))], file.path()).unwrap();
+        let weights = SafetensorsFile::open(file.path()).unwrap();
+        let load = LayerLoader {
+            weights: &weights,
+            precision: Precision::Bf16,
+            architecture: "T5/mT5",
+        };
+        let linear = load.linear("a", 2, 2).unwrap();
+        let y = linear.forward(&Tensor::ones([1, 2], (Kind::Float, Device::Cpu)));
+        assert_eq!(y.kind(), Kind::Float);
+        assert!(y.allclose(
+            &Tensor::full([1, 2], 3.0, (Kind::Float, Device::Cpu)),
+            0.0,
+            0.0,
+            false
+        ));
+        let err = load.matrix("b.weight", &[2, 2]).err().unwrap().to_string();
+        assert!(
+            err.contains("tensor b.weight is missing; is this a T5/mT5 checkpoint"),
+            "{err}"
+        );
+        let stacked = load
+            .stacked(&["a.weight".into(), "c.weight".into()], &[2, 2])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(stacked.contains("tensor c.weight is missing"), "{stacked}");
     }
 }

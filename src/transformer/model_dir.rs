@@ -8,6 +8,7 @@ use serde_json::Value;
 use tch::nn::VarStore;
 
 use super::error::{Result, TransformerError};
+use super::weights::SafetensorsFile;
 
 /// The architectures the engine runs, keyed by `config.json`'s `model_type`.
 /// Adding one is one arm here plus one arm in the loader of its task.
@@ -172,69 +173,33 @@ impl ModelDir {
         // Reading each tensor straight into its variable keeps the peak near
         // one copy of the model; `VarStore::load` holds about three. Files it
         // cannot stream (other dtypes, names the model lacks) take that path.
-        match stream_f32_weights(vs, &weights) {
-            Ok(true) => Ok(()),
-            Ok(false) => vs.load(&weights).map_err(|e| TransformerError::Weights {
-                path: weights,
-                message: e.to_string(),
-            }),
-            Err(e) => Err(TransformerError::Io {
-                path: weights,
-                source: e,
-            }),
+        if stream_f32_weights(vs, &weights)? {
+            return Ok(());
         }
+        vs.load(&weights).map_err(|e| TransformerError::Weights {
+            path: weights,
+            message: e.to_string(),
+        })
     }
 }
 
 /// Fills every variable of `vs` from a safetensors file by positioned reads,
-/// when every variable is an f32 tensor in the file with the same byte size.
+/// when every variable is a float32 tensor in the file with the same shape.
 /// Returns `Ok(false)`, having written nothing, when that is not so.
-fn stream_f32_weights(vs: &VarStore, path: &Path) -> std::io::Result<bool> {
-    use std::os::unix::fs::FileExt;
-    let file = std::fs::File::open(path)?;
-    let mut len = [0u8; 8];
-    file.read_exact_at(&mut len, 0)?;
-    let header_len = u64::from_le_bytes(len);
-    if header_len > 100_000_000 {
+fn stream_f32_weights(vs: &VarStore, path: &Path) -> Result<bool> {
+    let weights = SafetensorsFile::open(path)?;
+    let variables = vs.variables();
+    let streamable = variables.iter().all(|(name, var)| {
+        weights.is_f32(name, &var.size())
+            && var.kind() == tch::Kind::Float
+            && var.device() == tch::Device::Cpu
+            && var.is_contiguous()
+    });
+    if !streamable {
         return Ok(false);
     }
-    let mut header = vec![0u8; header_len as usize];
-    file.read_exact_at(&mut header, 8)?;
-    let Ok(header) = serde_json::from_slice::<Value>(&header) else {
-        return Ok(false);
-    };
-    let mut plan = Vec::new();
-    for (name, var) in vs.variables() {
-        let Some(entry) = header.get(&name) else {
-            return Ok(false);
-        };
-        let offsets = entry["data_offsets"].as_array();
-        let (Some(start), Some(end)) = (
-            offsets.and_then(|o| o.first()).and_then(Value::as_u64),
-            offsets.and_then(|o| o.get(1)).and_then(Value::as_u64),
-        ) else {
-            return Ok(false);
-        };
-        let shape: Option<Vec<i64>> = entry["shape"]
-            .as_array()
-            .map(|dims| dims.iter().filter_map(Value::as_i64).collect());
-        let bytes = var.numel() * var.kind().elt_size_in_bytes();
-        if entry["dtype"] != "F32"
-            || var.kind() != tch::Kind::Float
-            || var.device() != tch::Device::Cpu
-            || !var.is_contiguous()
-            || shape.as_deref() != Some(var.size().as_slice())
-            || end.checked_sub(start) != Some(bytes as u64)
-        {
-            return Ok(false);
-        }
-        plan.push((var, 8 + header_len + start, bytes));
-    }
-    for (var, offset, bytes) in plan {
-        // SAFETY: `var` is a contiguous f32 CPU tensor of exactly `bytes`
-        // bytes (checked above) that nothing reads while it is filled.
-        let dst = unsafe { std::slice::from_raw_parts_mut(var.data_ptr() as *mut u8, bytes) };
-        file.read_exact_at(dst, offset)?;
+    for (name, var) in &variables {
+        weights.read_f32_into(name, var)?;
     }
     Ok(true)
 }

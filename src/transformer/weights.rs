@@ -201,6 +201,29 @@ impl SafetensorsFile {
         Ok(tensor)
     }
 
+    /// Whether `name` is stored as float32 with `shape`.
+    pub fn is_f32(&self, name: &str, shape: &[i64]) -> bool {
+        self.entries
+            .get(name)
+            .is_some_and(|e| e.dtype == "F32" && e.shape == shape)
+    }
+
+    /// Reads float32 tensor `name` into `dst`, a contiguous float32 CPU tensor of
+    /// its shape (the variables of a model built elsewhere).
+    pub fn read_f32_into(&self, name: &str, dst: &Tensor) -> Result<(), TransformerError> {
+        let (entry, kind) = self.entry(name, &dst.size())?;
+        if kind != Kind::Float
+            || dst.kind() != Kind::Float
+            || dst.device() != Device::Cpu
+            || !dst.is_contiguous()
+        {
+            return Err(self.error(format!(
+                "tensor {name}: only float32 tensors are read in place"
+            )));
+        }
+        self.read_into(name, entry, dst)
+    }
+
     /// Tensors `names`, each of `shape`, read one after another into one float32
     /// tensor stacked along the first dimension (fused projections).
     pub fn read_stacked_f32(

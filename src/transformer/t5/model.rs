@@ -20,6 +20,7 @@ use tch::{Kind, Tensor};
 
 use super::config::{FeedForward, T5Config};
 use super::position::position_bias;
+use crate::transformer::layers::LayerLoader;
 use crate::transformer::weights::{MappedFile, SafetensorsFile};
 use crate::transformer::{Precision, TransformerError};
 
@@ -211,19 +212,18 @@ impl FeedForwardBlock {
     }
 }
 
-/// `model.safetensors` with T5's error hint: single weights are views of the
-/// mapping, fused ones are read into their stacked tensor; in bf16 the matrices
-/// are read (not viewed) and converted, so their fp32 pages never stay resident.
-struct Weights(SafetensorsFile, Precision);
+/// The checkpoint's tensors for [`T5Model::build`]: single weights are views
+/// of the mapping, fused ones are read into their stacked tensor; matrices are
+/// stored in the loader's precision.
+struct Weights<'a>(LayerLoader<'a>);
 
-impl Weights {
+impl Weights<'_> {
+    fn take(&mut self, name: &str, shape: &[i64]) -> Result<Tensor, TransformerError> {
+        self.0.view(name, shape)
+    }
+
     fn matrix(&mut self, name: &str, shape: &[i64]) -> Result<Tensor, TransformerError> {
-        match self.1 {
-            Precision::F32 => self.take(name, shape),
-            Precision::Bf16 => Ok(self
-                .1
-                .weight(self.0.read(name, shape).map_err(|e| self.hint(name, e))?)),
-        }
+        Ok(self.0.precision.weight(self.0.matrix(name, shape)?))
     }
 
     fn matrix_stacked(
@@ -231,38 +231,7 @@ impl Weights {
         names: &[String],
         shape: &[i64],
     ) -> Result<Tensor, TransformerError> {
-        let stacked = self.take_stacked(names, shape)?;
-        Ok(self.1.weight(stacked))
-    }
-
-    fn hint(&self, name: &str, err: TransformerError) -> TransformerError {
-        if self.0.contains(name) {
-            return err;
-        }
-        TransformerError::Weights {
-            path: self.0.path().to_path_buf(),
-            message: format!(
-                "tensor {name} is missing; is this a T5/mT5 checkpoint saved by transformers?"
-            ),
-        }
-    }
-
-    fn take(&mut self, name: &str, shape: &[i64]) -> Result<Tensor, TransformerError> {
-        self.0.view_f32(name, shape).map_err(|e| self.hint(name, e))
-    }
-
-    fn take_stacked(
-        &mut self,
-        names: &[String],
-        shape: &[i64],
-    ) -> Result<Tensor, TransformerError> {
-        self.0.read_stacked_f32(names, shape).map_err(|e| {
-            let missing = names.iter().find(|n| !self.0.contains(n));
-            match missing {
-                Some(name) => self.hint(name, e),
-                None => e,
-            }
-        })
+        Ok(self.0.precision.weight(self.0.stacked(names, shape)?))
     }
 }
 
@@ -279,7 +248,12 @@ impl T5Model {
         let config = T5Config::from_dir(dir)?;
         let path = crate::transformer::ModelDir::open(dir)?.safetensors_path()?;
         let _guard = tch::no_grad_guard();
-        let mut weights = Weights(SafetensorsFile::open(&path)?, precision);
+        let file = SafetensorsFile::open(&path)?;
+        let mut weights = Weights(LayerLoader {
+            weights: &file,
+            precision,
+            architecture: "T5/mT5",
+        });
         T5Model::build(config, dir, &mut weights)
     }
 
@@ -348,7 +322,7 @@ impl T5Model {
         let decoder_norm = w.take("decoder.final_layer_norm.weight", &[d])?;
         let lm_head = if !config.tie_word_embeddings {
             w.matrix("lm_head.weight", &[config.vocab_size, d])?
-        } else if w.1 == Precision::F32 {
+        } else if w.0.precision == Precision::F32 {
             shared.shallow_clone()
         } else {
             w.matrix("shared.weight", &[config.vocab_size, d])?
@@ -356,7 +330,7 @@ impl T5Model {
         Ok(T5Model {
             config,
             dir: dir.to_path_buf(),
-            _mapping: w.0.mapping(),
+            _mapping: w.0.weights.mapping(),
             shared,
             encoder,
             encoder_position_table,
