@@ -141,10 +141,6 @@ impl SafetensorsFile {
         self.entries.contains_key(name)
     }
 
-    pub fn shape(&self, name: &str) -> Option<&[i64]> {
-        self.entries.get(name).map(|e| e.shape.as_slice())
-    }
-
     fn entry(&self, name: &str, shape: &[i64]) -> Result<(&Entry, Kind), TransformerError> {
         let entry = self
             .entries
