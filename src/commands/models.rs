@@ -11,7 +11,8 @@ use serde::Serialize;
 
 use crate::commands::Outcome;
 use crate::models::error::human_size;
-use crate::models::{FileStatus, ModelStore, Registry};
+use crate::models::untrusted::for_terminal;
+use crate::models::{FileStatus, InstallState, ModelStore, Registry};
 
 #[derive(Debug, Args)]
 pub struct ModelsArgs {
@@ -60,12 +61,25 @@ pub enum ModelsCommand {
     },
 }
 
+/// Everything these commands print can hold text from outside (hub answers,
+/// registry files, archive entry names): control characters are escaped so
+/// that a terminal shows them instead of obeying them.
 pub fn run(args: &ModelsArgs) -> anyhow::Result<Outcome> {
+    run_escaped(args).map_err(|error| {
+        if crate::output::is_broken_pipe(&error) {
+            error
+        } else {
+            anyhow::anyhow!("{}", for_terminal(&format!("{error:#}")))
+        }
+    })
+}
+
+fn run_escaped(args: &ModelsArgs) -> anyhow::Result<Outcome> {
     let mut store = ModelStore::from_env()?;
     if let Some(path) = &args.registry {
         store.registry = Registry::from_file(path)?;
     }
-    let mut notify = |line: String| eprintln!("{line}");
+    let mut notify = |line: String| eprintln!("{}", for_terminal(&line));
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match &args.command {
@@ -80,10 +94,11 @@ pub fn run(args: &ModelsArgs) -> anyhow::Result<Outcome> {
                         } else {
                             "installed"
                         };
-                        writeln!(out, "{name}: {what} in {}", report.model.dir.display())?;
+                        let line = format!("{name}: {what} in {}", report.model.dir.display());
+                        writeln!(out, "{}", for_terminal(&line))?;
                     }
                     Err(error) => {
-                        eprintln!("newsframe: {name}: {error}");
+                        eprintln!("newsframe: {}", for_terminal(&format!("{name}: {error}")));
                         failures += 1;
                     }
                 }
@@ -108,7 +123,7 @@ pub fn run(args: &ModelsArgs) -> anyhow::Result<Outcome> {
                 let checks = match store.verify(name) {
                     Ok(checks) => checks,
                     Err(error) => {
-                        eprintln!("newsframe: {name}: {error}");
+                        eprintln!("newsframe: {}", for_terminal(&format!("{name}: {error}")));
                         failures += 1;
                         continue;
                     }
@@ -124,7 +139,8 @@ pub fn run(args: &ModelsArgs) -> anyhow::Result<Outcome> {
                         ),
                         FileStatus::Missing => "MISSING".to_string(),
                     };
-                    writeln!(out, "{name}\t{}\t{status}", check.path)?;
+                    let (name, path) = (for_terminal(name), for_terminal(&check.path));
+                    writeln!(out, "{name}\t{path}\t{status}")?;
                 }
                 if checks.iter().any(|c| c.is_failure()) {
                     failures += 1;
@@ -136,18 +152,18 @@ pub fn run(args: &ModelsArgs) -> anyhow::Result<Outcome> {
             let report = store
                 .import(path, name.as_deref(), &mut notify)
                 .with_context(|| format!("importing {}", path.display()))?;
-            writeln!(
-                out,
+            let line = format!(
                 "{}: installed {} files in {}",
                 report.model.label(),
                 report.installed.len(),
                 report.model.dir.display()
-            )?;
+            );
+            writeln!(out, "{}", for_terminal(&line))?;
             Ok(Outcome::Success)
         }
         ModelsCommand::Path { name } => {
             let model = store.locate(name)?;
-            writeln!(out, "{}", model.dir.display())?;
+            writeln!(out, "{}", for_terminal(&model.dir.display().to_string()))?;
             Ok(Outcome::Success)
         }
     }
@@ -163,7 +179,13 @@ struct ListRow<'a> {
     languages: &'a [String],
     size_bytes: Option<u64>,
     license: &'a str,
+    /// Every file there with its pinned (or recorded) size.
     installed: bool,
+    /// `installed`, `missing`, `incomplete` or `corrupt`.
+    state: &'static str,
+    /// For a damaged model: which file and how.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    problem: Option<String>,
 }
 
 fn list(store: &ModelStore, json: bool, out: &mut dyn Write) -> anyhow::Result<Outcome> {
@@ -180,7 +202,23 @@ fn list(store: &ModelStore, json: bool, out: &mut dyn Write) -> anyhow::Result<O
             languages: &e.languages,
             size_bytes: e.known_size(),
             license: &e.license,
-            installed: store.is_installed(&e.name),
+            installed: false,
+            state: "missing",
+            problem: None,
+        })
+        .map(|mut row| {
+            match store.install_state(store.registry.get(row.name).expect("listed from it")) {
+                InstallState::Installed => {
+                    row.installed = true;
+                    row.state = "installed";
+                }
+                InstallState::Missing => {}
+                InstallState::Damaged { file, damage } => {
+                    row.state = damage.word();
+                    row.problem = Some(format!("{file} is {damage}"));
+                }
+            }
+            row
         })
         .collect();
     if json {
@@ -204,8 +242,14 @@ fn list(store: &ModelStore, json: bool, out: &mut dyn Write) -> anyhow::Result<O
                 languages(r.languages),
                 r.size_bytes.map_or_else(|| "?".to_string(), human_size),
                 r.license.to_string(),
-                if r.installed { "yes" } else { "no" }.to_string(),
+                match r.state {
+                    "installed" => "yes",
+                    "missing" => "no",
+                    damaged => damaged,
+                }
+                .to_string(),
             ]
+            .map(|cell| for_terminal(&cell).into_owned())
         })
         .collect();
     let header = ["NAME", "TASK", "LANGUAGES", "SIZE", "LICENSE", "INSTALLED"].map(String::from);
@@ -223,11 +267,22 @@ fn list(store: &ModelStore, json: bool, out: &mut dyn Write) -> anyhow::Result<O
             .collect();
         writeln!(out, "{}", line.join("  ").trim_end())?;
     }
-    writeln!(
-        out,
+    for row in rows.iter().filter(|r| r.problem.is_some()) {
+        let problem = row.problem.as_deref().unwrap_or_default();
+        writeln!(
+            out,
+            "{}",
+            for_terminal(&format!(
+                "{}: {problem}; run `newsframe models fetch {}` to repair it",
+                row.name, row.name
+            ))
+        )?;
+    }
+    let footer = format!(
         "(registry: {}; cache: {})",
         store.registry.source,
         store.cache.root().display()
-    )?;
+    );
+    writeln!(out, "{}", for_terminal(&footer))?;
     Ok(Outcome::Success)
 }

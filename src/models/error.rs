@@ -59,12 +59,14 @@ pub enum ModelError {
         url: String,
     },
 
-    #[error("unexpected HTTP {status} from {url} while fetching {file} of {repo}")]
+    #[error("unexpected HTTP {status} from {url} while fetching {file} of {repo}{said}")]
     HttpStatus {
         repo: String,
         file: String,
         url: String,
         status: u16,
+        /// `; the server says: …` (escaped), or empty.
+        said: String,
     },
 
     #[error(
@@ -109,6 +111,36 @@ pub enum ModelError {
 
     #[error("{file}: conversion to safetensors failed: {reason}")]
     Conversion { file: PathBuf, reason: String },
+
+    #[error("{field} {value:?} is refused: {problem}; nothing was written")]
+    Refused {
+        /// What the value is and where it came from.
+        field: String,
+        value: String,
+        problem: String,
+    },
+
+    #[error(
+        "{file} of {repo}: the hub announces {announced} bytes but the registry pins {pinned}; \
+         nothing was downloaded (the file changed on the hub, or the registry entry is wrong)"
+    )]
+    SizeMismatch {
+        repo: String,
+        file: String,
+        pinned: u64,
+        announced: u64,
+    },
+
+    #[error(
+        "{file} of {repo}: the server sent more than {limit} bytes ({why}); the download was \
+         stopped and nothing was installed"
+    )]
+    TooLarge {
+        repo: String,
+        file: String,
+        limit: u64,
+        why: String,
+    },
 
     #[error("no home directory to put the model cache in; set HF_HOME or HF_HUB_CACHE")]
     NoCacheDir,

@@ -7,6 +7,12 @@
 //! (within the run, and in a later run), and is hashed before an atomic rename
 //! into `blobs/`. Nothing is installed when the hash is wrong.
 //!
+//! What the server says is checked before it is used: the commit must be 40
+//! hex digits (it names a directory), a size larger than the registry pins
+//! is refused before the body is read, and reading stops one byte past the
+//! pinned size (else the announced size, else the hub's 50 GB per-file
+//! limit) whatever `Content-Length` claims.
+//!
 //! The token (`HF_TOKEN`) is sent only to the endpoint's own scheme, host and
 //! port; redirects are followed by hand so it never reaches a CDN or any other
 //! host, and it is never printed.
@@ -22,6 +28,7 @@ use super::cache::{HubCache, create_parent};
 use super::digest::{FileDigest, hash_file, is_hex_id};
 use super::error::{ModelError, human_size};
 use super::registry::FileSpec;
+use super::untrusted;
 
 /// The hub to download from and how. Built from the environment by
 /// [`HubConfig::from_env`]; every field can be set directly (tests do).
@@ -194,8 +201,18 @@ impl HubClient {
                 file: spec.path.clone(),
             });
         }
+        check_request(repo, revision, &spec.path)?;
         let url = self.resolve_url(repo, revision, &spec.path);
         let info = self.head(repo, revision, &spec.path, &url)?;
+        if let Some(served) = &info.commit
+            && let Some(problem) = untrusted::commit_problem(served)
+        {
+            return Err(ModelError::Refused {
+                field: format!("the X-Repo-Commit header from {url}"),
+                value: served.clone(),
+                problem,
+            });
+        }
         let commit = match (&info.commit, is_hex_id(revision, 40)) {
             (Some(served), true) if !served.eq_ignore_ascii_case(revision) => {
                 return Err(ModelError::RevisionMismatch {
@@ -214,6 +231,7 @@ impl HubClient {
                 });
             }
         };
+        let size = expected_size(repo, spec, info.size)?;
         let blob_hint = info
             .etag
             .clone()
@@ -223,13 +241,13 @@ impl HubClient {
         let incomplete = cache.incomplete_path(repo, &blob_hint);
         create_parent(&incomplete)?;
 
-        let size = info.size.or((spec.size > 0).then_some(spec.size));
         notify(format!(
             "downloading {repo}/{} ({})",
             spec.path,
-            size.map_or_else(|| "size unknown".to_string(), human_size)
+            size.known
+                .map_or_else(|| "size unknown".to_string(), human_size)
         ));
-        self.fetch_body(&info.download_url, &incomplete, size, repo, &spec.path)?;
+        self.fetch_body(&info.download_url, &incomplete, &size, repo, &spec.path)?;
 
         // Check before anything is installed.
         let digest = hash_file(&incomplete).map_err(|e| ModelError::io(&incomplete, e, None))?;
@@ -261,7 +279,7 @@ impl HubClient {
                 hub_checked = true;
             }
         }
-        if let Some(expected) = size
+        if let Some(expected) = size.known
             && digest.size != expected
         {
             let _ = fs::remove_file(&incomplete);
@@ -365,7 +383,14 @@ impl HubClient {
                 }
                 300..=399 => {
                     let Some(location) = header("location") else {
-                        return Err(self.status_error(repo, revision, file, &current, status));
+                        return Err(self.status_error(
+                            repo,
+                            revision,
+                            file,
+                            &current,
+                            status,
+                            header("x-error-message"),
+                        ));
                     };
                     let next = join_location(&current, &location);
                     // Like huggingface_hub: follow relative (same-host) redirects
@@ -380,7 +405,16 @@ impl HubClient {
                     }
                     current = next;
                 }
-                _ => return Err(self.status_error(repo, revision, file, &current, status)),
+                _ => {
+                    return Err(self.status_error(
+                        repo,
+                        revision,
+                        file,
+                        &current,
+                        status,
+                        header("x-error-message"),
+                    ));
+                }
             }
         }
         Err(ModelError::Network {
@@ -396,6 +430,7 @@ impl HubClient {
         file: &str,
         url: &str,
         status: u16,
+        said: Option<String>,
     ) -> ModelError {
         match status {
             401 | 403 => ModelError::AccessDenied {
@@ -423,6 +458,11 @@ impl HubClient {
                 file: file.to_string(),
                 url: url.to_string(),
                 status,
+                said: said
+                    .map(|m| m.trim().to_string())
+                    .filter(|m| !m.is_empty())
+                    .map(|m| format!("; the server says: {}", untrusted::for_terminal(&m)))
+                    .unwrap_or_default(),
             },
         }
     }
@@ -432,12 +472,12 @@ impl HubClient {
         &self,
         url: &str,
         incomplete: &Path,
-        size: Option<u64>,
+        size: &ExpectedSize,
         repo: &str,
         file: &str,
     ) -> Result<(), ModelError> {
         let bar = self.config.progress.then(|| {
-            let bar = indicatif::ProgressBar::new(size.unwrap_or(0));
+            let bar = indicatif::ProgressBar::new(size.known.unwrap_or(0));
             bar.set_style(
                 indicatif::ProgressStyle::with_template(
                     "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
@@ -455,9 +495,14 @@ impl HubClient {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
                 Err(e) => return Err(ModelError::io(incomplete, e, None)),
             };
-            if size.is_some_and(|s| offset == s) {
+            if size.known.is_some_and(|s| offset == s) {
                 last_error = None;
                 break;
+            }
+            if offset > size.limit {
+                // Longer than the file can be: a leftover of another file or server.
+                fs::remove_file(incomplete).map_err(|e| ModelError::io(incomplete, e, None))?;
+                continue;
             }
             if let Some(bar) = &bar {
                 bar.set_position(offset);
@@ -491,7 +536,7 @@ impl HubClient {
         url: &str,
         incomplete: &Path,
         offset: u64,
-        size: Option<u64>,
+        size: &ExpectedSize,
         bar: Option<&indicatif::ProgressBar>,
         repo: &str,
         file: &str,
@@ -509,7 +554,7 @@ impl HubClient {
                     .get("location")
                     .and_then(|v| v.to_str().ok())
                     .ok_or_else(|| {
-                        Attempt::Fatal(self.status_error(repo, "", file, &current, status))
+                        Attempt::Fatal(self.status_error(repo, "", file, &current, status, None))
                     })?;
                 current = join_location(&current, location);
                 continue;
@@ -545,7 +590,7 @@ impl HubClient {
                 true
             }
             200 => false,
-            416 if size.is_some_and(|s| s == offset) => return Ok(()),
+            416 if size.known.is_some_and(|s| s == offset) => return Ok(()),
             416 => {
                 let _ = fs::remove_file(incomplete);
                 return Err(Attempt::Retry(ModelError::Network {
@@ -554,12 +599,14 @@ impl HubClient {
                 }));
             }
             _ => {
+                let said = server_message(&mut response);
                 return Err(Attempt::Fatal(
-                    self.status_error(repo, "", file, &current, status),
+                    self.status_error(repo, "", file, &current, status, said),
                 ));
             }
         };
-        let needed = size.map(|s| s.saturating_sub(offset));
+        let start = if append { offset } else { 0 };
+        let needed = size.known.map(|s| s.saturating_sub(start));
         let mut out = if append {
             OpenOptions::new().append(true).open(incomplete)
         } else {
@@ -569,7 +616,13 @@ impl HubClient {
         if let Some(bar) = bar {
             bar.set_position(if append { offset } else { 0 });
         }
-        let mut reader = response.body_mut().as_reader();
+        // Whatever Content-Length the server claims, read at most one byte
+        // past the limit: enough to tell that the body is too long.
+        let mut reader = response
+            .body_mut()
+            .as_reader()
+            .take(size.limit.saturating_sub(start).saturating_add(1));
+        let mut written = start;
         let mut buffer = vec![0u8; 256 * 1024];
         loop {
             let n = match reader.read(&mut buffer) {
@@ -586,6 +639,17 @@ impl HubClient {
                     }));
                 }
             };
+            written += n as u64;
+            if written > size.limit {
+                drop(out);
+                let _ = fs::remove_file(incomplete);
+                return Err(Attempt::Fatal(ModelError::TooLarge {
+                    repo: repo.to_string(),
+                    file: file.to_string(),
+                    limit: size.limit,
+                    why: size.why.clone(),
+                }));
+            }
             out.write_all(&buffer[..n])
                 .map_err(|e| Attempt::Fatal(ModelError::io(incomplete, e, needed)))?;
             if let Some(bar) = bar {
@@ -597,6 +661,105 @@ impl HubClient {
             .map_err(|e| Attempt::Fatal(ModelError::io(incomplete, e, needed)))?;
         Ok(())
     }
+}
+
+/// How many bytes a download may have, and why.
+#[derive(Debug, Clone)]
+struct ExpectedSize {
+    /// The exact size, when the registry pins it or the server announced it.
+    known: Option<u64>,
+    /// Reading stops one byte past this.
+    limit: u64,
+    why: String,
+}
+
+/// The hub's own limit for one file (50 GB): the bound for a file whose
+/// size neither the registry nor the server gives.
+pub const HUB_FILE_LIMIT: u64 = 50_000_000_000;
+
+/// The registry's pinned size wins over what the server announces: a larger
+/// announcement is refused before any byte is read.
+fn expected_size(
+    repo: &str,
+    spec: &FileSpec,
+    announced: Option<u64>,
+) -> Result<ExpectedSize, ModelError> {
+    if spec.size > 0 {
+        if let Some(announced) = announced
+            && announced > spec.size
+        {
+            return Err(ModelError::SizeMismatch {
+                repo: repo.to_string(),
+                file: spec.path.clone(),
+                pinned: spec.size,
+                announced,
+            });
+        }
+        return Ok(ExpectedSize {
+            known: Some(spec.size),
+            limit: spec.size,
+            why: "the size the registry pins".into(),
+        });
+    }
+    match announced {
+        Some(announced) if announced > HUB_FILE_LIMIT => Err(ModelError::TooLarge {
+            repo: repo.to_string(),
+            file: spec.path.clone(),
+            limit: HUB_FILE_LIMIT,
+            why: format!(
+                "the server announces {announced} bytes, over the hub's 50 GB limit for one file"
+            ),
+        }),
+        Some(announced) => Ok(ExpectedSize {
+            known: Some(announced),
+            limit: announced,
+            why: "the size the server announced".into(),
+        }),
+        None => Ok(ExpectedSize {
+            known: None,
+            limit: HUB_FILE_LIMIT,
+            why: "no size is pinned or announced; the hub's limit for one file is 50 GB".into(),
+        }),
+    }
+}
+
+/// Repository, revision and file path must be safe as cache paths and URL
+/// parts, whoever built the registry entry.
+fn check_request(repo: &str, revision: &str, file: &str) -> Result<(), ModelError> {
+    let checks = [
+        ("repo", repo, untrusted::repo_id_problem(repo)),
+        ("revision", revision, untrusted::revision_problem(revision)),
+        ("file path", file, untrusted::file_path_problem(file)),
+    ];
+    for (field, value, problem) in checks {
+        if let Some(problem) = problem {
+            return Err(ModelError::Refused {
+                field: field.to_string(),
+                value: value.to_string(),
+                problem,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// What a server said with an error status: its `X-Error-Message`, else the
+/// start of the body (escaped before printing, like everything from outside).
+fn server_message(response: &mut Response<ureq::Body>) -> Option<String> {
+    if let Some(message) = response
+        .headers()
+        .get("x-error-message")
+        .and_then(|v| v.to_str().ok())
+    {
+        return Some(message.to_string());
+    }
+    let mut head = Vec::new();
+    let _ = response
+        .body_mut()
+        .as_reader()
+        .take(300)
+        .read_to_end(&mut head);
+    Some(String::from_utf8_lossy(&head).into_owned())
 }
 
 enum Attempt {

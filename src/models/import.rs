@@ -10,16 +10,23 @@
 //! alone do not identify a model). Every file is
 //! hashed while it is copied; a file whose registry hash differs stops the
 //! import before anything is installed.
+//!
+//! Nothing is extracted beyond what is declared: a file whose size differs
+//! from the registry's pinned size is refused before a byte is copied, a
+//! copy stops one byte past the declared size, and an archive entry without
+//! a pinned size that expands more than [`MAX_EXPANSION`] times (a zip bomb)
+//! is refused.
 
 use std::fs::{self, File};
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
-use super::digest::{FileDigest, copy_hashing, hash_file};
+use super::digest::{FileDigest, copy_hashing};
 use super::error::ModelError;
 use super::registry::{FileSpec, RegistryEntry};
 use super::store::{InstalledModel, ModelStore, SAFETENSORS};
 use super::trust::Origin;
+use super::untrusted;
 
 /// What `import` installed.
 #[derive(Debug, Clone)]
@@ -65,7 +72,7 @@ impl Source {
     }
 
     /// Every regular file, with its size.
-    fn list(&self) -> Result<Vec<(String, u64)>, ModelError> {
+    fn list(&self) -> Result<Vec<Listed>, ModelError> {
         match self {
             Source::Dir(dir) => {
                 let mut files = Vec::new();
@@ -90,7 +97,11 @@ impl Source {
                         .collect();
                     let Some(parts) = parts else { continue };
                     let size = item.metadata().map(|m| m.len()).unwrap_or(0);
-                    files.push((parts.join("/"), size));
+                    files.push(Listed {
+                        name: parts.join("/"),
+                        size,
+                        packed: None,
+                    });
                 }
                 Ok(files)
             }
@@ -101,7 +112,11 @@ impl Source {
                     let entry = archive.by_index(i).map_err(|e| bad_zip(path, e))?;
                     if entry.is_file() {
                         let name = entry.name().map_err(|e| bad_zip(path, e))?;
-                        files.push((name.to_string(), entry.size()));
+                        files.push(Listed {
+                            name: name.to_string(),
+                            size: entry.size(),
+                            packed: Some(entry.compressed_size()),
+                        });
                     }
                 }
                 Ok(files)
@@ -115,39 +130,31 @@ impl Source {
         zip::ZipArchive::new(file).map_err(|e| bad_zip(path, e))
     }
 
-    /// Copy one file out, hashing it.
-    fn copy(&self, name: &str, size: u64, out: &mut File) -> Result<FileDigest, ModelError> {
+    /// Copy one file out, hashing it. Reading stops one byte past `size`
+    /// (the size listed, already checked against the registry), whatever the
+    /// archive's compressed stream would give.
+    fn copy(&self, name: &str, size: u64, out: &mut dyn Write) -> Result<FileDigest, ModelError> {
+        let limit = size.saturating_add(1);
         match self {
             Source::Dir(dir) => {
                 let mut path = dir.clone();
                 path.extend(name.split('/'));
-                let mut input = File::open(&path).map_err(|e| ModelError::io(&path, e, None))?;
-                copy_hashing(&mut input, out, size)
+                let input = File::open(&path).map_err(|e| ModelError::io(&path, e, None))?;
+                copy_hashing(&mut input.take(limit), out, size)
                     .map_err(|e| ModelError::io(&path, e, Some(size)))
             }
             Source::Zip(path) => {
                 let mut archive = self.archive()?;
-                let mut entry = archive.by_name(name).map_err(|e| bad_zip(path, e))?;
-                copy_hashing(&mut entry, out, size).map_err(|e| io_in_archive(path, name, e))
+                let entry = archive.by_name(name).map_err(|e| bad_zip(path, e))?;
+                copy_hashing(&mut entry.take(limit), out, size)
+                    .map_err(|e| io_in_archive(path, name, e))
             }
         }
     }
 
     /// Hash one file without keeping it (to tell registry entries apart).
     fn hash(&self, name: &str, size: u64) -> Result<FileDigest, ModelError> {
-        match self {
-            Source::Dir(dir) => {
-                let mut path = dir.clone();
-                path.extend(name.split('/'));
-                hash_file(&path).map_err(|e| ModelError::io(&path, e, None))
-            }
-            Source::Zip(path) => {
-                let mut archive = self.archive()?;
-                let mut entry = archive.by_name(name).map_err(|e| bad_zip(path, e))?;
-                copy_hashing(&mut entry, &mut io::sink(), size)
-                    .map_err(|e| io_in_archive(path, name, e))
-            }
-        }
+        self.copy(name, size, &mut io::sink())
     }
 }
 
@@ -175,10 +182,53 @@ struct Candidate<'a> {
     weights: &'a FileSpec,
 }
 
-fn find<'s>(files: &'s [(String, u64)], root: &str, path: &str) -> Option<&'s (String, u64)> {
+/// One regular file of the source.
+#[derive(Debug, Clone)]
+struct Listed {
+    /// `/`-separated path inside the source.
+    name: String,
+    /// Size in bytes (for an archive entry: the size it declares).
+    size: u64,
+    /// Compressed size of an archive entry.
+    packed: Option<u64>,
+}
+
+fn find<'s>(files: &'s [Listed], root: &str, path: &str) -> Option<&'s Listed> {
     files
         .iter()
-        .find(|(name, _)| name.strip_prefix(root) == Some(path))
+        .find(|f| f.name.strip_prefix(root) == Some(path))
+}
+
+/// An archive entry without a pinned size that expands more than this many
+/// times is refused: model files (weights, tokenizers, configs) compress
+/// 1-10:1, a zip bomb 1000:1.
+pub const MAX_EXPANSION: u64 = 100;
+
+/// Entries this small are never refused for their expansion ratio.
+const RATIO_FREE_BYTES: u64 = 1 << 20;
+
+/// Why `listed` cannot be extracted as `spec`, before a byte is extracted:
+/// a size other than the pinned one, or (unpinned) a zip-bomb ratio.
+fn extraction_problem(spec: &FileSpec, listed: &Listed) -> Option<String> {
+    let name = untrusted::for_terminal(&listed.name);
+    if spec.size > 0 && listed.size != spec.size {
+        return Some(format!(
+            "{name} is {} bytes but the registry pins {} bytes for {}; nothing was extracted",
+            listed.size, spec.size, spec.path
+        ));
+    }
+    if spec.size == 0
+        && let Some(packed) = listed.packed
+        && listed.size > RATIO_FREE_BYTES
+        && listed.size / packed.max(1) > MAX_EXPANSION
+    {
+        return Some(format!(
+            "{name} would expand from {packed} to {} bytes, more than {MAX_EXPANSION}:1; refused as a \
+             likely zip bomb (no size is pinned for {}), nothing was extracted",
+            listed.size, spec.path
+        ));
+    }
+    None
 }
 
 impl ModelStore {
@@ -194,7 +244,7 @@ impl ModelStore {
         let files = source.list()?;
         let mut roots: Vec<String> = files
             .iter()
-            .filter_map(|(name, _)| {
+            .filter_map(|Listed { name, .. }| {
                 if name == "config.json" {
                     Some(String::new())
                 } else {
@@ -241,7 +291,7 @@ impl ModelStore {
     fn explain_no_match(
         &self,
         path: &Path,
-        files: &[(String, u64)],
+        files: &[Listed],
         roots: &[String],
         name: Option<&str>,
     ) -> ModelError {
@@ -282,7 +332,7 @@ impl ModelStore {
     fn pick_by_hash<'a>(
         &self,
         source: &Source,
-        files: &[(String, u64)],
+        files: &[Listed],
         candidates: Vec<Candidate<'a>>,
     ) -> Result<Candidate<'a>, ModelError> {
         const SMALL: u64 = 16 << 20;
@@ -294,12 +344,20 @@ impl ModelStore {
                 let Some(known) = spec.known_sha256() else {
                     continue;
                 };
-                let (name, size) =
+                let listed =
                     find(files, &candidate.root, &spec.path).expect("candidate is complete");
-                if *size > SMALL {
+                if extraction_problem(spec, listed).is_some() {
+                    conflicts += 1;
                     continue;
                 }
-                if source.hash(name, *size)?.sha256.eq_ignore_ascii_case(known) {
+                if listed.size > SMALL {
+                    continue;
+                }
+                if source
+                    .hash(&listed.name, listed.size)?
+                    .sha256
+                    .eq_ignore_ascii_case(known)
+                {
                     matches += 1;
                 } else {
                     conflicts += 1;
@@ -329,7 +387,7 @@ impl ModelStore {
     fn install_from(
         &self,
         source: &Source,
-        files: &[(String, u64)],
+        files: &[Listed],
         candidate: Candidate<'_>,
         notify: &mut dyn FnMut(String),
     ) -> Result<ImportReport, ModelError> {
@@ -344,7 +402,31 @@ impl ModelStore {
                 ),
             });
         }
+        if let Err(problem) = entry.check_paths() {
+            return Err(ModelError::ImportMismatch {
+                path: source.path().to_path_buf(),
+                reason: format!("registry entry {problem}"),
+            });
+        }
         let commit = entry.revision.to_ascii_lowercase();
+        // Copy everything out and check it before installing anything; sizes first.
+        let specs: Vec<(&FileSpec, &Listed)> = std::iter::once(candidate.weights)
+            .chain(entry.files.iter())
+            .map(|spec| {
+                let listed =
+                    find(files, &candidate.root, &spec.path).expect("candidate is complete");
+                (spec, listed)
+            })
+            .collect();
+        if let Some(reason) = specs
+            .iter()
+            .find_map(|(spec, listed)| extraction_problem(spec, listed))
+        {
+            return Err(ModelError::ImportMismatch {
+                path: source.path().to_path_buf(),
+                reason,
+            });
+        }
         notify(format!(
             "importing {} ({}@{}) from {}{}",
             entry.name,
@@ -354,23 +436,21 @@ impl ModelStore {
             if candidate.root.is_empty() {
                 String::new()
             } else {
-                format!(" (files under {})", candidate.root)
+                format!(
+                    " (files under {})",
+                    untrusted::for_terminal(&candidate.root)
+                )
             }
         ));
 
-        // Copy everything out and check it before installing anything.
-        let specs: Vec<&FileSpec> = std::iter::once(candidate.weights)
-            .chain(entry.files.iter())
-            .collect();
         let mut staged: Vec<(&FileSpec, PathBuf, FileDigest)> = Vec::new();
         let cleanup = |staged: &[(&FileSpec, PathBuf, FileDigest)]| {
             for (_, tmp, _) in staged {
                 let _ = fs::remove_file(tmp);
             }
         };
-        for (i, spec) in specs.iter().enumerate() {
-            let (name, size) =
-                find(files, &candidate.root, &spec.path).expect("candidate is complete");
+        for (i, &(spec, listed)) in specs.iter().enumerate() {
+            let (name, size) = (&listed.name, &listed.size);
             let tmp = self
                 .cache
                 .incomplete_path(repo, &format!("import-{}-{i}", std::process::id()));
@@ -398,7 +478,12 @@ impl ModelStore {
                 cleanup(&staged);
                 return Err(ModelError::ChecksumMismatch {
                     repo: repo.clone(),
-                    file: format!("{} (from {name} in {})", spec.path, source.path().display()),
+                    file: format!(
+                        "{} (from {} in {})",
+                        spec.path,
+                        untrusted::for_terminal(name),
+                        source.path().display()
+                    ),
                     expected: known.to_string(),
                     actual: digest.sha256,
                 });

@@ -41,6 +41,8 @@
 //! - [`convert`]: pickled `pytorch_model.bin` to `model.safetensors`, safely.
 //! - [`trust`]: hashes recorded on first use where the registry has none.
 //! - [`store`]: [`ModelStore`], which ties them together; `verify` lives there.
+//! - [`untrusted`]: names from servers, registries and archives, checked before
+//!   they become paths and escaped before they reach a terminal.
 
 pub mod cache;
 pub mod convert;
@@ -51,10 +53,14 @@ pub mod import;
 pub mod registry;
 pub mod store;
 pub mod trust;
+pub mod untrusted;
 
 pub use cache::HubCache;
 pub use error::ModelError;
 pub use fetch::{HubClient, HubConfig};
 pub use import::ImportReport;
 pub use registry::{Architecture, FileSpec, GenerationSettings, Registry, RegistryEntry, Task};
-pub use store::{FetchReport, FileCheck, FileStatus, InstalledModel, ModelSource, ModelStore};
+pub use store::{
+    Damage, FetchReport, FileCheck, FileStatus, InstallState, InstalledModel, ModelSource,
+    ModelStore,
+};

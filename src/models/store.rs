@@ -114,6 +114,63 @@ impl FileCheck {
     }
 }
 
+/// How an installed file differs from what it should be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Damage {
+    /// Another size than the pinned or recorded one.
+    Size { found: u64, expected: u64 },
+    /// The right size but another sha256.
+    Hash { found: String, expected: String },
+}
+
+impl Damage {
+    /// `incomplete` for a file shorter than it should be, else `corrupt`.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Damage::Size { found, expected } if found < expected => "incomplete",
+            _ => "corrupt",
+        }
+    }
+}
+
+impl std::fmt::Display for Damage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Damage::Size { found, expected } => {
+                write!(f, "{} ({found} bytes, expected {expected})", self.word())
+            }
+            Damage::Hash { found, expected } => {
+                write!(f, "corrupt (sha256 {found}, expected {expected})")
+            }
+        }
+    }
+}
+
+/// The state of one installed file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Health {
+    Absent,
+    /// Matches its pinned or recorded size (and hash, when hashed).
+    Good,
+    /// Nothing to compare it with.
+    Unchecked,
+    Damaged(Damage),
+}
+
+/// Whether a registry model can be used, as `models list` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InstallState {
+    Installed,
+    /// Some file is not there.
+    Missing,
+    /// A file has another size than the registry pins (or than was recorded
+    /// when it was installed); `models fetch` repairs it.
+    Damaged {
+        file: String,
+        damage: Damage,
+    },
+}
+
 impl ModelStore {
     /// Registry from `NEWSFRAME_REGISTRY` or built in; cache and hub from the
     /// `HF_*` variables; Python from `NEWSFRAME_PYTHON`.
@@ -205,20 +262,14 @@ impl ModelStore {
         let mut downloaded = Vec::new();
         let mut present = Vec::new();
         let mut commit = self.cache.resolve_revision(&entry.repo, &entry.revision);
-        let in_snapshot = |commit: &Option<String>, spec: &FileSpec| {
-            commit.as_ref().is_some_and(|c| {
-                self.cache
-                    .snapshot_file(&entry.repo, c, &spec.path)
-                    .is_file()
-            })
-        };
-
         // Weights: the first candidate already here, else the first the hub has.
-        let mut chosen: Option<(&FileSpec, Option<FileDigest>)> = entry
-            .weights
-            .iter()
-            .find(|spec| in_snapshot(&commit, spec))
-            .map(|spec| (spec, None));
+        let mut chosen: Option<(&FileSpec, Option<FileDigest>)> = None;
+        for spec in &entry.weights {
+            if self.is_usable(entry, commit.as_deref(), spec, notify)? {
+                chosen = Some((spec, None));
+                break;
+            }
+        }
         if let Some((spec, _)) = chosen {
             present.push(spec.path.clone());
         } else {
@@ -257,7 +308,7 @@ impl ModelStore {
         };
 
         for spec in &entry.files {
-            if in_snapshot(&commit, spec) {
+            if self.is_usable(entry, commit.as_deref(), spec, notify)? {
                 present.push(spec.path.clone());
                 continue;
             }
@@ -277,12 +328,7 @@ impl ModelStore {
 
         let commit = commit.expect("a file was found or downloaded");
         let mut converted = false;
-        if weights.is_pickle()
-            && !self
-                .cache
-                .snapshot_file(&entry.repo, &commit, SAFETENSORS)
-                .is_file()
-        {
+        if weights.is_pickle() && !self.converted_is_usable(entry, &commit, notify)? {
             self.convert_weights(entry, &commit, weights, weights_digest, notify)?;
             converted = true;
         }
@@ -292,6 +338,145 @@ impl ModelStore {
             present,
             converted,
         })
+    }
+
+    /// Whether `spec` is installed at `commit` with the right size and hash
+    /// (a file already here counts only then; a damaged one is fetched again).
+    fn is_usable(
+        &self,
+        entry: &RegistryEntry,
+        commit: Option<&str>,
+        spec: &FileSpec,
+        notify: &mut dyn FnMut(String),
+    ) -> Result<bool, ModelError> {
+        let Some(commit) = commit else {
+            return Ok(false);
+        };
+        match self.health(entry, commit, &spec.path, Some(spec), true)? {
+            Health::Absent => Ok(false),
+            Health::Good | Health::Unchecked => Ok(true),
+            Health::Damaged(damage) => {
+                notify(format!(
+                    "{}: the installed {} is {damage}; downloading it again",
+                    entry.name, spec.path
+                ));
+                Ok(false)
+            }
+        }
+    }
+
+    /// Whether `model.safetensors` converted from a pickle is there and
+    /// matches what its conversion recorded.
+    fn converted_is_usable(
+        &self,
+        entry: &RegistryEntry,
+        commit: &str,
+        notify: &mut dyn FnMut(String),
+    ) -> Result<bool, ModelError> {
+        match self.health(entry, commit, SAFETENSORS, None, true)? {
+            Health::Absent => Ok(false),
+            Health::Good | Health::Unchecked => Ok(true),
+            Health::Damaged(damage) => {
+                notify(format!(
+                    "{}: the converted {SAFETENSORS} is {damage}; converting again",
+                    entry.name
+                ));
+                Ok(false)
+            }
+        }
+    }
+
+    /// The state of one installed file: its size against the pinned (else
+    /// recorded) size, and with `full`, its sha256 against the pinned (else
+    /// recorded) hash.
+    fn health(
+        &self,
+        entry: &RegistryEntry,
+        commit: &str,
+        path: &str,
+        spec: Option<&FileSpec>,
+        full: bool,
+    ) -> Result<Health, ModelError> {
+        let file = self.cache.snapshot_file(&entry.repo, commit, path);
+        let meta = match std::fs::metadata(&file) {
+            Ok(meta) if meta.is_file() => meta,
+            _ => return Ok(Health::Absent),
+        };
+        let record = TrustRecord::load(&self.cache, &entry.repo, commit).unwrap_or_default();
+        let recorded = record.files.get(path);
+        let size = spec
+            .map(|s| s.size)
+            .filter(|&s| s > 0)
+            .or(recorded.map(|r| r.size));
+        if let Some(size) = size
+            && meta.len() != size
+        {
+            return Ok(Health::Damaged(Damage::Size {
+                found: meta.len(),
+                expected: size,
+            }));
+        }
+        let sha256 = spec
+            .and_then(FileSpec::known_sha256)
+            .or(recorded.map(|r| r.sha256.as_str()));
+        match (full, sha256) {
+            (false, _) => Ok(if size.is_some() {
+                Health::Good
+            } else {
+                Health::Unchecked
+            }),
+            (true, None) => Ok(Health::Unchecked),
+            (true, Some(expected)) => {
+                let digest = hash_file(&file).map_err(|e| ModelError::io(&file, e, None))?;
+                Ok(if digest.sha256.eq_ignore_ascii_case(expected) {
+                    Health::Good
+                } else {
+                    Health::Damaged(Damage::Hash {
+                        found: digest.sha256,
+                        expected: expected.to_string(),
+                    })
+                })
+            }
+        }
+    }
+
+    /// What `models list` shows for an entry: installed, missing, or damaged,
+    /// judged by file sizes only (`verify` hashes).
+    pub fn install_state(&self, entry: &RegistryEntry) -> InstallState {
+        let Ok(model) = self.locate_entry(entry) else {
+            return InstallState::Missing;
+        };
+        let commit = &model.revision;
+        let weights = entry
+            .weights
+            .iter()
+            .filter(|s| s.path != SAFETENSORS)
+            .find(|s| {
+                self.cache
+                    .snapshot_file(&entry.repo, commit, &s.path)
+                    .is_file()
+            });
+        let checks = std::iter::once((
+            SAFETENSORS,
+            entry.weights.iter().find(|s| s.path == SAFETENSORS),
+        ))
+        .chain(weights.map(|s| (s.path.as_str(), Some(s))))
+        .chain(entry.files.iter().map(|s| (s.path.as_str(), Some(s))));
+        for (path, spec) in checks {
+            match self.health(entry, commit, path, spec, false) {
+                Ok(Health::Damaged(damage)) => {
+                    return InstallState::Damaged {
+                        file: path.to_string(),
+                        damage,
+                    };
+                }
+                Err(_) => {
+                    return InstallState::Missing;
+                }
+                Ok(_) => {}
+            }
+        }
+        InstallState::Installed
     }
 
     /// Remember the hash of a file the registry has none for.

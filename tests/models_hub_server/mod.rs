@@ -7,7 +7,10 @@
 //! where the endpoint is `127.0.0.1`) plus `X-Linked-Etag` (their sha256) and
 //! `X-Linked-Size`, like LFS files. Every answer carries `X-Repo-Commit`.
 //! GETs honor `Range: bytes=N-`. Knobs make it cut a body once, corrupt a
-//! file, or refuse a repository; every request is logged with its headers.
+//! file, refuse a repository, or misbehave as a hostile server would (name a
+//! commit that is a path, announce or send more bytes than the file has,
+//! answer an error with terminal escapes); every request is logged with its
+//! headers.
 #![allow(dead_code)]
 
 use std::collections::HashMap;
@@ -38,6 +41,18 @@ pub struct Knobs {
     pub corrupt: Option<(String, Vec<u8>)>,
     /// Answer 401 for this repo unless the request carries `Bearer {token}`.
     pub private_repo: Option<(String, String)>,
+    /// Send this as `X-Repo-Commit` instead of [`COMMIT`].
+    pub commit_header: Option<String>,
+    /// Announce this size for this file (`X-Linked-Size`, or `Content-Length`
+    /// of a HEAD answered directly).
+    pub claim_size: Option<(String, u64)>,
+    /// GET of this file: claim `Content-Length: .1`, then send the file
+    /// followed by zeros up to `.2` bytes in all (or until the client leaves).
+    pub flood: Option<(String, u64, u64)>,
+    /// Bytes of the flood body written to the socket so far.
+    pub flood_sent: u64,
+    /// Answer GETs of this file with HTTP 500 and this body.
+    pub fail_with: Option<(String, Vec<u8>)>,
 }
 
 pub struct HubServer {
@@ -138,6 +153,34 @@ fn handle(
     });
     let mut out = stream;
     let head_only = method == "HEAD";
+    let commit = knobs
+        .lock()
+        .unwrap()
+        .commit_header
+        .clone()
+        .unwrap_or_else(|| COMMIT.to_string());
+    let commit = commit.as_str();
+    let claimed = |file: &str| {
+        knobs
+            .lock()
+            .unwrap()
+            .claim_size
+            .as_ref()
+            .filter(|(name, _)| name == file)
+            .map(|(_, size)| size.to_string())
+    };
+    if let Some(file) = path.rsplit('/').next().filter(|_| !head_only) {
+        let failing = knobs
+            .lock()
+            .unwrap()
+            .fail_with
+            .as_ref()
+            .filter(|(name, _)| name == file)
+            .map(|(_, body)| body.clone());
+        if let Some(body) = failing {
+            return respond(&mut out, "500 Internal Server Error", &[], &body, head_only);
+        }
+    }
 
     // CDN: /cdn/{org}/{name}/{file}, on the other host name.
     if let Some(rest) = path.strip_prefix("/cdn/") {
@@ -150,6 +193,9 @@ fn handle(
         let Ok(bytes) = std::fs::read(fixture_repo(&format!("{org}/{name}")).join(file)) else {
             return respond(&mut out, "404 Not Found", &[], b"", head_only);
         };
+        if !head_only && flood(&mut out, file, &bytes, knobs)? {
+            return Ok(());
+        }
         return serve_bytes(&mut out, file, bytes, &headers, knobs, head_only, &[]);
     }
 
@@ -180,7 +226,7 @@ fn handle(
             head_only,
         );
     }
-    if revision != COMMIT && revision != "main" {
+    if revision != COMMIT && revision != "main" && revision != commit {
         return respond(
             &mut out,
             "404 Not Found",
@@ -193,7 +239,7 @@ fn handle(
         return respond(
             &mut out,
             "404 Not Found",
-            &[("X-Error-Code", "EntryNotFound"), ("X-Repo-Commit", COMMIT)],
+            &[("X-Error-Code", "EntryNotFound"), ("X-Repo-Commit", commit)],
             b"",
             head_only,
         );
@@ -201,7 +247,7 @@ fn handle(
     if is_lfs(file) {
         let location = format!("http://localhost:{port}/cdn/{repo}/{file}");
         let etag = format!("\"{}\"", sha256_hex(&bytes));
-        let size = bytes.len().to_string();
+        let size = claimed(file).unwrap_or_else(|| bytes.len().to_string());
         return respond(
             &mut out,
             "302 Found",
@@ -209,7 +255,7 @@ fn handle(
                 ("Location", &location),
                 ("X-Linked-Etag", &etag),
                 ("X-Linked-Size", &size),
-                ("X-Repo-Commit", COMMIT),
+                ("X-Repo-Commit", commit),
                 ("ETag", "\"not-the-blob-id\""),
             ],
             b"",
@@ -217,6 +263,19 @@ fn handle(
         );
     }
     let etag = format!("\"{}\"", git_blob_id(&bytes));
+    if head_only && let Some(size) = claimed(file) {
+        out.write_all(
+            format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {size}\r\nConnection: close\r\n\
+                 ETag: {etag}\r\nX-Repo-Commit: {commit}\r\n\r\n"
+            )
+            .as_bytes(),
+        )?;
+        return out.flush();
+    }
+    if !head_only && flood(&mut out, file, &bytes, knobs)? {
+        return Ok(());
+    }
     serve_bytes(
         &mut out,
         file,
@@ -224,8 +283,50 @@ fn handle(
         &headers,
         knobs,
         head_only,
-        &[("ETag", &etag), ("X-Repo-Commit", COMMIT)],
+        &[("ETag", &etag), ("X-Repo-Commit", commit)],
     )
+}
+
+/// The `flood` knob: a body that claims and sends more than the file has.
+/// Returns whether it answered.
+fn flood(
+    out: &mut TcpStream,
+    file: &str,
+    bytes: &[u8],
+    knobs: &Mutex<Knobs>,
+) -> std::io::Result<bool> {
+    let Some((_, claimed, total)) = knobs
+        .lock()
+        .unwrap()
+        .flood
+        .clone()
+        .filter(|(name, _, _)| name == file)
+    else {
+        return Ok(false);
+    };
+    out.write_all(
+        format!("HTTP/1.1 200 OK\r\nContent-Length: {claimed}\r\nConnection: close\r\n\r\n")
+            .as_bytes(),
+    )?;
+    let mut chunk = vec![0u8; 64 * 1024];
+    let mut sent = 0u64;
+    while sent < total {
+        let n = if sent < bytes.len() as u64 {
+            let rest = &bytes[sent as usize..];
+            let n = rest.len().min(chunk.len());
+            chunk[..n].copy_from_slice(&rest[..n]);
+            n
+        } else {
+            chunk.fill(0);
+            chunk.len().min((total - sent) as usize)
+        };
+        if out.write_all(&chunk[..n]).is_err() {
+            break;
+        }
+        sent += n as u64;
+        knobs.lock().unwrap().flood_sent = sent;
+    }
+    Ok(true)
 }
 
 fn serve_bytes(
