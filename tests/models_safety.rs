@@ -92,17 +92,17 @@ fn a_commit_header_that_is_a_path_writes_nothing_outside_the_cache() {
             entry.revision = "main".into();
         }
         let err = store.fetch("tiny-unverified", &mut print).unwrap_err();
+        assert_eq!(
+            snapshot_tree(root.path(), &cache),
+            before,
+            "{served:?} changed files outside the cache"
+        );
         let message = err.to_string();
         assert!(
             message.contains(&format!("X-Repo-Commit header from {}", server.endpoint()))
                 && message.contains(&format!("{served:?} is refused"))
                 && message.contains("nothing was written"),
             "{served:?}: {message}"
-        );
-        assert_eq!(
-            snapshot_tree(root.path(), &cache),
-            before,
-            "{served:?} changed files outside the cache"
         );
         assert!(
             !cache
