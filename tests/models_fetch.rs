@@ -16,10 +16,7 @@ use newsframe::models::{FileStatus, HubCache, HubConfig, ModelError, ModelStore,
 const REPO: &str = "newsframe-test/tiny-bert";
 
 fn store(server: &HubServer, cache: &Path) -> ModelStore {
-    let registry = Registry::from_file(&fixture_registry()).unwrap();
-    let mut hub = HubConfig::new(server.endpoint());
-    hub.max_attempts = 3;
-    ModelStore::new(registry, HubCache::new(cache), hub)
+    models_hub_server::fixture_store(server, cache)
 }
 
 fn quiet() -> impl FnMut(String) {

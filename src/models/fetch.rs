@@ -372,6 +372,10 @@ impl HubClient {
                     })
                     .and_then(|s| s.trim().parse().ok())
             });
+            let refused = || {
+                let said = header("x-error-message");
+                self.status_error(repo, revision, file, &current, status, said)
+            };
             match status {
                 200..=299 => {
                     return Ok(FileInfo {
@@ -383,14 +387,7 @@ impl HubClient {
                 }
                 300..=399 => {
                     let Some(location) = header("location") else {
-                        return Err(self.status_error(
-                            repo,
-                            revision,
-                            file,
-                            &current,
-                            status,
-                            header("x-error-message"),
-                        ));
+                        return Err(refused());
                     };
                     let next = join_location(&current, &location);
                     // Like huggingface_hub: follow relative (same-host) redirects
@@ -405,16 +402,7 @@ impl HubClient {
                     }
                     current = next;
                 }
-                _ => {
-                    return Err(self.status_error(
-                        repo,
-                        revision,
-                        file,
-                        &current,
-                        status,
-                        header("x-error-message"),
-                    ));
-                }
+                _ => return Err(refused()),
             }
         }
         Err(ModelError::Network {

@@ -96,6 +96,16 @@ pub fn fixture_repo(repo: &str) -> PathBuf {
         .join(repo)
 }
 
+/// A store with the fixture registry, the cache at `cache`, and this server
+/// as its hub (3 attempts per download).
+pub fn fixture_store(server: &HubServer, cache: &std::path::Path) -> newsframe::models::ModelStore {
+    use newsframe::models::{HubCache, HubConfig, ModelStore, Registry};
+    let registry = Registry::from_file(&fixture_registry()).unwrap();
+    let mut hub = HubConfig::new(server.endpoint());
+    hub.max_attempts = 3;
+    ModelStore::new(registry, HubCache::new(cache), hub)
+}
+
 pub fn fixture_registry() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hub/registry.toml")
 }
