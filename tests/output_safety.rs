@@ -255,11 +255,12 @@ fn a_killed_run_leaves_the_existing_output_as_it_was() {
         writeln!(stdin, "{line}").unwrap();
     }
     stdin.flush().unwrap();
-    // One batch of records is written (to the temporary file), then kill.
+    // One batch of records is written (wherever it goes), then kill.
     wait_for("the first batch", || {
-        temp_files(dir.path())
-            .iter()
-            .any(|t| std::fs::metadata(t).is_ok_and(|m| m.len() > 0))
+        std::fs::read_to_string(&out).is_ok_and(|text| text != "{\"previous\": \"results\"}\n")
+            || temp_files(dir.path())
+                .iter()
+                .any(|t| std::fs::metadata(t).is_ok_and(|m| m.len() > 0))
     });
     child.kill().unwrap();
     child.wait().unwrap();

@@ -83,6 +83,7 @@ impl Destination {
         let path = guard::resolved(&shown)
             .with_context(|| format!("cannot resolve {}", shown.display()))?;
         let lock = OutputLock::acquire(&path)?;
+        remove_stale_temps(&path);
         let existed = path.is_file();
         Ok(Destination {
             target: Target::File {
@@ -189,6 +190,10 @@ impl Destination {
     }
 }
 
+/// Temporary files are `.<name>.<random>.tmp`.
+const TEMP_SUFFIX: &str = ".tmp";
+const TEMP_RANDOM_LEN: usize = 8;
+
 /// A temporary file in the folder of `path`, hidden (so folder walks skip
 /// it), with the permissions `path` has, or would get when created.
 fn temp_beside(path: &Path) -> std::io::Result<tempfile::NamedTempFile> {
@@ -202,7 +207,10 @@ fn temp_beside(path: &Path) -> std::io::Result<tempfile::NamedTempFile> {
         .unwrap_or_default();
     let prefix = format!(".{name}.");
     let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix).suffix(".tmp");
+    builder
+        .prefix(&prefix)
+        .suffix(TEMP_SUFFIX)
+        .rand_bytes(TEMP_RANDOM_LEN);
     let permissions = match std::fs::metadata(path) {
         Ok(meta) => Some(meta.permissions()),
         Err(_) => default_permissions(),
@@ -217,6 +225,31 @@ fn temp_beside(path: &Path) -> std::io::Result<tempfile::NamedTempFile> {
         temp.as_file().set_permissions(permissions)?;
     }
     Ok(temp)
+}
+
+/// Removes temporary files of `path` left by a killed run. Only called with
+/// the lock held, so no live run is writing them.
+fn remove_stale_temps(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let prefix = format!(".{}.", name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let file_name = file_name.to_string_lossy();
+        let is_ours = file_name
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.strip_suffix(TEMP_SUFFIX))
+            .is_some_and(|random| {
+                random.len() == TEMP_RANDOM_LEN && random.chars().all(|c| c.is_ascii_alphanumeric())
+            });
+        if is_ours && entry.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 #[cfg(unix)]
@@ -412,6 +445,28 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&real).unwrap(), "new");
         let mode = std::fs::metadata(&real).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o640);
+    }
+
+    #[test]
+    fn temporary_files_of_a_killed_run_are_removed_by_the_next() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.md");
+        let out = create(Some(&path)).unwrap();
+        // A killed run leaves its temporary file; forget ours the same way.
+        std::mem::forget(out);
+        let _ = std::fs::remove_file(dir.path().join(".report.md.lock"));
+        let names = || -> Vec<String> {
+            let mut names: Vec<String> = std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            names
+        };
+        assert_eq!(names().len(), 1, "{:?}", names());
+        std::fs::write(dir.path().join(".report.md.keep.tmp"), "not ours").unwrap();
+        create(Some(&path)).unwrap().commit().unwrap();
+        assert_eq!(names(), [".report.md.keep.tmp", "report.md"]);
     }
 
     #[test]
