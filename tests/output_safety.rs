@@ -148,6 +148,22 @@ fn compare_and_eval_refuse_to_replace_their_inputs_with_the_report() {
         .arg(&articles));
     assert_refused(result, &articles, &articles, &articles_before);
 
+    // Two outputs of one run on one file.
+    let both = dir.path().join("both.jsonl");
+    let (code, _, stderr) = run(newsframe()
+        .arg("compare")
+        .arg(&articles)
+        .args([
+            "--actors", ACTORS, "--engine", "builtin", "--format", "json",
+        ])
+        .arg("--records-out")
+        .arg(&both)
+        .arg("--out")
+        .arg(&both));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("are the same file"), "{stderr}");
+    assert!(!both.exists());
+
     let dataset = dir.path().join("dataset.jsonl");
     std::fs::copy(format!("{EVAL_FIXTURES}/project.jsonl"), &dataset).unwrap();
     let preds = dir.path().join("preds.jsonl");
