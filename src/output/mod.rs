@@ -103,7 +103,7 @@ impl Destination {
         }
     }
 
-    /// Whether this is a regular file that already holds something.
+    /// Whether the output is a regular file that existed when claimed.
     pub fn exists(&self) -> bool {
         matches!(&self.target, Target::File { existed: true, .. })
     }
@@ -293,15 +293,6 @@ impl Output {
             shown: Some(shown),
             sink,
             lock: Some(lock),
-        }
-    }
-
-    /// Standard output, for commands that write nowhere else.
-    pub fn stdout() -> Output {
-        Output {
-            shown: None,
-            sink: Sink::Stdout(BufWriter::new(std::io::stdout())),
-            lock: None,
         }
     }
 
