@@ -576,6 +576,7 @@ impl Pipeline {
                     title: article.meta.title.clone(),
                     url: article.meta.url.clone(),
                     origin: article.origin.clone(),
+                    content_hash: Some(crate::preprocess::content_hash(article)),
                     engine: engine.clone(),
                     summary,
                     actors,

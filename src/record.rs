@@ -28,6 +28,10 @@ pub struct ArticleAnalysis {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     pub origin: Origin,
+    /// Hash of the outlet and cleaned body ([`crate::preprocess::content_hash`]):
+    /// with `id`, what `--resume` matches. Absent in records of older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_hash: Option<String>,
     /// Which engine and model revision produced each part.
     pub engine: EngineInfo,
     /// Absent for `newsframe stance`, which does not summarize.

@@ -1,18 +1,17 @@
 //! `newsframe analyze`: the main job. Reads articles, summarizes them, finds
 //! the actors, scores the stance toward each, and writes one record per
-//! article (see `docs/schema.md`) as text, JSON or JSONL. With `--out` the
-//! records go to a JSONL file written record by record, so an interrupted
-//! run keeps what it finished and `--resume` carries on from there.
+//! article (see `docs/schema.md`) as text, JSON or JSONL. With `--out` a
+//! new JSONL file is written record by record, so an interrupted run keeps
+//! what it finished and `--resume` carries on from there; an existing file
+//! is replaced only when the run ends (see [`crate::output`]).
 //!
 //! The work itself is [`crate::pipeline::Pipeline`]; this module parses
 //! arguments, streams inputs in batches, and writes.
 
-use std::collections::HashSet;
-use std::fs::OpenOptions;
-use std::io::{BufWriter, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use clap::Args;
 
 use crate::actors::ActorSet;
@@ -20,6 +19,10 @@ use crate::article::Article;
 use crate::cli::InputArgs;
 use crate::commands::Outcome;
 use crate::input::read_inputs;
+use crate::output::Destination;
+use crate::output::guard::ReadPaths;
+use crate::output::records::{Layout, RecordStream};
+use crate::output::resume::ResumeState;
 use crate::pipeline::{EngineChoice, Pipeline, PipelineConfig, Precision};
 use crate::preprocess::preprocess;
 use crate::record::{ArticleAnalysis, FailedArticle, Record, SCHEMA_VERSION};
@@ -119,7 +122,8 @@ impl EngineArgs {
 #[derive(Debug, Clone, Args)]
 pub struct RecordOutputArgs {
     /// Write records to this JSONL file, one per article, each flushed as
-    /// soon as it is done.
+    /// soon as it is done. An existing file is replaced only when the run
+    /// ends (until then it stays as it was).
     #[arg(long, short, value_name = "FILE", help_heading = "Output")]
     pub out: Option<PathBuf>,
 
@@ -127,8 +131,10 @@ pub struct RecordOutputArgs {
     #[arg(long, value_enum, help_heading = "Output")]
     pub format: Option<RecordFormat>,
 
-    /// With --out: skip articles whose id already has a record in the file,
-    /// and append the others (an unfinished last line is dropped).
+    /// With --out: skip articles that already have a record in the file
+    /// (same id and content), and append the others. The file must hold
+    /// records of the same engine, models and actor set; a record cut short
+    /// by an interrupted run is dropped.
     #[arg(long, requires = "out", help_heading = "Output")]
     pub resume: bool,
 }
@@ -208,9 +214,16 @@ pub fn run_analysis(
         config.extractive.max_words = summary.max_words;
     }
 
-    let done: HashSet<String> = match (&output.out, output.resume) {
-        (Some(path), true) => prepare_resume(path)?,
-        _ => HashSet::new(),
+    // Nothing is opened before the output is known not to be an input.
+    ReadPaths::new()
+        .articles(&input.inputs)
+        .file("--actors", engine.actors.as_deref())
+        .refuse_output(output.out.as_deref(), "--out")?;
+    let destination = Destination::claim(output.out.as_deref())?;
+    let mut resume = match (output.resume, destination.path()) {
+        (false, _) => None,
+        (true, Some(path)) => Some(ResumeState::scan(path)?),
+        (true, None) => bail!("--resume needs --out FILE (not standard output)"),
     };
     if config.engine == EngineChoice::Builtin
         && (config.summary_model.is_some() || config.nli_model.is_some())
@@ -223,8 +236,15 @@ pub fn run_analysis(
     if let Some(notice) = pipeline.notice() {
         eprintln!("newsframe: notice: {notice}");
     }
-
-    let mut sink = RecordSink::open(output.out.as_deref(), format, output.resume)?;
+    let out = match &resume {
+        Some(state) => {
+            state.check_engine(&pipeline.engine_info())?;
+            state.repair()?;
+            destination.append()?
+        }
+        None => destination.journal()?,
+    };
+    let mut sink = RecordStream::new(out, format.layout())?;
     let progress = Progress::new();
     let preprocess_config = input.preprocess_config();
     let mut failures = 0usize;
@@ -233,7 +253,7 @@ pub fn run_analysis(
     let mut articles_in_batch = 0;
 
     let flush = |pending: &mut Vec<Pending>,
-                 sink: &mut RecordSink,
+                 sink: &mut RecordStream,
                  failures: &mut usize|
      -> anyhow::Result<()> {
         let articles: Vec<Article> = pending
@@ -253,7 +273,7 @@ pub fn run_analysis(
                 *failures += 1;
                 progress.println(&format!("newsframe: {}: {}", f.origin, f.error));
             }
-            sink.write(&record)?;
+            sink.write(&record, |out| write_record_text(out, &record))?;
             progress.inc();
         }
         Ok(())
@@ -263,7 +283,7 @@ pub fn run_analysis(
         match item {
             Ok(raw) => {
                 let article = preprocess(raw, &preprocess_config);
-                if done.contains(&article.id) {
+                if resume.as_mut().is_some_and(|state| state.take(&article)) {
                     skipped += 1;
                     continue;
                 }
@@ -284,8 +304,9 @@ pub fn run_analysis(
         }
     }
     flush(&mut pending, &mut sink, &mut failures)?;
-    sink.finish()?;
     progress.finish();
+    let analyzed = sink.written() - failures;
+    sink.finish_unless_all_failed(analyzed, failures)?;
     if skipped > 0 {
         eprintln!("newsframe: resumed: skipped {skipped} articles already in the output");
     }
@@ -316,121 +337,21 @@ fn placeholder() -> Article {
     }
 }
 
-/// Reads the ids of the analyses already in `path` and drops an unfinished
-/// last line (a run killed mid-write), so appending starts on a fresh line.
-/// Failed articles are not counted as done: they are tried again.
-pub fn prepare_resume(path: &Path) -> anyhow::Result<HashSet<String>> {
-    let text = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HashSet::new()),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
-    };
-    let complete = match text.iter().rposition(|&b| b == b'\n') {
-        Some(last) => last + 1,
-        None => 0,
-    };
-    if complete < text.len() {
-        let file = OpenOptions::new()
-            .write(true)
-            .open(path)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        file.set_len(complete as u64).with_context(|| {
-            format!(
-                "cannot truncate the unfinished last line of {}",
-                path.display()
-            )
-        })?;
-        eprintln!(
-            "newsframe: {}: dropped an unfinished last line ({} bytes)",
-            path.display(),
-            text.len() - complete
-        );
-    }
-    let mut done = HashSet::new();
-    for (n, line) in text[..complete].split(|&b| b == b'\n').enumerate() {
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        match serde_json::from_slice::<Record>(line) {
-            Ok(Record::Analysis(a)) => {
-                done.insert(a.id);
-            }
-            Ok(Record::Failed(_)) => {}
-            Err(e) => bail!(
-                "{}:{}: not an analysis record ({e}); --resume appends only to files written by analyze or stance",
-                path.display(),
-                n + 1
-            ),
+impl RecordFormat {
+    fn layout(self) -> Layout {
+        match self {
+            RecordFormat::Text => Layout::Text,
+            RecordFormat::Json => Layout::JsonArray,
+            RecordFormat::Jsonl => Layout::JsonLines,
         }
     }
-    Ok(done)
 }
 
-/// Writes records as they come, in one of the formats.
-struct RecordSink {
-    out: Box<dyn Write>,
-    format: RecordFormat,
-    written: usize,
-}
-
-impl RecordSink {
-    fn open(path: Option<&Path>, format: RecordFormat, append: bool) -> anyhow::Result<RecordSink> {
-        let out: Box<dyn Write> = match path {
-            Some(p) if append && p.as_os_str() != "-" => {
-                let file = OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(p)
-                    .with_context(|| format!("cannot append to {}", p.display()))?;
-                Box::new(BufWriter::new(file))
-            }
-            _ => crate::output::open_output(path)?,
-        };
-        let mut sink = RecordSink {
-            out,
-            format,
-            written: 0,
-        };
-        if format == RecordFormat::Json {
-            sink.out.write_all(b"[")?;
-        }
-        Ok(sink)
-    }
-
-    fn write(&mut self, record: &Record) -> anyhow::Result<()> {
-        match self.format {
-            RecordFormat::Jsonl => {
-                serde_json::to_writer(&mut self.out, record)?;
-                self.out.write_all(b"\n")?;
-            }
-            RecordFormat::Json => {
-                if self.written > 0 {
-                    self.out.write_all(b",")?;
-                }
-                self.out.write_all(b"\n")?;
-                serde_json::to_writer_pretty(&mut self.out, record)?;
-            }
-            RecordFormat::Text => {
-                if self.written > 0 {
-                    writeln!(self.out)?;
-                }
-                match record {
-                    Record::Analysis(a) => write_text(&mut self.out, a)?,
-                    Record::Failed(f) => writeln!(self.out, "== {} FAILED: {}", f.origin, f.error)?,
-                }
-            }
-        }
-        self.written += 1;
-        self.out.flush()?;
-        Ok(())
-    }
-
-    fn finish(mut self) -> anyhow::Result<()> {
-        if self.format == RecordFormat::Json {
-            self.out.write_all(b"\n]\n")?;
-        }
-        self.out.flush()?;
-        Ok(())
+/// The human view of a record: an analysis, or the line of a failure.
+fn write_record_text(out: &mut dyn Write, record: &Record) -> std::io::Result<()> {
+    match record {
+        Record::Analysis(a) => write_text(out, a),
+        Record::Failed(f) => writeln!(out, "== {} FAILED: {}", f.origin, f.error),
     }
 }
 

@@ -2,7 +2,6 @@
 //! actors of a story, side by side, from analysis records — as Markdown,
 //! tidy CSV, JSON or one self-contained HTML page. See `docs/report.md`.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
@@ -12,7 +11,9 @@ use crate::cli::InputArgs;
 use crate::commands::Outcome;
 use crate::commands::analyze::{EngineArgs, actor_set};
 use crate::input::read_inputs;
-use crate::output::open_output;
+use crate::output::Destination;
+use crate::output::guard::{ReadPaths, refuse_same_output};
+use crate::output::records::{Layout, RecordStream};
 use crate::pipeline::{Pipeline, PipelineConfig};
 use crate::preprocess::preprocess;
 use crate::record::{FailedArticle, Record, SCHEMA_VERSION};
@@ -148,6 +149,22 @@ impl CompareArgs {
 
 pub fn run(args: &CompareArgs) -> anyhow::Result<Outcome> {
     let config = args.report_config();
+    let reads = ReadPaths::new()
+        .articles(&args.input.inputs)
+        .file("--actors", args.engine.actors.as_deref());
+    reads.refuse_output(args.out.as_deref(), "--out")?;
+    reads.refuse_output(args.records_out.as_deref(), "--records-out")?;
+    refuse_same_output(
+        ("--out", args.out.as_deref()),
+        ("--records-out", args.records_out.as_deref()),
+    )?;
+    // Claimed (locked) before the long work, so a second run fails at once.
+    let report_out = Destination::claim(args.out.as_deref())?;
+    let records_out = args
+        .records_out
+        .as_deref()
+        .map(|path| Destination::claim(Some(path)))
+        .transpose()?;
     let (record_files, article_inputs) = classify_inputs(&args.input.inputs)?;
     let mut loaded = LoadedRecords::default();
     for path in &record_files {
@@ -156,8 +173,8 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<Outcome> {
             .with_context(|| format!("cannot read {}", path.display()))?;
     }
     if !article_inputs.is_empty() {
-        analyze_articles(args, &article_inputs, &mut loaded)?;
-    } else if args.records_out.is_some() {
+        analyze_articles(args, &article_inputs, records_out, &mut loaded)?;
+    } else if records_out.is_some() {
         bail!("--records-out writes the records made from article inputs, and there are none");
     }
     for failure in &loaded.failed {
@@ -172,10 +189,9 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<Outcome> {
         );
     }
     let report = build_report(&loaded, &config)?;
-    let mut out = open_output(args.out.as_deref())?;
-    args.format().write(&report, &mut *out)?;
-    out.flush()
-        .with_context(|| "cannot finish writing the report".to_string())?;
+    let mut out = report_out.replace()?;
+    args.format().write(&report, &mut out)?;
+    out.commit()?;
     eprintln!(
         "newsframe: compared {} analyses in {} section(s); {} not included",
         loaded.analyses.len(),
@@ -189,6 +205,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<Outcome> {
 fn analyze_articles(
     args: &CompareArgs,
     inputs: &[PathBuf],
+    records_out: Option<Destination>,
     loaded: &mut LoadedRecords,
 ) -> anyhow::Result<()> {
     let mut config = PipelineConfig::new(actor_set(&args.engine)?);
@@ -217,14 +234,12 @@ fn analyze_articles(
     for batch in articles.chunks(8) {
         records.extend(pipeline.analyze(batch));
     }
-    if let Some(path) = &args.records_out {
-        let mut out = open_output(Some(path))?;
+    if let Some(destination) = records_out {
+        let mut out = RecordStream::new(destination.replace()?, Layout::JsonLines)?;
         for record in &records {
-            serde_json::to_writer(&mut *out, record)?;
-            out.write_all(b"\n")?;
+            out.write(record, |_| Ok(()))?;
         }
-        out.flush()
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        out.finish()?;
     }
     let name = format!("{} article input(s), analyzed", inputs.len());
     loaded.add_records(&name, records);

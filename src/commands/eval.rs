@@ -22,6 +22,8 @@ use crate::eval::predictions;
 use crate::eval::rouge::{RougeMode, VARIANTS};
 use crate::eval::stances::{StanceEvaluation, StanceGroup};
 use crate::eval::summaries::{RougeGroup, SummaryEvalConfig, SummaryEvaluation};
+use crate::output::Destination;
+use crate::output::guard::ReadPaths;
 use crate::pipeline::{EngineChoice, Pipeline, PipelineConfig, Precision};
 
 #[derive(Debug, Args)]
@@ -181,6 +183,16 @@ struct Report<'a, T> {
 }
 
 impl CommonArgs {
+    /// Refuses an --out that is the dataset, the predictions or another
+    /// input in `reads`, and claims it before any work is done.
+    fn claim_output(&self, reads: ReadPaths) -> anyhow::Result<Destination> {
+        reads
+            .file("dataset", Some(&self.dataset))
+            .file("--pred", self.pred.as_deref())
+            .refuse_output(self.out.as_deref(), "--out")?;
+        Destination::claim(self.out.as_deref())
+    }
+
     /// Sets the pipeline's engine options from these arguments.
     fn configure(&self, config: &mut PipelineConfig) {
         config.engine = self.engine;
@@ -253,6 +265,7 @@ fn report_errors(errors: &[DatasetError]) -> usize {
 
 fn run_summarize(args: &SummarizeArgs) -> anyhow::Result<Outcome> {
     let common = &args.common;
+    let out = common.claim_output(ReadPaths::new())?;
     let loaded = datasets::load_summaries(&common.dataset, &common.load_config()?)
         .map_err(anyhow::Error::new)?;
     let failed_rows = report_load(&loaded, &common.dataset)?;
@@ -321,12 +334,15 @@ fn run_summarize(args: &SummarizeArgs) -> anyhow::Result<Outcome> {
         bootstrap: config.bootstrap,
         evaluation: &evaluation,
     };
-    write_report(common, &report, |out| write_summary_table(out, &report))?;
+    write_report(common, out, &report, |out| {
+        write_summary_table(out, &report)
+    })?;
     Ok(Outcome::from_failures(failed_rows + failed_lines))
 }
 
 fn run_stance(args: &StanceArgs) -> anyhow::Result<Outcome> {
     let common = &args.common;
+    let out = common.claim_output(ReadPaths::new().file("--actors", args.actors.as_deref()))?;
     let loaded = datasets::load_stance(&common.dataset, &common.load_config()?)
         .map_err(anyhow::Error::new)?;
     let failed_rows = report_load(&loaded, &common.dataset)?;
@@ -398,7 +414,7 @@ fn run_stance(args: &StanceArgs) -> anyhow::Result<Outcome> {
         bootstrap,
         evaluation: &evaluation,
     };
-    write_report(common, &report, |out| write_stance_table(out, &report))?;
+    write_report(common, out, &report, |out| write_stance_table(out, &report))?;
     Ok(Outcome::from_failures(failed_rows + failed_lines))
 }
 
@@ -412,10 +428,11 @@ fn build_pipeline(config: PipelineConfig) -> anyhow::Result<Pipeline> {
 
 fn write_report<T: Serialize>(
     common: &CommonArgs,
+    destination: Destination,
     report: &Report<'_, T>,
     table: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> anyhow::Result<()> {
-    let mut out = crate::output::open_output(common.out.as_deref())?;
+    let mut out = destination.replace()?;
     match common.format {
         ReportFormat::Json => {
             serde_json::to_writer_pretty(&mut out, report)?;
@@ -423,8 +440,7 @@ fn write_report<T: Serialize>(
         }
         ReportFormat::Table => table(&mut out)?,
     }
-    out.flush().context("cannot write the report")?;
-    Ok(())
+    out.commit()
 }
 
 fn header<T>(out: &mut dyn Write, report: &Report<'_, T>) -> std::io::Result<()> {

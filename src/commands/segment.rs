@@ -10,6 +10,9 @@ use crate::article::{Article, Language, Origin, Span};
 use crate::cli::InputArgs;
 use crate::commands::Outcome;
 use crate::input::read_inputs;
+use crate::output::Destination;
+use crate::output::guard::ReadPaths;
+use crate::output::records::{Layout, RecordStream};
 use crate::preprocess::preprocess;
 
 /// Shows what the readers and preprocessing make of each article: metadata
@@ -26,7 +29,8 @@ pub struct SegmentArgs {
     #[arg(long, value_enum, default_value_t = SegmentFormat::Text)]
     pub format: SegmentFormat,
 
-    /// Write to this file instead of standard output.
+    /// Write to this file instead of standard output; it is replaced when
+    /// the run ends, and stays as it was if the run fails.
     #[arg(long, short, value_name = "FILE")]
     pub out: Option<std::path::PathBuf>,
 }
@@ -118,13 +122,18 @@ impl<'a> SegmentedArticle<'a> {
 }
 
 pub fn run(args: &SegmentArgs) -> anyhow::Result<Outcome> {
-    let mut out = crate::output::open_output(args.out.as_deref())?;
+    ReadPaths::new()
+        .articles(&args.input.inputs)
+        .refuse_output(args.out.as_deref(), "--out")?;
+    let destination = Destination::claim(args.out.as_deref())?;
+    let layout = match args.format {
+        SegmentFormat::Text => Layout::Text,
+        SegmentFormat::Json => Layout::JsonArray,
+        SegmentFormat::Jsonl => Layout::JsonLines,
+    };
+    let mut out = RecordStream::new(destination.replace()?, layout)?;
     let config = args.input.preprocess_config();
-    let mut failures = 0;
-    let mut written = 0;
-    if args.format == SegmentFormat::Json {
-        out.write_all(b"[")?;
-    }
+    let mut failures = 0usize;
     for item in read_inputs(&args.input.inputs, &args.input.input_config()) {
         let raw = match item {
             Ok(raw) => raw,
@@ -138,32 +147,12 @@ pub fn run(args: &SegmentArgs) -> anyhow::Result<Outcome> {
         for warning in &article.warnings {
             eprintln!("newsframe: warning: {}: {warning}", article.origin);
         }
-        match args.format {
-            SegmentFormat::Text => {
-                if written > 0 {
-                    writeln!(out)?;
-                }
-                write_text(&mut out, &article)?;
-            }
-            SegmentFormat::Json => {
-                if written > 0 {
-                    out.write_all(b",")?;
-                }
-                out.write_all(b"\n")?;
-                serde_json::to_writer_pretty(&mut out, &SegmentedArticle::new(&article))?;
-            }
-            SegmentFormat::Jsonl => {
-                serde_json::to_writer(&mut out, &SegmentedArticle::new(&article))?;
-                out.write_all(b"\n")?;
-            }
-        }
-        written += 1;
-        out.flush()?;
+        out.write(&SegmentedArticle::new(&article), |out| {
+            write_text(out, &article)
+        })?;
     }
-    if args.format == SegmentFormat::Json {
-        out.write_all(b"\n]\n")?;
-    }
-    out.flush()?;
+    let written = out.written();
+    out.finish_unless_all_failed(written, failures)?;
     Ok(Outcome::from_failures(failures))
 }
 

@@ -88,6 +88,13 @@ pub fn preprocess(raw: RawArticle, config: &PreprocessConfig) -> Article {
     }
 }
 
+/// What tells an analyzed article apart whatever its id or file: the
+/// [`stable_id`] digest of its outlet and cleaned body. Records carry it as
+/// `content_hash`; `--resume` matches articles by id and this hash.
+pub fn content_hash(article: &Article) -> String {
+    stable_id(article.meta.source.as_deref(), &article.body)
+}
+
 /// First 16 hex digits of SHA-256 over source and normalized body.
 pub fn stable_id(source: Option<&str>, body: &str) -> String {
     let mut hasher = Sha256::new();
