@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::commands;
-use crate::input::{InputConfig, StdinFormat, jsonl::FieldMap};
+use crate::input::{DEFAULT_MAX_ARTICLE_BYTES, InputConfig, StdinFormat, jsonl::FieldMap};
 
 /// newsframe: multilingual news analysis. Summaries, stance toward each actor
 /// of a story, and side-by-side framing across outlets.
@@ -61,6 +61,12 @@ pub struct InputArgs {
     /// Format of standard input when INPUT is `-`.
     #[arg(long, value_enum, default_value_t = StdinFormat::Txt, help_heading = "Input")]
     pub stdin_format: StdinFormat,
+
+    /// Refuse articles larger than this many bytes (a file, stdin, or one
+    /// JSONL record's text) with an error of their own; the others go on.
+    /// 0: no limit.
+    #[arg(long, default_value_t = DEFAULT_MAX_ARTICLE_BYTES, value_name = "BYTES", help_heading = "Input")]
+    pub max_article_bytes: u64,
 
     /// JSON field holding the article text.
     #[arg(
@@ -135,6 +141,7 @@ impl InputArgs {
             source: self.source.clone(),
             source_from_dir: self.source_from_dir,
             stdin_format: self.stdin_format,
+            max_article_bytes: self.max_article_bytes,
         }
     }
 

@@ -18,6 +18,7 @@ pub mod record;
 pub mod report;
 pub mod stance;
 pub mod summarize;
+pub mod terminal;
 #[cfg(feature = "transformer")]
 pub mod transformer;
 

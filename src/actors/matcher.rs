@@ -75,6 +75,10 @@ impl ActorMatcher {
     pub fn new(set: &ActorSet) -> ActorMatcher {
         let mut insensitive: Vec<(String, Pattern)> = Vec::new();
         let mut sensitive: Vec<(String, Pattern)> = Vec::new();
+        // Names already claimed, per automaton (a set: thousands of actors
+        // must not cost a scan per name).
+        let mut claimed_insensitive = std::collections::HashSet::new();
+        let mut claimed_sensitive = std::collections::HashSet::new();
         for (index, actor) in set.actors.iter().enumerate() {
             let names = actor
                 .all_aliases()
@@ -84,13 +88,13 @@ impl ActorMatcher {
                 let case_sensitive = actor.is_case_sensitive(name);
                 for variant in variants(name) {
                     let folded = fold_str(&variant, !case_sensitive);
-                    let target = if case_sensitive {
-                        &mut sensitive
+                    let (target, claimed) = if case_sensitive {
+                        (&mut sensitive, &mut claimed_sensitive)
                     } else {
-                        &mut insensitive
+                        (&mut insensitive, &mut claimed_insensitive)
                     };
                     // The first actor to claim a name keeps it.
-                    if folded.is_empty() || target.iter().any(|(f, _)| *f == folded) {
+                    if folded.is_empty() || !claimed.insert(folded.clone()) {
                         continue;
                     }
                     target.push((
@@ -169,17 +173,20 @@ impl ActorMatcher {
                 .cmp(&a.span.len())
                 .then(a.span.start.cmp(&b.span.start))
         });
-        let mut kept: Vec<Candidate> = Vec::new();
+        // Kept spans are disjoint, so ordered by start they are ordered by
+        // end too: a candidate can only overlap the kept span that starts
+        // last before it ends. One lookup per candidate, not a scan.
+        let mut kept: std::collections::BTreeMap<usize, Candidate> = Default::default();
         for candidate in candidates {
             let overlaps = kept
-                .iter()
-                .any(|k| candidate.span.start < k.span.end && k.span.start < candidate.span.end);
+                .range(..candidate.span.end)
+                .next_back()
+                .is_some_and(|(_, k)| candidate.span.start < k.span.end);
             if !overlaps {
-                kept.push(candidate);
+                kept.insert(candidate.span.start, candidate);
             }
         }
-        kept.sort_by_key(|c| c.span.start);
-        kept.into_iter()
+        kept.into_values()
             .map(|c| Mention {
                 actor: c.pattern.actor,
                 sentence: 0,

@@ -27,6 +27,7 @@ use crate::pipeline::{EngineChoice, Pipeline, PipelineConfig, Precision};
 use crate::preprocess::preprocess;
 use crate::record::{ArticleAnalysis, FailedArticle, Record, SCHEMA_VERSION};
 use crate::summarize::builtin::ExtractiveConfig;
+use crate::terminal::printable;
 
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
@@ -271,7 +272,7 @@ pub fn run_analysis(
             };
             if let Record::Failed(f) = &record {
                 *failures += 1;
-                progress.println(&format!("newsframe: {}: {}", f.origin, f.error));
+                progress.println(&printable(&format!("newsframe: {}: {}", f.origin, f.error)));
             }
             sink.write(&record, |out| write_record_text(out, &record))?;
             progress.inc();
@@ -351,7 +352,11 @@ impl RecordFormat {
 fn write_record_text(out: &mut dyn Write, record: &Record) -> std::io::Result<()> {
     match record {
         Record::Analysis(a) => write_text(out, a),
-        Record::Failed(f) => writeln!(out, "== {} FAILED: {}", f.origin, f.error),
+        Record::Failed(f) => writeln!(
+            out,
+            "{}",
+            printable(&format!("== {} FAILED: {}", f.origin, f.error))
+        ),
     }
 }
 
@@ -361,15 +366,17 @@ pub fn write_text(out: &mut dyn Write, a: &ArticleAnalysis) -> std::io::Result<(
     let mut header = vec![a.lang.clone()];
     header.extend(a.source.clone());
     header.extend(a.date.clone());
-    writeln!(out, "== {} ({}) [{}]", a.id, a.origin, header.join(", "))?;
+    // Names, metadata and text come from the input: shown, never obeyed.
+    let header = format!("== {} ({}) [{}]", a.id, a.origin, header.join(", "));
+    writeln!(out, "{}", printable(&header))?;
     if let Some(title) = &a.title {
-        writeln!(out, "{title}")?;
+        writeln!(out, "{}", printable(title))?;
     }
     if let Some(summary) = &a.summary {
         writeln!(out)?;
         writeln!(out, "Summary:")?;
         for line in wrap(&summary.text, 96) {
-            writeln!(out, "  {line}")?;
+            writeln!(out, "  {}", printable(&line))?;
         }
     }
     writeln!(out)?;
@@ -398,11 +405,16 @@ pub fn write_text(out: &mut dyn Write, a: &ArticleAnalysis) -> std::io::Result<(
         writeln!(
             out,
             "  {:<name_width$}  {:>8}  {:<8}  {:>6}  {:>4}  {}",
-            s.id, s.mentions, stance, score, conf, evidence
+            printable(&s.id),
+            s.mentions,
+            stance,
+            score,
+            conf,
+            printable(&evidence)
         )?;
     }
     for w in &a.warnings {
-        writeln!(out, "  warning: {w}")?;
+        writeln!(out, "  warning: {}", printable(w))?;
     }
     let engine = [
         a.engine.summary.as_deref().map(|s| format!("summary {s}")),

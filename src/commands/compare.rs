@@ -165,8 +165,15 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<Outcome> {
         .as_deref()
         .map(|path| Destination::claim(Some(path)))
         .transpose()?;
-    let (record_files, article_inputs) = classify_inputs(&args.input.inputs)?;
+    let Classified {
+        records: record_files,
+        articles: article_inputs,
+        errors: walk_errors,
+    } = classify_inputs(&args.input.inputs)?;
     let mut loaded = LoadedRecords::default();
+    for err in walk_errors {
+        loaded.add_unreadable(&err.origin.to_string(), err.message);
+    }
     for path in &record_files {
         loaded
             .read_path(path)
@@ -178,7 +185,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<Outcome> {
         bail!("--records-out writes the records made from article inputs, and there are none");
     }
     for failure in &loaded.failed {
-        eprintln!(
+        let line = format!(
             "newsframe: {}: {}{}",
             failure.origin,
             match failure.kind {
@@ -187,6 +194,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<Outcome> {
             },
             failure.error
         );
+        eprintln!("{}", crate::terminal::printable(&line));
     }
     let report = build_report(&loaded, &config)?;
     let mut out = report_out.replace()?;
@@ -247,28 +255,48 @@ fn analyze_articles(
 }
 
 /// Splits inputs into analysis-record files and article inputs. Folders are
-/// walked (sorted); their `.jsonl` files that hold records are records.
-fn classify_inputs(inputs: &[PathBuf]) -> anyhow::Result<(Vec<PathBuf>, Vec<PathBuf>)> {
-    let mut records = Vec::new();
-    let mut articles = Vec::new();
+/// walked (sorted, symbolic links followed); their `.jsonl` files that hold
+/// records are records. A file named twice (or reached twice through links)
+/// is read once, with a notice: its records would otherwise count twice.
+/// Folder entries that cannot be walked come back as errors, for the report.
+fn classify_inputs(inputs: &[PathBuf]) -> anyhow::Result<Classified> {
+    let mut classified = Classified::default();
+    let mut seen = std::collections::HashSet::new();
+    let mut add = |path: &Path, classified: &mut Classified| {
+        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        if seen.insert(key) {
+            classify_file(path, &mut classified.records, &mut classified.articles);
+        } else {
+            eprintln!(
+                "newsframe: notice: {} is named more than once; read once",
+                path.display()
+            );
+        }
+    };
     for input in inputs {
         if input.as_os_str() == "-" {
-            records.push(input.clone());
+            classified.records.push(input.clone());
         } else if input.is_dir() {
-            for entry in walkdir::WalkDir::new(input).sort_by_file_name() {
-                let entry =
-                    entry.with_context(|| format!("cannot read folder {}", input.display()))?;
-                if entry.file_type().is_file() && crate::input::is_readable_in_dir(entry.path()) {
-                    classify_file(entry.path(), &mut records, &mut articles);
-                }
+            let (files, errors) = crate::input::article_files(input);
+            for file in files {
+                add(&file, &mut classified);
             }
+            classified.errors.extend(errors);
         } else if input.exists() {
-            classify_file(input, &mut records, &mut articles);
+            add(input, &mut classified);
         } else {
             bail!("{}: no such file or folder", input.display());
         }
     }
-    Ok((records, articles))
+    Ok(classified)
+}
+
+/// Inputs of `compare`, sorted out.
+#[derive(Debug, Default)]
+struct Classified {
+    records: Vec<PathBuf>,
+    articles: Vec<PathBuf>,
+    errors: Vec<crate::input::InputError>,
 }
 
 fn classify_file(path: &Path, records: &mut Vec<PathBuf>, articles: &mut Vec<PathBuf>) {

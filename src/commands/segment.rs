@@ -14,6 +14,7 @@ use crate::output::Destination;
 use crate::output::guard::ReadPaths;
 use crate::output::records::{Layout, RecordStream};
 use crate::preprocess::preprocess;
+use crate::terminal::printable;
 
 /// Shows what the readers and preprocessing make of each article: metadata
 /// (title, source, date, agency credit, photo caption), the detected or
@@ -138,14 +139,17 @@ pub fn run(args: &SegmentArgs) -> anyhow::Result<Outcome> {
         let raw = match item {
             Ok(raw) => raw,
             Err(err) => {
-                eprintln!("newsframe: {err}");
+                eprintln!("newsframe: {}", printable(&err.to_string()));
                 failures += 1;
                 continue;
             }
         };
         let article = preprocess(raw, &config);
         for warning in &article.warnings {
-            eprintln!("newsframe: warning: {}: {warning}", article.origin);
+            eprintln!(
+                "newsframe: warning: {}",
+                printable(&format!("{}: {warning}", article.origin))
+            );
         }
         out.write(&SegmentedArticle::new(&article), |out| {
             write_text(out, &article)
@@ -159,7 +163,12 @@ pub fn run(args: &SegmentArgs) -> anyhow::Result<Outcome> {
 /// The human view: a metadata header, then numbered paragraphs and sentences.
 pub fn write_text(out: &mut dyn Write, article: &Article) -> std::io::Result<()> {
     let meta = &article.meta;
-    writeln!(out, "== {} ({})", article.id, article.origin)?;
+    // Names and metadata come from the input: shown, never obeyed.
+    writeln!(
+        out,
+        "{}",
+        printable(&format!("== {} ({})", article.id, article.origin))
+    )?;
     let fields = [
         ("title", meta.title.as_deref()),
         ("source", meta.source.as_deref()),
@@ -171,7 +180,7 @@ pub fn write_text(out: &mut dyn Write, article: &Article) -> std::io::Result<()>
     ];
     for (name, value) in fields {
         if let Some(value) = value {
-            writeln!(out, "{name:>9}: {value}")?;
+            writeln!(out, "{name:>9}: {}", printable(value))?;
         }
     }
     let lang = &article.language;
@@ -184,7 +193,7 @@ pub fn write_text(out: &mut dyn Write, article: &Article) -> std::io::Result<()>
         out,
         "{:>9}: {} ({}, {:.2}{mixed})",
         "language",
-        lang.code,
+        printable(&lang.code),
         match lang.source {
             crate::article::LanguageSource::Declared => "declared",
             crate::article::LanguageSource::Detected => "detected",
@@ -202,7 +211,12 @@ pub fn write_text(out: &mut dyn Write, article: &Article) -> std::io::Result<()>
         writeln!(out)?;
         writeln!(out, "[¶{}]", paragraph.index + 1)?;
         for i in paragraph.sentences.clone() {
-            writeln!(out, "  {:>3}. {}", i + 1, article.sentence_text(i))?;
+            writeln!(
+                out,
+                "  {:>3}. {}",
+                i + 1,
+                printable(article.sentence_text(i))
+            )?;
         }
     }
     Ok(())

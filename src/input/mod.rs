@@ -30,8 +30,12 @@ use std::path::{Path, PathBuf};
 
 use crate::article::{Origin, RawArticle};
 
+/// Default of [`InputConfig::max_article_bytes`]: 10 MB, a hundred times a
+/// long news article (a book is about 1 MB).
+pub const DEFAULT_MAX_ARTICLE_BYTES: u64 = 10_000_000;
+
 /// How inputs are read. Defaults suit the project's own formats.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct InputConfig {
     /// JSON field names (defaults: text, title, source, date, url, lang, id).
     pub fields: jsonl::FieldMap,
@@ -41,6 +45,38 @@ pub struct InputConfig {
     pub source_from_dir: bool,
     /// Format of stdin (`-`): text by default.
     pub stdin_format: StdinFormat,
+    /// An article (a `.txt`/`.html` file, stdin, or one JSONL record's
+    /// text) larger than this many bytes is refused with an error of its
+    /// own and the batch goes on; 0 means no limit. Default
+    /// [`DEFAULT_MAX_ARTICLE_BYTES`]. Such an input is a dump or a book,
+    /// not an article, and every later stage grows with its size.
+    pub max_article_bytes: u64,
+}
+
+impl Default for InputConfig {
+    fn default() -> InputConfig {
+        InputConfig {
+            fields: jsonl::FieldMap::default(),
+            source: None,
+            source_from_dir: false,
+            stdin_format: StdinFormat::default(),
+            max_article_bytes: DEFAULT_MAX_ARTICLE_BYTES,
+        }
+    }
+}
+
+/// The error for an article of `bytes` bytes when it is over `limit`
+/// (0: no limit).
+fn check_size(limit: u64, origin: &Origin, bytes: u64) -> Result<(), InputError> {
+    if limit > 0 && bytes > limit {
+        return Err(InputError::new(
+            origin.clone(),
+            format!(
+                "article too large: {bytes} bytes (limit {limit}; raise with --max-article-bytes)"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -128,26 +164,8 @@ fn read_path(path: &Path, config: &InputConfig) -> Box<dyn Iterator<Item = ReadR
 }
 
 fn read_dir(dir: &Path, config: &InputConfig) -> Box<dyn Iterator<Item = ReadResult>> {
-    let mut files = Vec::new();
-    let mut errors = Vec::new();
-    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
-        match entry {
-            Ok(entry) if entry.file_type().is_file() && format_of(entry.path()).is_some() => {
-                if is_article_file(&entry.file_name().to_string_lossy()) {
-                    files.push(entry.into_path());
-                }
-            }
-            Ok(_) => {}
-            Err(err) => {
-                let origin = Origin::file(
-                    err.path()
-                        .map(|p| p.display().to_string())
-                        .unwrap_or_else(|| dir.display().to_string()),
-                );
-                errors.push(Err(InputError::new(origin, err.to_string())));
-            }
-        }
-    }
+    let (files, errors) = article_files(dir);
+    let mut errors: Vec<ReadResult> = errors.into_iter().map(Err).collect();
     if files.is_empty() && errors.is_empty() {
         errors.push(Err(InputError::new(
             Origin::file(dir.display().to_string()),
@@ -163,6 +181,73 @@ fn read_dir(dir: &Path, config: &InputConfig) -> Box<dyn Iterator<Item = ReadRes
                 read_file(&file, format, &config)
             })),
     )
+}
+
+/// The article files under `dir`, sorted, and one error per entry that
+/// could not be walked. Symbolic links are followed, to files and to
+/// folders alike; a file reached twice (through a link and by its own name)
+/// is read once, under the first name in sorted order; a link back to a
+/// folder being walked (a loop) and a dangling link are reported. Hidden,
+/// README, LICENSE and CHANGELOG files are left out (see
+/// [`is_readable_in_dir`]).
+pub fn article_files(dir: &Path) -> (Vec<PathBuf>, Vec<InputError>) {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for entry in walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+    {
+        match entry {
+            Ok(entry) if entry.file_type().is_file() && format_of(entry.path()).is_some() => {
+                if is_article_file(&entry.file_name().to_string_lossy())
+                    && seen.insert(file_identity(entry.path()))
+                {
+                    files.push(entry.into_path());
+                }
+            }
+            Ok(_) => {}
+            Err(err) => {
+                let origin = Origin::file(
+                    err.path()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_else(|| dir.display().to_string()),
+                );
+                let message = match err.loop_ancestor() {
+                    Some(ancestor) => format!(
+                        "symbolic link loop: it leads back to {}, which is being read already; skipped",
+                        ancestor.display()
+                    ),
+                    None if err.path().is_some_and(|p| p.is_symlink() && !p.exists()) => {
+                        "dangling symbolic link: its target does not exist".to_string()
+                    }
+                    None => err.to_string(),
+                };
+                errors.push(InputError::new(origin, message));
+            }
+        }
+    }
+    (files, errors)
+}
+
+/// What makes two paths the same file: device and inode on Unix, the
+/// canonical path elsewhere (or the path itself when it has none).
+fn file_identity(path: &Path) -> FileIdentity {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let Ok(meta) = std::fs::metadata(path) {
+            return FileIdentity::Inode(meta.dev(), meta.ino());
+        }
+    }
+    FileIdentity::Path(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum FileIdentity {
+    #[cfg_attr(not(unix), allow(dead_code))]
+    Inode(u64, u64),
+    Path(PathBuf),
 }
 
 /// Whether a file found in a directory walk is an article: hidden files
@@ -196,10 +281,12 @@ fn read_file(
         None
     };
     let fields = config.fields.clone();
+    let limit = config.max_article_bytes;
     let config = config.clone();
     let apply_source = move |mut raw: RawArticle| {
+        check_size(limit, &raw.origin, raw.text.len() as u64)?;
         apply_outlet(&mut raw, dir_source.as_deref(), &config);
-        raw
+        Ok(raw)
     };
     match format {
         Format::Jsonl => match std::fs::File::open(path) {
@@ -207,14 +294,18 @@ fn read_file(
                 let reader = std::io::BufReader::new(file);
                 Box::new(
                     jsonl::read_records(reader, origin.path.clone(), fields)
-                        .map(move |r| r.map(&apply_source)),
+                        .map(move |r| r.and_then(&apply_source)),
                 )
             }
             Err(err) => Box::new(std::iter::once(Err(io_error(origin, &err)))),
         },
         Format::Txt | Format::Html => {
-            let result = std::fs::read(path)
+            // The file's size is checked before it is read: a multi-gigabyte
+            // file is never loaded.
+            let result = std::fs::metadata(path)
                 .map_err(|err| io_error(origin.clone(), &err))
+                .and_then(|meta| check_size(limit, &origin, meta.len()))
+                .and_then(|()| std::fs::read(path).map_err(|err| io_error(origin.clone(), &err)))
                 .and_then(|bytes| decode::decode(&bytes, &origin))
                 .and_then(|(text, warnings)| {
                     let mut raw = match format {
@@ -222,7 +313,7 @@ fn read_file(
                         _ => txt::read_txt(&text, origin.clone()),
                     }?;
                     raw.warnings.extend(warnings);
-                    Ok(apply_source(raw))
+                    apply_source(raw)
                 });
             Box::new(std::iter::once(result))
         }
@@ -233,22 +324,35 @@ fn read_stdin(config: &InputConfig) -> Box<dyn Iterator<Item = ReadResult>> {
     use std::io::Read;
     let origin = Origin::file("-");
     let config = config.clone();
+    let limit = config.max_article_bytes;
     if config.stdin_format == StdinFormat::Jsonl {
         let stdin = std::io::BufReader::new(std::io::stdin());
         return Box::new(
             jsonl::read_records(stdin, "-".to_string(), config.fields.clone()).map(move |r| {
-                r.map(|mut raw| {
+                r.and_then(|mut raw| {
+                    check_size(limit, &raw.origin, raw.text.len() as u64)?;
                     apply_outlet(&mut raw, None, &config);
-                    raw
+                    Ok(raw)
                 })
             }),
         );
     }
     let mut bytes = Vec::new();
+    // One byte past the limit is enough to know the article is too large.
+    let cap = if limit > 0 { limit + 1 } else { u64::MAX };
     let result = std::io::stdin()
+        .take(cap)
         .read_to_end(&mut bytes)
         .map_err(|err| io_error(origin.clone(), &err))
-        .and_then(|_| decode::decode(&bytes, &origin))
+        .and_then(|n| {
+            if limit > 0 && n as u64 > limit {
+                // Counted, not kept: the rest of stdin is drained to name its size.
+                let more = std::io::copy(&mut std::io::stdin(), &mut std::io::sink()).unwrap_or(0);
+                return check_size(limit, &origin, n as u64 + more);
+            }
+            Ok(())
+        })
+        .and_then(|()| decode::decode(&bytes, &origin))
         .and_then(|(text, warnings)| {
             let mut raw = match config.stdin_format {
                 StdinFormat::Html => html::read_html(&text, origin.clone()),

@@ -9,7 +9,7 @@ use crate::record::{ArticleAnalysis, EngineInfo, StanceLabel};
 
 use super::cluster::{self, Similarity, TfIdfCosine, TokenJaccard};
 use super::load::{LoadedAnalysis, LoadedRecords};
-use super::novelty::{sentence_novelty, summary_sentences, word_set};
+use super::novelty::{NoveltyIndex, summary_sentences};
 use super::{
     ActorSummary, Cell, CellEvidence, Divergence, Group, GroupBy, GroupScore, Interval,
     LabelCounts, REPORT_SCHEMA_VERSION, Report, ReportConfig, ReportError, Section, SimilarityKind,
@@ -419,43 +419,41 @@ fn build_groups(
     groups: &BTreeMap<String, Vec<&ArticleAnalysis>>,
     config: &ReportConfig,
 ) -> Vec<Group> {
-    // Sentences of every article's summary, with the article language: word
-    // overlap only means something within one language.
-    let sentences: BTreeMap<&str, Vec<(&str, Vec<String>)>> = groups
-        .iter()
-        .map(|(name, members)| {
-            let per_article = members
+    // Sentences of every article's summary, and per language an index of
+    // them: word overlap only means something within one language.
+    let sentences: Vec<Vec<Vec<String>>> = groups
+        .values()
+        .map(|members| {
+            members
                 .iter()
                 .map(|a| {
-                    let sents = a
-                        .summary
+                    a.summary
                         .as_ref()
                         .map(|s| summary_sentences(&a.lang, &s.text))
-                        .unwrap_or_default();
-                    (a.lang.as_str(), sents)
+                        .unwrap_or_default()
                 })
-                .collect();
-            (name.as_str(), per_article)
+                .collect()
         })
         .collect();
+    let mut indexes: BTreeMap<&str, NoveltyIndex> = BTreeMap::new();
+    for (g, members) in groups.values().enumerate() {
+        for (a, sents) in members.iter().zip(&sentences[g]) {
+            let index = indexes.entry(a.lang.as_str()).or_default();
+            for sentence in sents {
+                index.add(g, sentence);
+            }
+        }
+    }
     groups
         .iter()
-        .map(|(name, members)| {
-            let others_in = |lang: &str| -> Vec<BTreeSet<String>> {
-                sentences
-                    .iter()
-                    .filter(|(g, _)| *g != name)
-                    .flat_map(|(_, arts)| arts.iter())
-                    .filter(|(l, _)| *l == lang)
-                    .flat_map(|(_, sents)| sents.iter().map(|s| word_set(s)))
-                    .collect()
-            };
+        .enumerate()
+        .map(|(g, (name, members))| {
             let summaries = members
                 .iter()
-                .zip(&sentences[name.as_str()])
-                .filter_map(|(a, (lang, sents))| {
+                .zip(&sentences[g])
+                .filter_map(|(a, sents)| {
                     let summary = a.summary.as_ref()?;
-                    let others = others_in(lang);
+                    let index = &indexes[a.lang.as_str()];
                     Some(SummaryEntry {
                         article_id: a.id.clone(),
                         title: a.title.clone(),
@@ -470,7 +468,7 @@ fn build_groups(
                         sentences: sents
                             .iter()
                             .map(|s| {
-                                let novelty = sentence_novelty(s, &others);
+                                let novelty = index.novelty(g, s);
                                 SummarySentence {
                                     text: s.clone(),
                                     novelty,

@@ -6,8 +6,65 @@
 //! both group and actor; actor metrics (`divergence_*`) leave the group
 //! empty. A missing value (no mention, no interval) is an empty field, read
 //! as NaN/NA. Numbers keep full precision (the JSON's values exactly).
+//!
+//! Text cells come from articles (an outlet's `og:site_name`, an actor id),
+//! so a spreadsheet must not run them: a text cell starting with `=`, `+`,
+//! `-`, `@`, a tab or a carriage return gets a leading `'` and is quoted
+//! (OWASP's advice against CSV injection). Number cells are written as
+//! numbers, a negative score included.
+
+use std::borrow::Cow;
+use std::io::Write;
 
 use super::{Report, engine_label};
+
+/// One cell of a CSV row: text (neutralized for spreadsheets) or a number.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CsvField<'a> {
+    Text(&'a str),
+    /// A number; `None` is a missing value (an empty field).
+    Number(Option<f64>),
+}
+
+/// Whether a spreadsheet would read `text` as a formula (or strip the
+/// character that hides one).
+fn is_formula_like(text: &str) -> bool {
+    text.starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
+/// `text` as a spreadsheet shows it but never evaluates it: a formula-like
+/// cell gets a leading `'`.
+pub fn spreadsheet_text(text: &str) -> Cow<'_, str> {
+    if is_formula_like(text) {
+        Cow::Owned(format!("'{text}"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// Writes one CSV row (RFC 4180: comma-separated, CRLF-free `\n` ends).
+/// Text cells are quoted when they hold a comma, quote or line break, and
+/// always when they were neutralized; quotes inside are doubled.
+pub fn write_row(out: &mut dyn Write, fields: &[CsvField]) -> std::io::Result<()> {
+    for (i, field) in fields.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        match field {
+            CsvField::Number(value) => out.write_all(number(*value).as_bytes())?,
+            CsvField::Text(text) => {
+                let neutralized = is_formula_like(text);
+                let cell = spreadsheet_text(text);
+                if neutralized || cell.contains([',', '"', '\n', '\r']) {
+                    write!(out, "\"{}\"", cell.replace('"', "\"\""))?;
+                } else {
+                    out.write_all(cell.as_bytes())?;
+                }
+            }
+        }
+    }
+    out.write_all(b"\n")
+}
 
 /// The metrics of each group × actor, in row order.
 pub const CELL_METRICS: [&str; 10] = [
@@ -32,9 +89,10 @@ pub const ACTOR_METRICS: [&str; 4] = [
 ];
 
 pub fn write(report: &Report, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
-    let mut w = ::csv::Writer::from_writer(out);
+    let mut w = std::io::BufWriter::new(out);
     let noun = report.config.group_by.noun();
-    w.write_record(["story", "engine", noun, "actor", "metric", "value"])?;
+    let header = ["story", "engine", noun, "actor", "metric", "value"].map(CsvField::Text);
+    write_row(&mut w, &header)?;
     for section in &report.sections {
         let engine = engine_label(&section.engine);
         for cell in &section.cells {
@@ -51,14 +109,17 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> anyhow::Result<()
                 Some(cell.labels.negative as f64),
             ];
             for (metric, value) in CELL_METRICS.iter().zip(values) {
-                w.write_record([
-                    section.story_id.as_str(),
-                    engine.as_str(),
-                    cell.group.as_str(),
-                    cell.actor.as_str(),
-                    metric,
-                    &number(value),
-                ])?;
+                write_row(
+                    &mut w,
+                    &[
+                        CsvField::Text(&section.story_id),
+                        CsvField::Text(&engine),
+                        CsvField::Text(&cell.group),
+                        CsvField::Text(&cell.actor),
+                        CsvField::Text(metric),
+                        CsvField::Number(value),
+                    ],
+                )?;
             }
         }
         for actor in &section.actors {
@@ -70,14 +131,17 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> anyhow::Result<()
                 d.map(|d| d.groups as f64),
             ];
             for (metric, value) in ACTOR_METRICS.iter().zip(values) {
-                w.write_record([
-                    section.story_id.as_str(),
-                    engine.as_str(),
-                    "",
-                    actor.id.as_str(),
-                    metric,
-                    &number(value),
-                ])?;
+                write_row(
+                    &mut w,
+                    &[
+                        CsvField::Text(&section.story_id),
+                        CsvField::Text(&engine),
+                        CsvField::Text(""),
+                        CsvField::Text(&actor.id),
+                        CsvField::Text(metric),
+                        CsvField::Number(value),
+                    ],
+                )?;
             }
         }
     }
@@ -90,5 +154,59 @@ fn number(value: Option<f64>) -> String {
     match value {
         Some(v) => format!("{v}"),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(fields: &[CsvField]) -> String {
+        let mut out = Vec::new();
+        write_row(&mut out, fields).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn formula_like_text_is_neutralized_and_quoted() {
+        for (text, cell) in [
+            (
+                "=HYPERLINK(\"http://x\",\"y\")",
+                "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"",
+            ),
+            ("+1", "\"'+1\""),
+            ("-2+3", "\"'-2+3\""),
+            ("@SUM(A1)", "\"'@SUM(A1)\""),
+            ("\tx", "\"'\tx\""),
+            ("\r=1", "\"'\r=1\""),
+            ("El País", "El País"),
+            ("a,b", "\"a,b\""),
+        ] {
+            assert_eq!(
+                row(&[CsvField::Text(text)]),
+                format!("{cell}\n"),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn negative_numbers_stay_numbers() {
+        assert_eq!(
+            row(&[
+                CsvField::Text("-x"),
+                CsvField::Number(Some(-0.5)),
+                CsvField::Number(None)
+            ]),
+            "\"'-x\",-0.5,\n"
+        );
+        // A standard reader gets the values back.
+        let text = row(&[CsvField::Text("=1+2"), CsvField::Number(Some(-0.25))]);
+        let mut reader = ::csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(text.as_bytes());
+        let record = reader.records().next().unwrap().unwrap();
+        assert_eq!(&record[0], "'=1+2");
+        assert_eq!(record[1].parse::<f64>().unwrap(), -0.25);
     }
 }

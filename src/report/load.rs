@@ -69,6 +69,19 @@ impl LoadedRecords {
         self.inputs.push(summary);
     }
 
+    /// Notes an input that could not be read at all (a dangling link, a
+    /// link loop in a folder), so the report lists it and the run ends
+    /// with status 1.
+    pub fn add_unreadable(&mut self, origin: &str, error: String) {
+        self.failed.push(FailedEntry {
+            origin: origin.to_string(),
+            id: None,
+            source: None,
+            kind: FailureKind::Malformed,
+            error,
+        });
+    }
+
     /// Reads one records file (`-` is stdin).
     pub fn read_path(&mut self, path: &Path) -> std::io::Result<()> {
         let name = path.display().to_string();
@@ -185,10 +198,87 @@ fn parse_line(line: &str) -> Result<Parsed, String> {
             .map(Parsed::Failed)
             .map_err(|e| format!("invalid failure record: {e}"))
     } else {
-        serde_json::from_value(value)
-            .map(|a| Parsed::Analysis(Box::new(a)))
-            .map_err(|e| format!("invalid analysis record: {e}"))
+        let analysis: ArticleAnalysis =
+            serde_json::from_value(value).map_err(|e| format!("invalid analysis record: {e}"))?;
+        check_values(&analysis).map_err(|e| format!("invalid analysis record: {e}"))?;
+        Ok(Parsed::Analysis(Box::new(analysis)))
     }
+}
+
+/// A number as a message shows it: `1e308`, not 309 digits.
+fn short(x: f64) -> String {
+    if x.is_finite() && x != 0.0 && !(1e-4..1e6).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}
+
+/// Most mentions of one actor a record may claim: far more than any
+/// article holds, small enough that sums over millions of records do not
+/// overflow.
+pub const MAX_MENTIONS: usize = 1_000_000_000;
+
+/// Checks what serde cannot: numbers in their ranges (a score in [−1, 1],
+/// probabilities in [0, 1], all finite; mentions up to [`MAX_MENTIONS`])
+/// and a language code that is a code. A record outside them was not
+/// written by `analyze`, and averaging it would print `inf` or `NaN`.
+pub fn check_values(a: &ArticleAnalysis) -> Result<(), String> {
+    const SLACK: f64 = 1e-9;
+    let in_range = |x: f64, lo: f64, hi: f64| x.is_finite() && x >= lo - SLACK && x <= hi + SLACK;
+    let lang_ok = !a.lang.is_empty()
+        && a.lang.len() <= 16
+        && a.lang
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if !lang_ok {
+        return Err(format!(
+            "lang {:?} is not a language code (e.g. \"en\", \"pt-BR\")",
+            a.lang
+        ));
+    }
+    for actor in &a.actors {
+        let name = &actor.id;
+        if actor.mentions > MAX_MENTIONS {
+            return Err(format!(
+                "actor {name:?}: {} mentions is beyond any article (at most {MAX_MENTIONS})",
+                actor.mentions
+            ));
+        }
+        if let Some(score) = actor.score.filter(|&x| !in_range(x, -1.0, 1.0)) {
+            return Err(format!(
+                "actor {name:?}: score {} is outside [-1, 1]",
+                short(score)
+            ));
+        }
+        if let Some(c) = actor.confidence.filter(|&x| !in_range(x, 0.0, 1.0)) {
+            return Err(format!(
+                "actor {name:?}: confidence {} is outside [0, 1]",
+                short(c)
+            ));
+        }
+        if let Some(probs) = &actor.probs {
+            for (label, p) in [
+                ("positive", probs.positive),
+                ("neutral", probs.neutral),
+                ("negative", probs.negative),
+            ] {
+                if !in_range(p, 0.0, 1.0) {
+                    return Err(format!(
+                        "actor {name:?}: probability of {label} {} is outside [0, 1]",
+                        short(p)
+                    ));
+                }
+            }
+        }
+        if let Some(e) = actor.evidence.iter().find(|e| !in_range(e.p, 0.0, 1.0)) {
+            return Err(format!(
+                "actor {name:?}: evidence probability {} is outside [0, 1]",
+                short(e.p)
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// True when the file looks like analysis records rather than articles:
@@ -237,5 +327,54 @@ mod tests {
         assert_eq!(origins, ["r.jsonl:2", "r.jsonl:3", "r.jsonl:4"]);
         assert!(loaded.failed[2].error.contains("schema_version 9"));
         assert_eq!(loaded.inputs[0].malformed, 3);
+    }
+
+    #[test]
+    fn out_of_range_values_are_refused_with_their_line() {
+        let record = |actor: &str, lang: &str| {
+            format!(
+                r#"{{"schema_version": 1, "id": "x", "lang": "{lang}", "origin": {{"path": "a.txt"}},
+                "engine": {{}}, "summary": null, "warnings": [], "actors": [{actor}]}}"#
+            )
+            .replace('\n', " ")
+        };
+        let ok = r#"{"id": "a", "name": "A", "mentions": 2, "stance": "negative", "score": -0.5,
+            "confidence": 0.6, "probs": {"positive": 0.1, "neutral": 0.3, "negative": 0.6}, "evidence": []}"#;
+        let lines = [
+            record(ok, "en"),
+            record(&ok.replace("-0.5", "1e308"), "en"),
+            record(&ok.replace("0.1,", "-0.1,"), "en"),
+            record(
+                &ok.replace("\"mentions\": 2", "\"mentions\": 18446744073709551615"),
+                "en",
+            ),
+            record(ok, "en\\u001b[2J"),
+        ];
+        let mut loaded = LoadedRecords::default();
+        loaded.read("r.jsonl", lines.join("\n").as_bytes()).unwrap();
+        assert_eq!(loaded.analyses.len(), 1, "{:?}", loaded.failed);
+        let errors: Vec<(&str, &str)> = loaded
+            .failed
+            .iter()
+            .map(|f| (f.origin.as_str(), f.error.as_str()))
+            .collect();
+        assert_eq!(errors.len(), 4);
+        assert_eq!(errors[0].0, "r.jsonl:2");
+        assert!(
+            errors[0].1.contains("score 1e308 is outside [-1, 1]"),
+            "{}",
+            errors[0].1
+        );
+        assert!(
+            errors[1].1.contains("probability of positive -0.1"),
+            "{}",
+            errors[1].1
+        );
+        assert!(errors[2].1.contains("mentions"), "{}", errors[2].1);
+        assert!(
+            errors[3].1.contains("not a language code"),
+            "{}",
+            errors[3].1
+        );
     }
 }

@@ -1,7 +1,9 @@
 //! `--format md`: Markdown tables for a terminal or a paper draft.
 //!
 //! Text from articles is escaped for Markdown tables (`|`, line breaks) and
-//! for HTML (`<`, `>`, `&`), since Markdown viewers pass HTML through.
+//! for HTML (`<`, `>`, `&`), since Markdown viewers pass HTML through;
+//! control characters (terminal escape sequences) are written visibly
+//! (see [`crate::terminal`]), since the report is often read in a terminal.
 
 use std::io::Write;
 
@@ -30,7 +32,8 @@ fn esc(text: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
-            '\n' | '\r' => out.push(' '),
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if crate::terminal::is_unsafe(c) => out.push_str(&c.escape_unicode().to_string()),
             c => out.push(c),
         }
     }
@@ -92,7 +95,7 @@ fn write_section(report: &Report, s: &Section, out: &mut dyn Write) -> anyhow::R
         "{} articles, {} {noun}s, languages: {}. Engine: {}.\n",
         s.articles,
         s.groups.len(),
-        s.languages.join(", "),
+        esc(&s.languages.join(", ")),
         esc(&engine_label(&s.engine))
     )?;
     for note in &s.notes {
@@ -184,7 +187,7 @@ fn write_section(report: &Report, s: &Section, out: &mut dyn Write) -> anyhow::R
             esc(&g.name),
             g.articles,
             if g.articles == 1 { "" } else { "s" },
-            g.languages.join(", ")
+            esc(&g.languages.join(", "))
         )?;
         for summary in &g.summaries {
             let text: Vec<String> = summary
@@ -202,8 +205,8 @@ fn write_section(report: &Report, s: &Section, out: &mut dyn Write) -> anyhow::R
                 out,
                 "- *{}* ({}, {}): {}",
                 esc(summary.title.as_deref().unwrap_or(&summary.article_id)),
-                summary.date.as_deref().unwrap_or("undated"),
-                summary.lang,
+                esc(summary.date.as_deref().unwrap_or("undated")),
+                esc(&summary.lang),
                 text.join(" ")
             )?;
         }

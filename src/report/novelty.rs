@@ -6,9 +6,76 @@
 //! languages, a high novelty may only mean "said in another language", and
 //! the report says so.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::cluster::content_words;
+
+/// The summary sentences of every group in one language, indexed by word,
+/// so the novelty of each sentence is found without comparing it with
+/// every sentence of the other groups (which is quadratic in articles).
+/// Gives exactly [`sentence_novelty`] against the other groups' sentences.
+#[derive(Debug, Default)]
+pub struct NoveltyIndex {
+    /// Word set and group of each sentence added.
+    sentences: Vec<(BTreeSet<String>, usize)>,
+    /// Sentences (indexes into `sentences`) holding each word.
+    postings: HashMap<String, Vec<usize>>,
+    /// Sentences added per group, word-less ones included.
+    per_group: HashMap<usize, usize>,
+}
+
+impl NoveltyIndex {
+    /// Adds a summary sentence of `group`.
+    pub fn add(&mut self, group: usize, sentence: &str) {
+        let id = self.sentences.len();
+        let words = word_set(sentence);
+        for w in &words {
+            self.postings.entry(w.clone()).or_default().push(id);
+        }
+        self.sentences.push((words, group));
+        *self.per_group.entry(group).or_default() += 1;
+    }
+
+    /// [`sentence_novelty`] of `sentence` (of `group`) against the
+    /// sentences of all other groups. Candidates are visited through the
+    /// rarest of the sentence's words first; once the best overlap found
+    /// is at least what a sentence holding none of the words visited could
+    /// reach, the rest cannot do better and the search stops.
+    pub fn novelty(&self, group: usize, sentence: &str) -> Option<f64> {
+        let others = self.sentences.len() - self.per_group.get(&group).copied().unwrap_or(0);
+        if others == 0 {
+            return None;
+        }
+        let words: BTreeSet<String> = content_words(sentence).into_iter().collect();
+        if words.is_empty() {
+            return None;
+        }
+        let mut by_rarity: Vec<(&String, &[usize])> = words
+            .iter()
+            .map(|w| (w, self.postings.get(w).map_or(&[][..], Vec::as_slice)))
+            .collect();
+        by_rarity.sort_by_key(|(w, list)| (list.len(), *w));
+        let mut seen: HashSet<usize> = HashSet::new();
+        let mut best = 0usize;
+        for (visited, (_, list)) in by_rarity.iter().enumerate() {
+            if best >= words.len() - visited {
+                break;
+            }
+            for &id in *list {
+                let (other, other_group) = &self.sentences[id];
+                if *other_group == group || !seen.insert(id) {
+                    continue;
+                }
+                best = best.max(words.intersection(other).count());
+                if best == words.len() {
+                    // Said in full elsewhere: nothing can beat it.
+                    return Some(0.0);
+                }
+            }
+        }
+        Some(1.0 - best as f64 / words.len() as f64)
+    }
+}
 
 /// Novelty of `sentence` against `others` (the sentences of other groups'
 /// summaries): 1 − max over others of |words(s) ∩ words(o)| / |words(s)|.
@@ -58,5 +125,41 @@ mod tests {
         // words: talks, oslo, ended, tears → 2 of 4 shared.
         assert!((n - 0.5).abs() < 1e-12);
         assert_eq!(sentence_novelty("Anything.", &[]), None);
+    }
+
+    #[test]
+    fn index_gives_the_pairwise_novelty() {
+        let groups = [
+            vec![
+                "Talks resumed in Oslo on Monday.",
+                "Norway hosts the talks.",
+            ],
+            vec![
+                "Talks in Oslo ended in tears.",
+                "Nothing.",
+                "Oslo talks resumed Monday again.",
+            ],
+            vec!["Blackout in Caracas.", "Talks resumed in Oslo on Monday."],
+        ];
+        let mut index = NoveltyIndex::default();
+        for (g, sents) in groups.iter().enumerate() {
+            for s in sents {
+                index.add(g, s);
+            }
+        }
+        for (g, sents) in groups.iter().enumerate() {
+            let others: Vec<BTreeSet<String>> = groups
+                .iter()
+                .enumerate()
+                .filter(|(h, _)| *h != g)
+                .flat_map(|(_, s)| s.iter().map(|x| word_set(x)))
+                .collect();
+            for s in sents {
+                assert_eq!(index.novelty(g, s), sentence_novelty(s, &others), "{s}");
+            }
+        }
+        let mut lonely = NoveltyIndex::default();
+        lonely.add(0, "Only one group here.");
+        assert_eq!(lonely.novelty(0, "Only one group here."), None);
     }
 }

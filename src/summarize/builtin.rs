@@ -26,6 +26,17 @@
 //!   word budget (a weaker but shorter one does not fill the gap). The first
 //!   pick is always kept. The summary lists the picks in article order.
 //!
+//! - Size: centrality is computed over the first
+//!   [`MAX_CENTRALITY_SENTENCES`] sentences only, and only they can be
+//!   picked. The similarity graph is dense (n² cells, 100 PageRank passes
+//!   over it), so without a bound a book-length input or a file of a
+//!   million one-character lines would need terabytes; with it, memory and
+//!   time stay bounded for any input. News articles are far shorter (a few
+//!   dozen sentences), so their summaries are exactly what the full graph
+//!   gives; for longer inputs the head is where the inverted pyramid puts
+//!   the summary, and the lead prior would rule out later sentences anyway
+//!   (past a thousand sentences it is below 0.001).
+//!
 //! The default budget, 2 sentences and 40 words, matches short abstracts of
 //! one or two sentences (XSum/XL-Sum-style single-sentence summaries run
 //! about 20-30 words): in practice the lead, plus a second sentence when the
@@ -54,6 +65,11 @@ use crate::article::Article;
 use crate::record::{Summary, SummaryMethod};
 
 use super::Summarizer;
+
+/// Most sentences of an article that centrality is computed over (and that
+/// can be picked): the head of the article. Bounds the similarity graph to
+/// `MAX_CENTRALITY_SENTENCES²` cells (8 MB) whatever the article's size.
+pub const MAX_CENTRALITY_SENTENCES: usize = 1000;
 
 /// Settings of the extractive summarizer; defaults documented per field.
 #[derive(Debug, Clone, PartialEq)]
@@ -121,15 +137,17 @@ impl BuiltinSummarizer {
     }
 
     /// Sentence scores (centrality mixed with the lead prior, times the
-    /// quote and connective factors), for tests and diagnostics.
+    /// quote and connective factors), for tests and diagnostics: one per
+    /// sentence of the head that centrality covers (all sentences of an
+    /// article up to [`MAX_CENTRALITY_SENTENCES`]).
     pub fn scores(&self, article: &Article) -> Vec<f64> {
-        let vectors = tfidf_vectors(article);
+        let vectors = tfidf_vectors(article, centrality_window(article));
         let sim = similarity_matrix(&vectors);
         self.scores_with(article, &sim)
     }
 
     fn scores_with(&self, article: &Article, sim: &[Vec<f64>]) -> Vec<f64> {
-        let n = article.sentences.len();
+        let n = sim.len();
         let centrality = lexrank(sim);
         let max = centrality.iter().cloned().fold(0.0, f64::max);
         let lambda = self.config.lead_weight;
@@ -170,11 +188,11 @@ impl BuiltinSummarizer {
     }
 
     fn pick(&self, article: &Article) -> Vec<usize> {
-        let n = article.sentences.len();
+        let n = centrality_window(article);
         if n == 0 {
             return Vec::new();
         }
-        let vectors = tfidf_vectors(article);
+        let vectors = tfidf_vectors(article, n);
         let sim = similarity_matrix(&vectors);
         let scores = self.scores_with(article, &sim);
         let words: Vec<usize> = (0..n)
@@ -285,9 +303,16 @@ fn starts_with_connective(text: &str) -> bool {
 /// every run (floating-point addition is not associative).
 type Vector = BTreeMap<String, f64>;
 
-fn tfidf_vectors(article: &Article) -> Vec<Vector> {
+/// How many leading sentences centrality covers: all, up to
+/// [`MAX_CENTRALITY_SENTENCES`].
+fn centrality_window(article: &Article) -> usize {
+    article.sentences.len().min(MAX_CENTRALITY_SENTENCES)
+}
+
+/// TF-IDF vectors of the first `n` sentences (IDF over those sentences).
+fn tfidf_vectors(article: &Article, n: usize) -> Vec<Vector> {
     let stop = stop_words();
-    let terms: Vec<Vec<String>> = (0..article.sentences.len())
+    let terms: Vec<Vec<String>> = (0..n)
         .map(|i| {
             article
                 .sentence_text(i)
@@ -403,4 +428,35 @@ fn stop_words() -> HashSet<&'static str> {
         hat haben wird sich sie er es nicht dass bei aus nach sagte \
         o os as um uma e ou do da dos das no na nos nas em por para com que se sua seu foi tem disse";
     WORDS.split_whitespace().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::article::{ArticleMeta, Origin, RawArticle};
+    use crate::preprocess::{PreprocessConfig, preprocess};
+
+    fn article(sentences: usize) -> Article {
+        let text: String = (0..sentences)
+            .map(|i| format!("Delegation {i} met envoys of group {} in Oslo today.\n\n", i % 7))
+            .collect();
+        let raw = RawArticle::new(Origin::file("long.txt"), ArticleMeta::default(), text);
+        preprocess(raw, &PreprocessConfig::default())
+    }
+
+    #[test]
+    fn the_similarity_graph_is_bounded_whatever_the_length() {
+        let long = article(MAX_CENTRALITY_SENTENCES + 500);
+        assert_eq!(long.sentences.len(), MAX_CENTRALITY_SENTENCES + 500);
+        let summarizer = BuiltinSummarizer::default();
+        // Centrality (and its n² graph) covers the head only.
+        assert_eq!(summarizer.scores(&long).len(), MAX_CENTRALITY_SENTENCES);
+        let summary = summarizer.summarize_one(&long);
+        assert!(!summary.sentences.is_empty());
+        assert!(summary.sentences.iter().all(|&i| i < MAX_CENTRALITY_SENTENCES));
+        // Up to the bound, every sentence is scored: normal articles are
+        // summarized exactly as by the full graph.
+        let short = article(40);
+        assert_eq!(summarizer.scores(&short).len(), 40);
+    }
 }
