@@ -36,6 +36,8 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "data" / "lexicons" / "model"
 CLASSES = ["positive", "neutral", "negative"]  # file column order
 SEED = 13
+PARITY = ROOT / "tests" / "fixtures" / "stance" / "builtin_parity.json"
+PARITY_ROWS = 12
 
 
 def load_features(path):
@@ -107,9 +109,8 @@ def write(path, model, mean, std, vocab, dense_names, note):
             f.write(name + "\t" + "\t".join(f"{v:.6g}" for v in w) + "\n")
         kept = 0
         for name, w in zip(vocab, coef[:, nd:].T):
-            if np.abs(w).max() >= 0.02:
-                f.write(name + "\t" + "\t".join(f"{v:.4g}" for v in w) + "\n")
-                kept += 1
+            f.write(name + "\t" + "\t".join(f"{v:.6g}" for v in w) + "\n")
+            kept += 1
     print(f"wrote {path} ({kept} word weights)", file=sys.stderr)
 
 
@@ -133,20 +134,21 @@ def main():
 
     results = {}
     for words in [False, True]:
-        for min_count in ([2, 3, 5] if words else [0]):
+        for min_count in ([3] if words else [0]):
             vocab = vocabulary(train, min_count) if words else []
-            for c in [0.03, 0.1, 0.3, 1.0]:
+            for c in ([0.03, 0.1, 0.3] if words else [0.1, 0.3, 1.0]):
                 for balanced in [False, True]:
                     model, mean, std = fit(train, vocab, c, balanced)
                     f1 = macro_f1(dev, predict(model, mean, std, vocab, dev))
                     results[(words, min_count, c, balanced)] = f1
                     print(f"words={words} min_count={min_count} C={c} balanced={balanced}: dev F1_m {f1:.4f}",
-                          file=sys.stderr)
+                          file=sys.stderr, flush=True)
     best_u = max((k for k in results if not k[0]), key=results.get)
     best_w = max((k for k in results if k[0]), key=results.get)
     print(f"chosen universal {best_u} dev {results[best_u]:.4f}; en {best_w} dev {results[best_w]:.4f}",
           file=sys.stderr)
     OUT.mkdir(parents=True, exist_ok=True)
+    parity = {}
     for name, (words, min_count, c, balanced) in [("universal", best_u), ("en", best_w)]:
         vocab = vocabulary(rows, min_count) if words else []
         model, mean, std = fit(rows, vocab, c, balanced)
@@ -158,6 +160,17 @@ def main():
                 f"# dev macro-F1 {results[(words, min_count, c, balanced)]:.4f}.\n"
                 f"# feature<TAB>positive<TAB>neutral<TAB>negative\n")
         write(OUT / f"{name}.tsv", model, mean, std, vocab, dense_names, note)
+        parity[name] = [
+            {"dense": r["dense"], "words": r["words"], "near": r["near"],
+             "probs": dict(zip(model.classes_, map(float, p)))}
+            for r, p in zip(rows[:PARITY_ROWS], model.predict_proba(matrix(rows[:PARITY_ROWS], vocab, mean, std)))
+        ]
+    # scikit-learn's own probabilities for a few rows: the Rust side must
+    # reproduce them from the written weights (tests/stance_builtin.rs).
+    PARITY.parent.mkdir(parents=True, exist_ok=True)
+    with open(PARITY, "w", encoding="utf-8") as f:
+        json.dump(parity, f, indent=1)
+        f.write("\n")
 
 
 DENSE_NAMES = None  # filled from src/stance/features.rs below

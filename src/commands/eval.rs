@@ -667,9 +667,23 @@ fn write_stance_table(
         )?;
     }
     write_groups(out, "language", &e.by_language)?;
-    write_groups(out, "actor", &e.by_actor)?;
+    // Target-sentiment data names a different target in almost every
+    // example: a table of them says nothing (the JSON report keeps it).
+    if e.by_actor.len() <= MAX_ACTOR_ROWS {
+        write_groups(out, "actor", &e.by_actor)?;
+    } else {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "by actor: {} distinct targets, not listed (see --format json)",
+            e.by_actor.len()
+        )?;
+    }
     Ok(())
 }
+
+/// The most actors the table lists one by one.
+const MAX_ACTOR_ROWS: usize = 50;
 
 fn write_groups(
     out: &mut dyn Write,

@@ -191,19 +191,30 @@ impl BuiltinStanceScorer {
         self.by_lang.get(lang).unwrap_or(&self.universal)
     }
 
-    /// Sentence probabilities from features, confidence capped.
+    /// Sentence probabilities from features, confidence capped. A language
+    /// without a model of its own averages the universal model (fitted on
+    /// English features) with the rule-based scorer of its own lexicon.
     pub fn probs(&self, lang: &str, f: &TargetFeatures) -> LabelProbs {
         let z = self.model(lang).logits(f);
         let max = z.iter().cloned().fold(f64::MIN, f64::max);
         let e = z.map(|v| (v - max).exp());
         let sum: f64 = e.iter().sum();
+        let mut p = [e[0] / sum, e[1] / sum, e[2] / sum];
+        if !self.by_lang.contains_key(lang) {
+            let r = self.rules.probs(f.rule);
+            p = [
+                (p[0] + r.positive) / 2.0,
+                (p[1] + r.neutral) / 2.0,
+                (p[2] + r.negative) / 2.0,
+            ];
+        }
         let cap = self.config.max_confidence.clamp(1.0 / 3.0, 1.0);
         let keep = (cap - 1.0 / 3.0) / (2.0 / 3.0);
         let shrink = |p: f64| keep * p + (1.0 - keep) / 3.0;
         LabelProbs {
-            positive: shrink(e[0] / sum),
-            neutral: shrink(e[1] / sum),
-            negative: shrink(e[2] / sum),
+            positive: shrink(p[0]),
+            neutral: shrink(p[1]),
+            negative: shrink(p[2]),
         }
     }
 }

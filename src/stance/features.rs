@@ -35,7 +35,7 @@
 
 use super::StanceQuery;
 use super::general::GeneralLexicons;
-use super::lexicon::{EntryKind, LexiconStanceScorer, Token, quote_ranges, tokenize};
+use super::lexicon::{EntryKind, LexiconStanceScorer, Polarity, Token, quote_ranges, tokenize};
 
 /// Names of the dense features, in the order [`TargetFeatures::dense`] holds them.
 pub const DENSE: [&str; 31] = [
@@ -87,6 +87,8 @@ pub struct TargetFeatures {
     /// Evaluative mass near the actor (general and project lexicons): how
     /// much evidence the sentence holds for this actor.
     pub evidence: f64,
+    /// The project lexicon's rule-based mass toward the actor.
+    pub rule: Polarity,
 }
 
 impl TargetFeatures {
@@ -152,6 +154,7 @@ pub fn features(
             words: Vec::new(),
             near_words: Vec::new(),
             evidence: 0.0,
+            rule: Polarity::default(),
         };
     }
 
@@ -363,6 +366,7 @@ pub fn features(
         words: bag,
         near_words,
         evidence: near.pos + near.neg + rule.positive + rule.negative,
+        rule,
     }
 }
 
