@@ -5,6 +5,7 @@
 //! the test says so loudly and does not run (and fails under `CI=true`,
 //! where the data is expected).
 
+#[allow(dead_code)] // the helpers other tests use
 mod common;
 
 use std::path::PathBuf;

@@ -135,7 +135,8 @@ fn groups(examples: &[StanceExample]) -> Vec<Range<usize>> {
     for (i, e) in examples.iter().enumerate() {
         match out.last_mut() {
             Some(last)
-                if examples[last.start].origin == e.origin && examples[last.start].text == e.text =>
+                if examples[last.start].origin == e.origin
+                    && examples[last.start].text == e.text =>
             {
                 last.end = i + 1
             }
@@ -169,10 +170,7 @@ fn prepare(
     for i in range {
         let example = &examples[i];
         let index = actors.len();
-        let name = example
-            .actor
-            .clone()
-            .unwrap_or_else(|| example.id.clone());
+        let name = example.actor.clone().unwrap_or_else(|| example.id.clone());
         let actor = Actor {
             id: example.actor.clone().unwrap_or_else(|| example.id.clone()),
             name: name.clone(),
@@ -259,7 +257,10 @@ pub fn locate(text: &str, body: &str, span: CharSpan) -> Option<Span> {
     }
     let wanted = fold_str(&wanted, true);
     let squeezed = |s: &str| -> String {
-        fold_str(&s.chars().filter(|c| !c.is_whitespace()).collect::<String>(), true)
+        fold_str(
+            &s.chars().filter(|c| !c.is_whitespace()).collect::<String>(),
+            true,
+        )
     };
     let mut seen = 0;
     let (mut start, mut end) = (None, None);

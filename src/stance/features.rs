@@ -233,14 +233,19 @@ pub fn features(
             .any(|&(j, k)| k == EntryKind::Negator && j < i && i - j <= 3 && clause[j] == clause[i])
             || (i.saturating_sub(3)..i).any(|j| {
                 clause[j] == clause[i]
-                    && (folded[j].ends_with("n't") || folded[j] == "n'" || folded[j].starts_with("n'"))
+                    && (folded[j].ends_with("n't")
+                        || folded[j] == "n'"
+                        || folded[j].starts_with("n'"))
             })
     };
 
     let quotes = quote_ranges(text, &words);
     let quote_of = |i: usize| quotes.iter().position(|q| q.0 <= i && i <= q.1);
     let (t_first, t_last) = own[0];
-    let target_clauses: Vec<usize> = own.iter().flat_map(|&(f, l)| [clause[f], clause[l]]).collect();
+    let target_clauses: Vec<usize> = own
+        .iter()
+        .flat_map(|&(f, l)| [clause[f], clause[l]])
+        .collect();
     let contrast = hits
         .iter()
         .find(|&&(j, k)| k == EntryKind::Contrast && j > 0)
@@ -371,7 +376,11 @@ pub fn features(
 }
 
 /// Valence of a word in the article's languages (its own first).
-fn lexicon_valence(general: &GeneralLexicons, article: &crate::article::Article, word: &str) -> f64 {
+fn lexicon_valence(
+    general: &GeneralLexicons,
+    article: &crate::article::Article,
+    word: &str,
+) -> f64 {
     std::iter::once(article.lang())
         .chain(article.language.others.iter().map(String::as_str))
         .filter_map(|l| general.get(l))

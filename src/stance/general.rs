@@ -159,9 +159,8 @@ impl GeneralLexicons {
         let by_lang = GENERAL_LEXICONS
             .iter()
             .map(|(lang, file, text)| {
-                let lexicon =
-                    GeneralLexicon::parse(text, lang, &format!("data/lexicons/{file}"))
-                        .expect("builtin general lexicons are checked by the test suite");
+                let lexicon = GeneralLexicon::parse(text, lang, &format!("data/lexicons/{file}"))
+                    .expect("builtin general lexicons are checked by the test suite");
                 (lang.to_string(), lexicon)
             })
             .collect();

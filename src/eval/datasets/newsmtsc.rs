@@ -46,7 +46,9 @@ pub fn stance(row: &Row, _fields: &FieldMap) -> Result<Vec<StanceExample>, Strin
         if let Some(Value::Array(further)) = t.get("further_mentions") {
             for (j, m) in further.iter().enumerate() {
                 let Value::Object(m) = m else {
-                    return Err(format!("targets[{k}].further_mentions[{j}] is not an object"));
+                    return Err(format!(
+                        "targets[{k}].further_mentions[{j}] is not an object"
+                    ));
                 };
                 let span = span_of(m, chars)
                     .map_err(|e| format!("targets[{k}].further_mentions[{j}]: {e}"))?;
@@ -115,7 +117,10 @@ mod tests {
         .unwrap();
         assert_eq!(
             examples[0].spans,
-            [CharSpan { start: 0, end: 9 }, CharSpan { start: 26, end: 29 }]
+            [
+                CharSpan { start: 0, end: 9 },
+                CharSpan { start: 26, end: 29 }
+            ]
         );
         assert_eq!(examples[1].spans, [CharSpan { start: 19, end: 24 }]);
     }
@@ -127,6 +132,9 @@ mod tests {
             &FieldMap::default(),
         )
         .unwrap_err();
-        assert!(err.contains("targets[0]") && err.contains("not inside"), "{err}");
+        assert!(
+            err.contains("targets[0]") && err.contains("not inside"),
+            "{err}"
+        );
     }
 }
