@@ -57,3 +57,28 @@ fn shipped_weights_reproduce_scikit_learn() {
         }
     }
 }
+
+#[test]
+fn one_sentence_is_never_surer_than_the_cap() {
+    use newsframe::stance::builtin::BuiltinStanceScorer;
+    use newsframe::stance::lexicon::{LexiconStanceConfig, Lexicons};
+    let scorer = BuiltinStanceScorer::new(Lexicons::builtin(), LexiconStanceConfig::default());
+    for value in [-8.0, 0.0, 8.0] {
+        let features = TargetFeatures {
+            dense: [value; DENSE.len()],
+            words: Vec::new(),
+            near_words: Vec::new(),
+            evidence: 10.0,
+            rule: Polarity {
+                positive: value.max(0.0),
+                negative: (-value).max(0.0),
+            },
+        };
+        for lang in ["en", "es"] {
+            let p = scorer.probs(lang, &features);
+            let max = p.positive.max(p.neutral).max(p.negative);
+            assert!(max <= 0.9 + 1e-12, "{lang} {value}: {max}");
+            assert!((p.positive + p.neutral + p.negative - 1.0).abs() < 1e-12);
+        }
+    }
+}
