@@ -38,10 +38,11 @@ use crate::record::{
     ActorStance, ArticleAnalysis, EngineInfo, Evidence, FailedArticle, Record, SCHEMA_VERSION,
 };
 use crate::stance::aggregate::aggregate;
+use crate::stance::builtin::BuiltinStanceScorer;
 use crate::stance::lexicon::{LexiconStanceConfig, LexiconStanceScorer, Lexicons};
 use crate::stance::nli::NliStanceConfig;
 use crate::stance::select::select_sentences;
-use crate::stance::{StanceQuery, StanceScorer};
+use crate::stance::{StanceQuery, StanceScorer, TargetSentence};
 use crate::summarize::Summarizer;
 use crate::summarize::builtin::{BuiltinSummarizer, ExtractiveConfig};
 
@@ -329,7 +330,7 @@ mod transformer_wiring {
 pub fn builtin_engines(config: &PipelineConfig) -> Result<Engines, PipelineError> {
     Ok(Engines {
         summarizer: Box::new(BuiltinSummarizer::new(config.extractive.clone())),
-        scorer: Box::new(LexiconStanceScorer::new(
+        scorer: Box::new(BuiltinStanceScorer::new(
             lexicons(config)?,
             config.lexicon.clone(),
         )),
@@ -453,6 +454,28 @@ impl Pipeline {
         self.matcher.find(article)
     }
 
+    /// The stance engine, for callers that make their own queries (targets
+    /// a dataset marks rather than actors of the set).
+    pub fn stance_scorer(&self) -> &dyn StanceScorer {
+        self.engines.scorer.as_ref()
+    }
+
+    /// The sentences judged for one actor of an article, as `analyze` picks them.
+    pub fn target_sentences(
+        &self,
+        article: &Article,
+        actor_index: usize,
+        mentions: &[Mention],
+    ) -> Vec<TargetSentence> {
+        select_sentences(
+            article,
+            actor_index,
+            mentions,
+            self.config.max_mentions,
+            |s| self.selector.informativeness(article, s),
+        )
+    }
+
     /// Analyzes a batch: one record per article, in order.
     pub fn analyze(&self, articles: &[Article]) -> Vec<Record> {
         let result = self.analyze_batch(articles);
@@ -500,13 +523,7 @@ impl Pipeline {
                 if !mentions[a].iter().any(|m| m.actor == index) {
                     continue;
                 }
-                let sentences = select_sentences(
-                    article,
-                    index,
-                    &mentions[a],
-                    self.config.max_mentions,
-                    |s| self.selector.informativeness(article, s),
-                );
+                let sentences = self.target_sentences(article, index, &mentions[a]);
                 queries.push(StanceQuery {
                     article,
                     actor_index: index,

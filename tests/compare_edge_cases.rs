@@ -367,7 +367,10 @@ fn articles_are_analyzed_first() {
     assert_eq!(direct["sections"][0]["articles"], 3);
     assert_eq!(
         direct["sections"][0]["engine"]["stance"],
-        "builtin-lexicon@0.1.0"
+        format!(
+            "builtin-lexicon@{}",
+            newsframe::stance::builtin::BUILTIN_STANCE_VERSION
+        )
     );
 
     let via_records = json_of(&compare(&[records.to_str().unwrap(), "--format", "json"]));

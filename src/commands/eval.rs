@@ -139,6 +139,8 @@ pub struct StanceArgs {
 
     /// Actor set (TOML) for engine predictions; the dataset's actor ids
     /// must be defined in it (data/actors/venezuela.toml for data/eval).
+    /// Without it, the engine judges each example's own target: the span
+    /// the dataset marks (NewsMTSC), else the target's name in the text.
     #[arg(long, value_name = "FILE", conflicts_with = "pred")]
     pub actors: Option<PathBuf>,
 }
@@ -350,10 +352,31 @@ fn run_stance(args: &StanceArgs) -> anyhow::Result<Outcome> {
         Some(path) => predictions::read_stance(path).map_err(anyhow::Error::new)?,
         None => {
             let Some(actors_path) = &args.actors else {
-                anyhow::bail!(
-                    "engine stance needs the actor set that defines the dataset's actor ids: \
-                     pass --actors FILE (data/actors/venezuela.toml for data/eval), \
-                     or score a prediction file with --pred"
+                if loaded.format == DatasetFormat::Project {
+                    anyhow::bail!(
+                        "engine stance on newsframe's labeled articles needs the actor set that \
+                         defines their actor ids: pass --actors FILE (data/actors/venezuela.toml \
+                         for data/eval), or score a prediction file with --pred"
+                    );
+                }
+                // No actor set: each example's own target (its marked span,
+                // else its name in the text) is what the engine judges.
+                let mut config = PipelineConfig::new(crate::actors::ActorSet::empty("targets"));
+                common.configure(&mut config);
+                config.summarize = false;
+                let pipeline = build_pipeline(config)?;
+                if loaded.examples.iter().all(|e| e.spans.is_empty()) {
+                    eprintln!(
+                        "newsframe: no actor set given and the dataset marks no target span: \
+                         each target is looked for by name in its text (pass --actors FILE \
+                         when targets are actor ids)"
+                    );
+                }
+                return finish_stance(
+                    args,
+                    &loaded,
+                    failed_rows,
+                    crate::eval::targets::stances(&pipeline, &loaded.examples),
                 );
             };
             let actors = crate::actors::ActorSet::load(actors_path)
@@ -363,8 +386,8 @@ fn run_stance(args: &StanceArgs) -> anyhow::Result<Outcome> {
                 let shown: Vec<&str> = unknown.iter().take(5).copied().collect();
                 anyhow::bail!(
                     "{}: {} target(s) are not actor ids of {} (e.g. {:?}); engine stance \
-                     scores actors of the set only: add them to the set, or score a \
-                     prediction file with --pred",
+                     scores actors of the set only: add them to the set, leave --actors out \
+                     to judge each example's own target, or score a prediction file with --pred",
                     common.dataset.display(),
                     unknown.len(),
                     actors_path.display(),
@@ -378,6 +401,17 @@ fn run_stance(args: &StanceArgs) -> anyhow::Result<Outcome> {
             crate::eval::engine::stances(&pipeline, &loaded.examples)
         }
     };
+    finish_stance(args, &loaded, failed_rows, preds)
+}
+
+/// Scores stance predictions and writes the report.
+fn finish_stance(
+    args: &StanceArgs,
+    loaded: &Loaded<datasets::StanceExample>,
+    failed_rows: usize,
+    preds: predictions::StancePredictions,
+) -> anyhow::Result<Outcome> {
+    let common = &args.common;
     let failed_lines = report_errors(&preds.errors);
     let bootstrap = common.bootstrap();
     let mut evaluation =
@@ -649,9 +683,23 @@ fn write_stance_table(
         )?;
     }
     write_groups(out, "language", &e.by_language)?;
-    write_groups(out, "actor", &e.by_actor)?;
+    // Target-sentiment data names a different target in almost every
+    // example: a table of them says nothing (the JSON report keeps it).
+    if e.by_actor.len() <= MAX_ACTOR_ROWS {
+        write_groups(out, "actor", &e.by_actor)?;
+    } else {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "by actor: {} distinct targets, not listed (see --format json)",
+            e.by_actor.len()
+        )?;
+    }
     Ok(())
 }
+
+/// The most actors the table lists one by one.
+const MAX_ACTOR_ROWS: usize = 50;
 
 fn write_groups(
     out: &mut dyn Write,

@@ -9,6 +9,8 @@
 //! - [`classify`]: accuracy, per-class P/R/F1, macro-F1, confusion, F_avg.
 //! - [`bootstrap`]: seeded percentile intervals.
 //! - [`summaries`], [`stances`]: a whole evaluation, as a serializable report.
+//! - [`engine`]: predictions by the pipeline; [`targets`]: engine stance toward
+//!   targets the dataset marks (NewsMTSC spans), without an actor set.
 //!
 //! ```
 //! use std::collections::HashMap;
@@ -34,6 +36,7 @@ pub mod predictions;
 pub mod rouge;
 pub mod stances;
 pub mod summaries;
+pub mod targets;
 
 /// Version of the `newsframe eval --format json` report. Bump on any
 /// incompatible change.

@@ -255,6 +255,7 @@ mod tests {
             title: None,
             text: String::new(),
             gold,
+            spans: Vec::new(),
         }
     }
 

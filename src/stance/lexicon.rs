@@ -72,6 +72,9 @@ pub enum EntryKind {
     Intensifier,
     Contrast,
     Agent,
+    /// A verb or phrase of reported speech (`said`, `según`): an actor next
+    /// to it is a speaker, whose words are not the article's own.
+    Speech,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -157,9 +160,10 @@ impl Lexicon {
                 "intensifier" => (EntryKind::Intensifier, value.unwrap_or(1.5)),
                 "contrast" => (EntryKind::Contrast, 0.0),
                 "agent" => (EntryKind::Agent, 0.0),
+                "speech" => (EntryKind::Speech, 0.0),
                 other => {
                     return Err(err(format!(
-                        "unknown kind {other:?} (expected pos, neg, pos-act, neg-act, pos-eval, neg-eval, negator, intensifier, contrast or agent)"
+                        "unknown kind {other:?} (expected pos, neg, pos-act, neg-act, pos-eval, neg-eval, negator, intensifier, contrast, agent or speech)"
                     )));
                 }
             };
@@ -217,7 +221,7 @@ impl Lexicon {
 
     /// The longest entry matching at word `i` of `words` (the first listed
     /// wins a tie).
-    fn longest_at(&self, words: &[&str], i: usize) -> Option<&Entry> {
+    pub(crate) fn longest_at(&self, words: &[&str], i: usize) -> Option<&Entry> {
         let first = words[i];
         let fits = |entry: &&Entry| {
             i + entry.len <= words.len()
@@ -312,14 +316,14 @@ impl Lexicons {
 
 /// A token of a sentence: a word or a punctuation mark.
 #[derive(Debug, Clone, PartialEq)]
-struct Token {
-    folded: String,
-    start: usize,
-    end: usize,
-    word: bool,
+pub(crate) struct Token {
+    pub(crate) folded: String,
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    pub(crate) word: bool,
 }
 
-fn tokenize(text: &str) -> Vec<Token> {
+pub(crate) fn tokenize(text: &str) -> Vec<Token> {
     text.split_word_bound_indices()
         .filter(|(_, s)| !s.trim().is_empty())
         .map(|(start, s)| Token {
@@ -654,7 +658,7 @@ fn agent_of(
 /// for quotes of more than four words. An unclosed quote runs to the end of
 /// the sentence, a closing mark without an opening one starts at the
 /// beginning.
-fn quote_ranges(text: &str, words: &[&Token]) -> Vec<(usize, usize, bool)> {
+pub(crate) fn quote_ranges(text: &str, words: &[&Token]) -> Vec<(usize, usize, bool)> {
     let mut ranges: Vec<(usize, usize)> = Vec::new();
     let mut open: Option<usize> = None;
     let mut straight_open = false;

@@ -5,10 +5,16 @@
 //! sentences, returning per-sentence label probabilities. Aggregation into
 //! the record's label, score, confidence and evidence is shared by every
 //! scorer ([`aggregate`]), as is the choice of which sentences to judge
-//! ([`select`]). Scorers: the builtin lexicon scorer ([`lexicon`]) and the
-//! NLI scorer, generic over any [`nli::NliModel`] ([`nli`]).
+//! ([`select`]). Scorers: the builtin scorer ([`builtin`]: a linear model
+//! over targeted [`features`] from the project's stance lexicons
+//! ([`lexicon`], whose rule-based scorer also stands alone) and general
+//! polarity lexicons ([`general`])), and the NLI scorer, generic over any
+//! [`nli::NliModel`] ([`nli`]).
 
 pub mod aggregate;
+pub mod builtin;
+pub mod features;
+pub mod general;
 pub mod lexicon;
 pub mod nli;
 pub mod select;

@@ -16,7 +16,10 @@ pub fn minilm_wheel() -> Option<PathBuf> {
     wheel.is_file().then_some(wheel)
 }
 
-/// Says loudly that a test did not run, and why.
+/// Says loudly that a test did not run, and why. Written straight to the
+/// process's stderr, which the test harness does not capture, so the line
+/// shows in every `cargo test` run, not only with `--nocapture`.
 pub fn skip(test: &str, why: &str) {
-    eprintln!("\n*** SKIPPED {test}: {why} ***\n");
+    use std::io::Write;
+    let _ = write!(std::io::stderr(), "\n*** SKIPPED {test}: {why} ***\n\n");
 }

@@ -62,6 +62,19 @@ pub struct StanceExample {
     pub text: String,
     /// None: the actor is not mentioned (project data only).
     pub gold: Option<StanceLabel>,
+    /// Where the target is named in `text`, as character offsets: the
+    /// marked mention first, then further mentions of the same target
+    /// (NewsMTSC's `from`/`to` and `further_mentions`). Empty when the data
+    /// marks no span.
+    pub spans: Vec<CharSpan>,
+}
+
+/// A character range `[start, end)` of an example's text (characters, not
+/// bytes, as the datasets count them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CharSpan {
+    pub start: usize,
+    pub end: usize,
 }
 
 /// A row that could not be read. Loading goes on without it.

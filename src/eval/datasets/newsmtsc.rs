@@ -5,15 +5,18 @@
 //! ```json
 //! {"primary_gid": "…", "sentence_normalized": "…",
 //!  "targets": [{"Input.gid": "…", "from": 0, "to": 5, "mention": "Trump",
-//!               "polarity": 2.0}]}
+//!               "polarity": 2.0, "further_mentions": [{"from": 40, "to": 42}]}]}
 //! ```
 //!
-//! Each target is one example, with id `Input.gid` (else `primary_gid#k`).
+//! Each target is one example, with id `Input.gid` (else `primary_gid#k`),
+//! its span (`from`/`to`, characters) and the spans of `further_mentions`,
+//! so that the stance toward each target of a sentence is judged at the
+//! place the data marks.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::rows::{Row, field_text};
-use super::{FieldMap, StanceExample};
+use super::{CharSpan, FieldMap, StanceExample};
 use crate::eval::labels::parse_label_value;
 
 pub fn stance(row: &Row, _fields: &FieldMap) -> Result<Vec<StanceExample>, String> {
@@ -25,6 +28,7 @@ pub fn stance(row: &Row, _fields: &FieldMap) -> Result<Vec<StanceExample>, Strin
     let Some(Value::Array(targets)) = map.get("targets") else {
         return Err("missing array field \"targets\"".to_string());
     };
+    let chars = sentence.chars().count();
     let mut examples = Vec::with_capacity(targets.len());
     for (k, target) in targets.iter().enumerate() {
         let Value::Object(t) = target else {
@@ -35,6 +39,22 @@ pub fn stance(row: &Row, _fields: &FieldMap) -> Result<Vec<StanceExample>, Strin
             .ok_or_else(|| format!("targets[{k}]: missing \"polarity\""))?;
         let gold = parse_label_value(polarity).map_err(|e| format!("targets[{k}]: {e}"))?;
         let id = field_text(t, "Input.gid").unwrap_or_else(|| format!("{primary}#{k}"));
+        let mut spans = Vec::new();
+        if let Some(span) = span_of(t, chars).map_err(|e| format!("targets[{k}]: {e}"))? {
+            spans.push(span);
+        }
+        if let Some(Value::Array(further)) = t.get("further_mentions") {
+            for (j, m) in further.iter().enumerate() {
+                let Value::Object(m) = m else {
+                    return Err(format!(
+                        "targets[{k}].further_mentions[{j}] is not an object"
+                    ));
+                };
+                let span = span_of(m, chars)
+                    .map_err(|e| format!("targets[{k}].further_mentions[{j}]: {e}"))?;
+                spans.extend(span);
+            }
+        }
         examples.push(StanceExample {
             id: id.clone(),
             article_id: id,
@@ -44,7 +64,77 @@ pub fn stance(row: &Row, _fields: &FieldMap) -> Result<Vec<StanceExample>, Strin
             title: None,
             text: sentence.clone(),
             gold: Some(gold),
+            spans,
         });
     }
     Ok(examples)
+}
+
+/// The `from`/`to` span of a mention object; None when it has neither.
+fn span_of(m: &Map<String, Value>, chars: usize) -> Result<Option<CharSpan>, String> {
+    let offset = |name: &str| -> Result<Option<usize>, String> {
+        match m.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v
+                .as_u64()
+                .map(|n| Some(n as usize))
+                .ok_or_else(|| format!("\"{name}\" must be a character offset, got {v}")),
+        }
+    };
+    match (offset("from")?, offset("to")?) {
+        (None, None) => Ok(None),
+        (Some(start), Some(end)) if start < end && end <= chars => {
+            Ok(Some(CharSpan { start, end }))
+        }
+        (Some(start), Some(end)) => Err(format!(
+            "span {start}..{end} is not inside the sentence ({chars} characters)"
+        )),
+        _ => Err("\"from\" and \"to\" must be given together".to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::article::Origin;
+
+    fn row(json: &str) -> Row {
+        let Value::Object(map) = serde_json::from_str(json).unwrap() else {
+            unreachable!()
+        };
+        (Origin::line("x.jsonl", 1), map)
+    }
+
+    #[test]
+    fn spans_are_characters_and_further_mentions_follow() {
+        let examples = stance(
+            &row(r#"{"primary_gid": "p", "sentence_normalized": "Clinton’s aide met Trump; she left.",
+                "targets": [{"Input.gid": "a", "from": 0, "to": 9, "mention": "Clinton’s", "polarity": 2.0,
+                             "further_mentions": [{"from": 26, "to": 29, "mention": "she"}]},
+                            {"Input.gid": "b", "from": 19, "to": 24, "mention": "Trump", "polarity": 6.0}]}"#),
+            &FieldMap::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            examples[0].spans,
+            [
+                CharSpan { start: 0, end: 9 },
+                CharSpan { start: 26, end: 29 }
+            ]
+        );
+        assert_eq!(examples[1].spans, [CharSpan { start: 19, end: 24 }]);
+    }
+
+    #[test]
+    fn a_span_outside_the_sentence_is_a_row_error() {
+        let err = stance(
+            &row(r#"{"sentence_normalized": "Short.", "targets": [{"from": 2, "to": 40, "mention": "x", "polarity": 4.0}]}"#),
+            &FieldMap::default(),
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("targets[0]") && err.contains("not inside"),
+            "{err}"
+        );
+    }
 }

@@ -66,6 +66,7 @@ pub fn stance(row: &Row, fields: &FieldMap) -> Result<Vec<StanceExample>, String
             title: field_text(&row.1, fields.column("title")),
             text: field_text(&row.1, fields.column("text")).unwrap_or_default(),
             gold,
+            spans: Vec::new(),
         });
     }
     Ok(examples)
