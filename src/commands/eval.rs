@@ -374,6 +374,7 @@ fn run_stance(args: &StanceArgs) -> anyhow::Result<Outcome> {
                 }
                 return finish_stance(
                     args,
+                    out,
                     &loaded,
                     failed_rows,
                     crate::eval::targets::stances(&pipeline, &loaded.examples),
@@ -401,12 +402,13 @@ fn run_stance(args: &StanceArgs) -> anyhow::Result<Outcome> {
             crate::eval::engine::stances(&pipeline, &loaded.examples)
         }
     };
-    finish_stance(args, &loaded, failed_rows, preds)
+    finish_stance(args, out, &loaded, failed_rows, preds)
 }
 
 /// Scores stance predictions and writes the report.
 fn finish_stance(
     args: &StanceArgs,
+    out: Destination,
     loaded: &Loaded<datasets::StanceExample>,
     failed_rows: usize,
     preds: predictions::StancePredictions,
