@@ -541,7 +541,7 @@ impl Pipeline {
                     .map(|(i, actor)| ActorStance {
                         id: actor.id.clone(),
                         name: actor.name.clone(),
-                        kind: actor.kind.map(|k| k.as_str().to_string()),
+                        kind: actor.kind.clone(),
                         mentions: mentions.iter().filter(|m| m.actor == i).count(),
                         stance: None,
                         score: None,
@@ -576,6 +576,7 @@ impl Pipeline {
                     title: article.meta.title.clone(),
                     url: article.meta.url.clone(),
                     origin: article.origin.clone(),
+                    extra: article.meta.extra.clone(),
                     engine: engine.clone(),
                     summary,
                     actors,
