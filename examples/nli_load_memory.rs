@@ -26,7 +26,10 @@ fn peak_rss_bytes() -> u64 {
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
-    let dir = PathBuf::from(args.next().ok_or_else(|| anyhow::anyhow!("usage: nli_load_memory DIR [f32|bf16]"))?);
+    let dir = PathBuf::from(
+        args.next()
+            .ok_or_else(|| anyhow::anyhow!("usage: nli_load_memory DIR [f32|bf16]"))?,
+    );
     let precision = match args.next().as_deref() {
         None | Some("f32") => Precision::F32,
         Some("bf16") => Precision::Bf16,

@@ -1,5 +1,19 @@
-import shutil, sys, torch
+#!/usr/bin/env python3
+"""A DeBERTa-v2 NLI classifier of mDeBERTa-v3-base's shape with random weights,
+stored in float16 as MoritzLaurer/mDeBERTa-v3-base-xnli-multilingual-nli-2mil7
+publishes it (about 558 MB; for memory measurements, never committed):
+
+    ~/.cache/newsframe/torch-2.4.0-py311/bin/python scripts/make_f16_mdeberta.py /tmp/mdeb16
+    cargo run --example nli_load_memory -- /tmp/mdeb16
+
+The tokenizer is the tiny fixture's (token ids stay inside the vocabulary).
+"""
+
+import shutil
+import sys
 from pathlib import Path
+
+import torch
 from transformers import DebertaV2Config, DebertaV2ForSequenceClassification
 out = Path(sys.argv[1]); out.mkdir(parents=True, exist_ok=True)
 torch.manual_seed(20190522)
@@ -12,7 +26,7 @@ config = DebertaV2Config(vocab_size=251000, hidden_size=768, num_hidden_layers=1
     label2id={"entailment": 0, "neutral": 1, "contradiction": 2})
 model = DebertaV2ForSequenceClassification(config).eval().half()
 model.save_pretrained(out, safe_serialization=True)
-tiny = Path("/work/wt/ready/tests/fixtures/models/mdeberta-nli-tiny")
+tiny = Path(__file__).resolve().parent.parent / "tests/fixtures/models/mdeberta-nli-tiny"
 for name in ["spm.model", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"]:
     shutil.copy(tiny / name, out / name)
 print((out / "model.safetensors").stat().st_size)

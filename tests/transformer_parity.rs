@@ -476,8 +476,7 @@ fn check_summarizer_ids(name: &str) {
             generation: Some(generation_config(case)),
             ..SummarizerConfig::default()
         };
-        let summarizer =
-            TransformerSummarizer::load(&fixture(name), "test", config).unwrap();
+        let summarizer = TransformerSummarizer::load(&fixture(name), "test", config).unwrap();
         for (i, expected) in case["ids"].as_array().unwrap().iter().enumerate() {
             let text = reference["inputs"][i].as_str().unwrap();
             assert_eq!(
@@ -533,18 +532,35 @@ fn tokenizer_json_wins_over_tokenizer_config_class() {
     )
     .unwrap();
     // A vocabulary that knows no word: anything reading it yields [UNK]s.
-    std::fs::write(dir.path().join("vocab.txt"), "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n").unwrap();
+    std::fs::write(
+        dir.path().join("vocab.txt"),
+        "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n",
+    )
+    .unwrap();
     let model_dir = ModelDir::open(dir.path()).unwrap();
     let window = reference["max_length"].as_u64().unwrap() as usize;
     let tokenizer = TextTokenizer::load(&model_dir, window).unwrap();
     assert_eq!(tokenizer.path(), dir.path().join("tokenizer.json"));
     let legacy = TextTokenizer::load_legacy(&model_dir, window).unwrap();
     let embedder = SentenceEmbedder::load(dir.path(), EmbedConfig::default()).unwrap();
-    for (i, sentence) in reference["sentences"].as_array().unwrap().iter().enumerate() {
+    for (i, sentence) in reference["sentences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+    {
         let sentence = sentence.as_str().unwrap();
         let expected = ids(&reference["input_ids"][i]);
-        assert_eq!(tokenizer.encode(sentence).unwrap(), expected, "sentence {i}");
-        assert_eq!(embedder.tokenizer().encode(sentence).unwrap(), expected, "sentence {i}");
+        assert_eq!(
+            tokenizer.encode(sentence).unwrap(),
+            expected,
+            "sentence {i}"
+        );
+        assert_eq!(
+            embedder.tokenizer().encode(sentence).unwrap(),
+            expected,
+            "sentence {i}"
+        );
         // The check can fail: the vocabulary files alone give other ids.
         assert_ne!(legacy.encode(sentence).unwrap(), expected, "sentence {i}");
     }

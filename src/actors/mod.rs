@@ -276,7 +276,14 @@ mod tests {
 
     #[test]
     fn kind_is_free_text() {
-        for kind in ["military", "party", "company", "media", "government", "trade union"] {
+        for kind in [
+            "military",
+            "party",
+            "company",
+            "media",
+            "government",
+            "trade union",
+        ] {
             let set = ActorSet::from_toml_str(
                 &format!("[[actors]]\nid = \"a\"\nname = \"A\"\nkind = \"{kind}\"\naliases = {{ en = [\"A\"] }}\n"),
                 "k.toml",
@@ -290,7 +297,10 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(err.contains("k.toml") && err.contains("blank kind"), "{err}");
+        assert!(
+            err.contains("k.toml") && err.contains("blank kind"),
+            "{err}"
+        );
     }
 
     #[test]

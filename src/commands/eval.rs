@@ -142,7 +142,9 @@ fn parse_lead(value: &str) -> Result<usize, String> {
         .strip_prefix("lead-")
         .and_then(|k| k.parse::<usize>().ok())
         .filter(|&k| k >= 1)
-        .ok_or_else(|| format!("{value:?} is not a baseline; expected lead-K with K >= 1, e.g. lead-2"))
+        .ok_or_else(|| {
+            format!("{value:?} is not a baseline; expected lead-K with K >= 1, e.g. lead-2")
+        })
 }
 
 /// Lead-k baselines reported next to a system's scores.

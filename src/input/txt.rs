@@ -130,7 +130,8 @@ fn set_field(meta: &mut ArticleMeta, key: String, value: String) {
 
 static KEY_LINE: LazyLock<Regex> = LazyLock::new(|| {
     // An identifier-shaped key (no spaces: `The minister said:` is prose).
-    Regex::new(r"^([A-Za-z][A-Za-z0-9_.\-]{0,39})[ \t]*:(?:[ \t]+(.*)|[ \t]*)$").expect("valid regex")
+    Regex::new(r"^([A-Za-z][A-Za-z0-9_.\-]{0,39})[ \t]*:(?:[ \t]+(.*)|[ \t]*)$")
+        .expect("valid regex")
 });
 
 /// Splits a front-matter block from the rest, if the text starts with one.
@@ -288,21 +289,38 @@ mod tests {
         assert_eq!(raw.meta.lang.as_deref(), Some("es"));
         assert_eq!(raw.meta.date.as_deref(), Some("2019-05-20"));
         assert_eq!(raw.meta.title.as_deref(), Some("Diálogo en Oslo"));
-        assert_eq!(raw.meta.extra.get("section").map(String::as_str), Some("world"));
+        assert_eq!(
+            raw.meta.extra.get("section").map(String::as_str),
+            Some("world")
+        );
         assert_eq!(raw.text.trim(), "El gobierno habló.");
     }
 
     #[test]
     fn outlet_names_fill_the_source() {
-        for key in ["outlet", "publisher", "site", "media", "newspaper", "Publisher"] {
+        for key in [
+            "outlet",
+            "publisher",
+            "site",
+            "media",
+            "newspaper",
+            "Publisher",
+        ] {
             let raw = read(&format!("{key}: The Daily Example\n---\nBody.\n"));
-            assert_eq!(raw.meta.source.as_deref(), Some("The Daily Example"), "{key}");
+            assert_eq!(
+                raw.meta.source.as_deref(),
+                Some("The Daily Example"),
+                "{key}"
+            );
             assert!(raw.meta.extra.is_empty(), "{key}");
         }
         // The first outlet name wins; a second one is kept, not lost.
         let raw = read("source: A\npublisher: B\n---\nBody.\n");
         assert_eq!(raw.meta.source.as_deref(), Some("A"));
-        assert_eq!(raw.meta.extra.get("publisher").map(String::as_str), Some("B"));
+        assert_eq!(
+            raw.meta.extra.get("publisher").map(String::as_str),
+            Some("B")
+        );
     }
 
     #[test]
@@ -312,7 +330,10 @@ mod tests {
         );
         assert_eq!(raw.meta.title.as_deref(), Some("Talks: day two"));
         assert_eq!(raw.meta.source.as_deref(), Some("Example Post"));
-        assert_eq!(raw.meta.extra.get("layout").map(String::as_str), Some("post"));
+        assert_eq!(
+            raw.meta.extra.get("layout").map(String::as_str),
+            Some("post")
+        );
         assert_eq!(
             raw.meta.extra.get("tags").map(String::as_str),
             Some("venezuela, norway")

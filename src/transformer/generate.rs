@@ -11,8 +11,8 @@ use serde_json::Value;
 use tch::{Kind, Tensor};
 
 use super::model_dir::ModelDir;
-use crate::models::GenerationSettings;
 use super::seq2seq::{DecoderCache, DecodingTokens, Seq2SeqModel};
+use crate::models::GenerationSettings;
 
 /// When beam search may stop (transformers' `early_stopping`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -22,8 +22,8 @@ use super::model_dir::{Architecture, ModelDir};
 use super::seq2seq::{SEQ2SEQ_ARCHITECTURES, Seq2SeqModel};
 use super::t5::T5Generator;
 use super::tokenize::TextTokenizer;
-use crate::models::GenerationSettings;
 use crate::article::Article;
+use crate::models::GenerationSettings;
 use crate::record::{Summary, SummaryMethod};
 use crate::summarize::Summarizer;
 
