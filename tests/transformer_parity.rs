@@ -434,6 +434,16 @@ fn pegasus_matches_transformers() {
     check_seq2seq_within("pegasus-tiny", 1e-3);
 }
 
+/// The decoding bart-large-cnn and distilbart-cnn publish.
+const CNN_SUMMARIZATION: GenerationConfig = GenerationConfig {
+    num_beams: 4,
+    max_length: 142,
+    min_length: 56,
+    no_repeat_ngram_size: 3,
+    length_penalty: 2.0,
+    early_stopping: EarlyStopping::Finished,
+};
+
 #[test]
 fn generation_settings_published_by_the_model_override_the_defaults() {
     let dir = tempfile::tempdir().unwrap();
@@ -445,17 +455,7 @@ fn generation_settings_published_by_the_model_override_the_defaults() {
         "forced_bos_token_id": 0, "forced_eos_token_id": 2, "decoder_start_token_id": 2}"#;
     std::fs::write(dir.path().join("generation_config.json"), published).unwrap();
     let config = GenerationConfig::for_model(&ModelDir::open(dir.path()).unwrap());
-    assert_eq!(
-        config,
-        GenerationConfig {
-            num_beams: 4,
-            max_length: 142,
-            min_length: 56,
-            no_repeat_ngram_size: 3,
-            length_penalty: 2.0,
-            early_stopping: EarlyStopping::Finished,
-        }
-    );
+    assert_eq!(config, CNN_SUMMARIZATION);
     // mt5-tiny publishes none of them: the documented defaults hold.
     let config = GenerationConfig::for_model(&ModelDir::open(&fixture("mt5-tiny")).unwrap());
     assert_eq!(config, GenerationConfig::default());
@@ -639,13 +639,6 @@ fn decoding_settings_come_from_the_checkpoint() {
     std::fs::write(&config_path, config.to_string()).unwrap();
     assert_eq!(
         GenerationConfig::for_model(&ModelDir::open(dir.path()).unwrap()),
-        GenerationConfig {
-            num_beams: 4,
-            max_length: 142,
-            min_length: 56,
-            no_repeat_ngram_size: 3,
-            length_penalty: 2.0,
-            early_stopping: EarlyStopping::Finished,
-        }
+        CNN_SUMMARIZATION
     );
 }

@@ -246,6 +246,10 @@ mod tests {
         read_txt(text, Origin::file("t.txt")).unwrap()
     }
 
+    fn extra<'a>(raw: &'a RawArticle, key: &str) -> Option<&'a str> {
+        raw.meta.extra.get(key).map(String::as_str)
+    }
+
     #[test]
     fn wire_header_is_metadata() {
         let raw = read(" date 2019-05-22 AFP A picture shows a rally.\n\nMaduro spoke.\n");
@@ -289,10 +293,7 @@ mod tests {
         assert_eq!(raw.meta.lang.as_deref(), Some("es"));
         assert_eq!(raw.meta.date.as_deref(), Some("2019-05-20"));
         assert_eq!(raw.meta.title.as_deref(), Some("Diálogo en Oslo"));
-        assert_eq!(
-            raw.meta.extra.get("section").map(String::as_str),
-            Some("world")
-        );
+        assert_eq!(extra(&raw, "section"), Some("world"));
         assert_eq!(raw.text.trim(), "El gobierno habló.");
     }
 
@@ -317,10 +318,7 @@ mod tests {
         // The first outlet name wins; a second one is kept, not lost.
         let raw = read("source: A\npublisher: B\n---\nBody.\n");
         assert_eq!(raw.meta.source.as_deref(), Some("A"));
-        assert_eq!(
-            raw.meta.extra.get("publisher").map(String::as_str),
-            Some("B")
-        );
+        assert_eq!(extra(&raw, "publisher"), Some("B"));
     }
 
     #[test]
@@ -330,14 +328,8 @@ mod tests {
         );
         assert_eq!(raw.meta.title.as_deref(), Some("Talks: day two"));
         assert_eq!(raw.meta.source.as_deref(), Some("Example Post"));
-        assert_eq!(
-            raw.meta.extra.get("layout").map(String::as_str),
-            Some("post")
-        );
-        assert_eq!(
-            raw.meta.extra.get("tags").map(String::as_str),
-            Some("venezuela, norway")
-        );
+        assert_eq!(extra(&raw, "layout"), Some("post"));
+        assert_eq!(extra(&raw, "tags"), Some("venezuela, norway"));
         assert_eq!(raw.text.trim(), "Body.");
     }
 
