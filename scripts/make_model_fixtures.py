@@ -184,7 +184,7 @@ def fresh_dir(name: str) -> Path:
 
 def write_reference(path: Path, data: dict) -> None:
     data = {
-        "generated_by": "scripts/make_model_fixtures.py",
+        "generated_by": f"scripts/{Path(sys.argv[0]).name}",
         "transformers": transformers.__version__,
         "torch": torch.__version__.split("+")[0],
         **data,
@@ -436,6 +436,12 @@ def make_minilm(tmp: Path) -> None:
     # sentence-transformers layout: the window and the pooling it reads.
     (out / "sentence_bert_config.json").write_text(
         json.dumps({"max_seq_length": EMBED_MAX_LENGTH, "do_lower_case": False}) + "\n")
+    embedding_reference(model, tokenizer, out)
+
+
+def embedding_reference(model, tokenizer, out: Path) -> None:
+    """Mean-pooled, L2-normalized sentence embeddings, as sentence-transformers computes them."""
+    model.eval()
     with torch.no_grad():
         batch = tokenizer(EMBED_SENTENCES, padding=True, truncation=True,
                           max_length=EMBED_MAX_LENGTH, return_tensors="pt")

@@ -16,6 +16,8 @@
 //! assert_eq!(article.sentence_text(1), "Both sides sent delegations.");
 //! ```
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 /// Metadata of an article, as given by its file, record or command line.
@@ -47,6 +49,10 @@ pub struct ArticleMeta {
     /// Photo caption found before the body.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caption: Option<String>,
+    /// Metadata the tool has no field for (front-matter keys such as
+    /// `section` or `tags`), kept as given and passed on to the record.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub extra: BTreeMap<String, String>,
 }
 
 /// Where an article came from: a path (or `-` for stdin) and, for JSONL, a line.

@@ -227,7 +227,6 @@ mod transformer_wiring {
     use crate::models::{InstalledModel, ModelError, ModelStore};
     use crate::stance::nli::NliStanceScorer;
     use crate::transformer::RuntimeConfig;
-    use crate::transformer::generate::GenerationConfig;
     use crate::transformer::nli::{NliClassifier, NliConfig};
     use crate::transformer::summarizer::{SummarizerConfig, TransformerSummarizer};
 
@@ -278,25 +277,26 @@ mod transformer_wiring {
         );
         let summarizer: Box<dyn crate::summarize::Summarizer> = match summary {
             Some(model) => {
+                // The checkpoint's own decoding settings hold unless the
+                // registry overrides them on purpose; the record then says
+                // which (`…+generation(length_penalty=1)`).
+                let overrides = model
+                    .entry
+                    .as_ref()
+                    .and_then(|e| e.generation.clone())
+                    .filter(|g| !g.is_empty());
+                let name = match &overrides {
+                    Some(o) => format!("{}+generation({})", label(&model), o.describe()),
+                    None => label(&model),
+                };
                 let summarizer_config = SummarizerConfig {
-                    generation: model
-                        .entry
-                        .as_ref()
-                        .and_then(|e| e.generation.as_ref())
-                        .map(|g| GenerationConfig {
-                            num_beams: g.num_beams.max(1) as usize,
-                            max_length: g.max_length as usize,
-                            min_length: g.min_length as usize,
-                            no_repeat_ngram_size: g.no_repeat_ngram_size as usize,
-                            length_penalty: g.length_penalty,
-                            ..GenerationConfig::default()
-                        }),
+                    overrides,
                     input_window: model.entry.as_ref().map(|e| e.max_input_tokens as usize),
                     precision: config.precision,
                     ..SummarizerConfig::default()
                 };
                 Box::new(
-                    TransformerSummarizer::load(&model.dir, &label(&model), summarizer_config)
+                    TransformerSummarizer::load(&model.dir, &name, summarizer_config)
                         .map_err(|e| TransformerStatus::Failed(e.into()))?,
                 )
             }
@@ -558,7 +558,7 @@ impl Pipeline {
                     .map(|(i, actor)| ActorStance {
                         id: actor.id.clone(),
                         name: actor.name.clone(),
-                        kind: actor.kind.map(|k| k.as_str().to_string()),
+                        kind: actor.kind.clone(),
                         mentions: mentions.iter().filter(|m| m.actor == i).count(),
                         stance: None,
                         score: None,
@@ -594,6 +594,7 @@ impl Pipeline {
                     url: article.meta.url.clone(),
                     origin: article.origin.clone(),
                     content_hash: Some(crate::preprocess::content_hash(article)),
+                    extra: article.meta.extra.clone(),
                     engine: engine.clone(),
                     summary,
                     actors,

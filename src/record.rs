@@ -5,6 +5,8 @@
 //! engines (and model revisions) that produced it, so records made by
 //! different engines are never mixed silently.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::article::{Origin, Span};
@@ -32,6 +34,10 @@ pub struct ArticleAnalysis {
     /// with `id`, what `--resume` matches. Absent in records of older versions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_hash: Option<String>,
+    /// Input metadata without a field of its own (front-matter keys such as
+    /// `section`); absent when there is none, so older records still load.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub extra: BTreeMap<String, String>,
     /// Which engine and model revision produced each part.
     pub engine: EngineInfo,
     /// Absent for `newsframe stance`, which does not summarize.

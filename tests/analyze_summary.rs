@@ -60,13 +60,15 @@ fn summary_is_extractive_in_article_order_within_budget() {
     let words = summarize(
         ExtractiveConfig {
             max_sentences: 0,
-            max_words: 30,
+            target_words: 30,
             ..Default::default()
         },
         &a,
     );
+    // Each sentence after the first moved the length nearer the target, so
+    // the summary stays under twice the target.
     assert!(
-        words.text.split_whitespace().count() <= 30,
+        words.sentences.len() == 1 || words.text.split_whitespace().count() < 60,
         "{}",
         words.text
     );
@@ -126,8 +128,10 @@ The talks follow a failed uprising on April 30. Russia and Cuba, Maduro's main a
 fn default_summary_is_the_lead_of_an_inverted_pyramid_story() {
     let a = article(PYRAMID);
     let s = summarize(ExtractiveConfig::default(), &a);
-    assert_eq!(s.sentences, vec![0], "{s:?}");
-    assert_eq!(s.text, a.sentence_text(0).trim());
+    // The lead and its second sentence (31 + 16 words, nearer the 40-word
+    // target than the lead alone): Lead-2.
+    assert_eq!(s.sentences, vec![0, 1], "{s:?}");
+    assert!(s.text.starts_with(a.sentence_text(0).trim()));
     // The same holds in another language.
     let es = article(ES);
     assert_eq!(summarize(ExtractiveConfig::default(), &es).sentences[0], 0);
@@ -139,13 +143,13 @@ fn dateline_and_byline_lines_are_skipped() {
     let a = article(&dateline);
     assert_eq!(a.sentence_text(0).trim(), "OSLO, May 16 (GWR)");
     let s = summarize(ExtractiveConfig::default(), &a);
-    assert_eq!(s.sentences, vec![1], "{s:?}");
+    assert_eq!(s.sentences, vec![1, 2], "{s:?}");
     assert!(s.text.starts_with("Norway confirmed"), "{}", s.text);
 
     // A byline long enough to pass the word minimum is still no sentence.
     let byline = format!("By Jane Doe and John Smith, Global Wire Review staff\n\n{PYRAMID}");
     let s = summarize(ExtractiveConfig::default(), &article(&byline));
-    assert_eq!(s.sentences, vec![1], "{s:?}");
+    assert_eq!(s.sentences, vec![1, 2], "{s:?}");
 }
 
 #[test]
@@ -155,7 +159,7 @@ fn an_opening_quote_does_not_take_the_lead() {
     );
     let a = article(&text);
     let s = summarize(ExtractiveConfig::default(), &a);
-    assert_eq!(s.sentences, vec![1], "{s:?}");
+    assert_eq!(s.sentences, vec![1, 2], "{s:?}");
 }
 
 #[test]
@@ -180,7 +184,7 @@ The opposition and the government both sent delegations to the talks in Oslo.";
 }
 
 #[test]
-fn word_budget_is_honored_and_not_filled_with_weaker_sentences() {
+fn word_target_is_approached_not_filled_with_weaker_sentences() {
     let a = article(PYRAMID);
     let words = |s: &newsframe::record::Summary| {
         s.sentences
@@ -188,27 +192,35 @@ fn word_budget_is_honored_and_not_filled_with_weaker_sentences() {
             .map(|&i| a.sentence_text(i).split_whitespace().count())
             .sum::<usize>()
     };
-    for max_words in [10, 40, 60, 80] {
+    for target_words in [10, 40, 60, 80] {
         let s = summarize(
             ExtractiveConfig {
                 max_sentences: 0,
-                max_words,
+                target_words,
                 ..Default::default()
             },
             &a,
         );
         assert!(!s.sentences.is_empty());
-        // Only a lone first pick may overrun the budget.
+        // A sentence joins only when it brings the length nearer the target:
+        // a summary of several sentences stays under twice the target.
         assert!(
-            s.sentences.len() == 1 || words(&s) <= max_words,
-            "{max_words}: {s:?}"
+            s.sentences.len() == 1 || words(&s) < 2 * target_words,
+            "{target_words}: {s:?}"
         );
-        assert_eq!(s.sentences[0], 0, "{max_words}: {s:?}");
+        assert_eq!(s.sentences[0], 0, "{target_words}: {s:?}");
     }
-    // The lead has 31 words: under a 40-word budget a short, weak sentence
-    // ("It gave no details of the agenda.") could fit but does not get in.
-    let s = summarize(ExtractiveConfig::default(), &a);
-    assert_eq!(s.sentences, vec![0], "{s:?}");
+    // The lead (31 words) and its second sentence (16) end at 47 words,
+    // past the 40-word target: nothing more gets in, not even the 7-word
+    // "It gave no details of the agenda." with a third sentence allowed.
+    let s = summarize(
+        ExtractiveConfig {
+            max_sentences: 3,
+            ..Default::default()
+        },
+        &a,
+    );
+    assert_eq!(s.sentences, vec![0, 1], "{s:?}");
     // A short lead leaves room for a second sentence.
     let short = article(
         "Venezuela's government and opposition met in Oslo on Thursday.
@@ -218,6 +230,25 @@ Norway, which brokered the talks between the government and the opposition, said
 The weather in Oslo was cold and wet all week long, visitors said.",
     );
     let s = summarize(ExtractiveConfig::default(), &short);
+    assert_eq!(s.sentences, vec![0, 1], "{s:?}");
+}
+
+/// A normal news lead (25 words) keeps its second sentence (20 words): the
+/// 40 words are a target to come near, not a cap that cuts Lead-2 to Lead-1.
+#[test]
+fn a_normal_lead_keeps_its_second_sentence() {
+    let a = article(
+        "Envoys of the Venezuelan government and of the opposition met in Oslo on Thursday for a second round of talks brokered by Norway, officials said.
+
+The talks are the first direct contact between the two sides since the failed uprising in Caracas last month.
+
+The weather in Oslo was cold and wet all week long, visitors said.
+
+Hotels near the city centre were busy with tourists and conference guests.",
+    );
+    let words = |i: usize| a.sentence_text(i).split_whitespace().count();
+    assert_eq!((words(0), words(1)), (25, 19));
+    let s = summarize(ExtractiveConfig::default(), &a);
     assert_eq!(s.sentences, vec![0, 1], "{s:?}");
 }
 

@@ -80,6 +80,11 @@ fn list_shows_every_registry_model() {
         assert!(line.trim_end().ends_with("no"), "{line}");
     }
     assert!(list.contains("91.6 MB"), "{list}");
+    // Stored dtype, conversion and pinned hashes per model.
+    let line = |name: &str| list.lines().find(|l| l.starts_with(name)).unwrap();
+    assert!(line("mdeberta-nli").contains("float16"), "{list}");
+    assert!(line("mt5-xlsum").contains("pickle"), "{list}");
+    assert!(line("minilm-l6").contains("10/10"), "{list}");
     let json = stdout_of(
         newsframe()
             .args(["models", "list", "--json"])
@@ -88,6 +93,15 @@ fn list_shows_every_registry_model() {
     let rows: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(rows.as_array().unwrap().len(), 6);
     assert_eq!(rows[0]["revision"].as_str().unwrap().len(), 40);
+    let mdeberta = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "mdeberta-nli")
+        .unwrap();
+    assert_eq!(mdeberta["dtype"], "float16");
+    assert_eq!(mdeberta["needs_conversion"], false);
+    assert_eq!(mdeberta["pinned_hashes"], 6);
 }
 
 #[test]

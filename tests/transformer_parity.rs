@@ -8,6 +8,7 @@
 
 use std::path::PathBuf;
 
+use newsframe::models::GenerationSettings;
 use newsframe::transformer::embed::{EmbedConfig, SentenceEmbedder};
 use newsframe::transformer::generate::{EarlyStopping, GenerationConfig, generate};
 use newsframe::transformer::nli::{NliClassifier, NliConfig, NliPair};
@@ -284,9 +285,13 @@ fn xlmr_nli_matches_transformers() {
 
 #[test]
 fn embeddings_match_transformers() {
+    check_embeddings("minilm-tiny");
+}
+
+fn check_embeddings(name: &str) {
     single_thread();
-    let reference = reference("minilm-tiny");
-    let embedder = SentenceEmbedder::load(&fixture("minilm-tiny"), EmbedConfig::default()).unwrap();
+    let reference = reference(name);
+    let embedder = SentenceEmbedder::load(&fixture(name), EmbedConfig::default()).unwrap();
     let sentences: Vec<&str> = reference["sentences"]
         .as_array()
         .unwrap()
@@ -311,8 +316,8 @@ fn embeddings_match_transformers() {
             diff = diff.max((*g as f64 - w).abs());
         }
     }
-    eprintln!("minilm-tiny: max |embedding diff| = {diff:.2e}");
-    assert!(diff < TOLERANCE, "embeddings differ by {diff}");
+    eprintln!("{name}: max |embedding diff| = {diff:.2e}");
+    assert!(diff < TOLERANCE, "{name}: embeddings differ by {diff}");
 }
 
 #[test]
@@ -429,6 +434,16 @@ fn pegasus_matches_transformers() {
     check_seq2seq_within("pegasus-tiny", 1e-3);
 }
 
+/// The decoding bart-large-cnn and distilbart-cnn publish.
+const CNN_SUMMARIZATION: GenerationConfig = GenerationConfig {
+    num_beams: 4,
+    max_length: 142,
+    min_length: 56,
+    no_repeat_ngram_size: 3,
+    length_penalty: 2.0,
+    early_stopping: EarlyStopping::Finished,
+};
+
 #[test]
 fn generation_settings_published_by_the_model_override_the_defaults() {
     let dir = tempfile::tempdir().unwrap();
@@ -440,17 +455,7 @@ fn generation_settings_published_by_the_model_override_the_defaults() {
         "forced_bos_token_id": 0, "forced_eos_token_id": 2, "decoder_start_token_id": 2}"#;
     std::fs::write(dir.path().join("generation_config.json"), published).unwrap();
     let config = GenerationConfig::for_model(&ModelDir::open(dir.path()).unwrap());
-    assert_eq!(
-        config,
-        GenerationConfig {
-            num_beams: 4,
-            max_length: 142,
-            min_length: 56,
-            no_repeat_ngram_size: 3,
-            length_penalty: 2.0,
-            early_stopping: EarlyStopping::Finished,
-        }
-    );
+    assert_eq!(config, CNN_SUMMARIZATION);
     // mt5-tiny publishes none of them: the documented defaults hold.
     let config = GenerationConfig::for_model(&ModelDir::open(&fixture("mt5-tiny")).unwrap());
     assert_eq!(config, GenerationConfig::default());
@@ -460,23 +465,180 @@ fn generation_settings_published_by_the_model_override_the_defaults() {
 /// network) generates transformers' ids for every recorded case.
 #[test]
 fn summarizer_generates_transformers_ids() {
+    check_summarizer_ids("mt5-tiny");
+}
+
+fn check_summarizer_ids(name: &str) {
     single_thread();
-    let reference = reference("mt5-tiny");
+    let reference = reference(name);
     for case in reference["generation"].as_array().unwrap() {
         let config = SummarizerConfig {
             generation: Some(generation_config(case)),
             ..SummarizerConfig::default()
         };
-        let summarizer =
-            TransformerSummarizer::load(&fixture("mt5-tiny"), "mt5-tiny@test", config).unwrap();
+        let summarizer = TransformerSummarizer::load(&fixture(name), "test", config).unwrap();
         for (i, expected) in case["ids"].as_array().unwrap().iter().enumerate() {
             let text = reference["inputs"][i].as_str().unwrap();
             assert_eq!(
                 summarizer.generate_ids(text).unwrap(),
                 ids(expected),
-                "case {} input {i}",
+                "{name}: case {} input {i}",
                 case["name"]
             );
         }
     }
+}
+
+/// Checkpoints published in float16 (as mDeBERTa-v3-base-xnli-multilingual-nli-2mil7
+/// is): every tensor of these fixtures is stored as F16, and transformers' float32
+/// outputs over the same file are the reference.
+#[test]
+fn float16_checkpoints_match_transformers() {
+    for name in ["mdeberta-nli-f16", "mt5-f16", "minilm-f16"] {
+        let header = std::fs::read(fixture(name).join("model.safetensors")).unwrap();
+        let header = String::from_utf8_lossy(&header[8..header.len().min(64 * 1024)]);
+        assert!(
+            header.contains("\"F16\"") && !header.contains("\"F32\""),
+            "{name} must store float16 only"
+        );
+    }
+    check_nli("mdeberta-nli-f16", 0);
+    check_seq2seq("mt5-f16");
+    check_embeddings("minilm-f16");
+}
+
+/// The summarizer (the project's own mT5 network) over float16 weights
+/// generates transformers' ids.
+#[test]
+fn summarizer_over_float16_weights_generates_transformers_ids() {
+    check_summarizer_ids("mt5-f16");
+}
+
+/// paraphrase-multilingual-MiniLM-L12-v2 at 86741b4 ships a `tokenizer.json`
+/// and a `tokenizer_config.json` naming `BertTokenizer`, which over its files
+/// maps most words to `[UNK]`. The engine must tokenize with `tokenizer.json`,
+/// whatever class the config names and whatever vocabulary files lie beside it.
+#[test]
+fn tokenizer_json_wins_over_tokenizer_config_class() {
+    let reference = reference("minilm-tiny");
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(fixture("minilm-tiny")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("tokenizer_config.json"),
+        r#"{"tokenizer_class": "BertTokenizer", "do_lower_case": false, "model_max_length": 128}"#,
+    )
+    .unwrap();
+    // A vocabulary that knows no word: anything reading it yields [UNK]s.
+    std::fs::write(
+        dir.path().join("vocab.txt"),
+        "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n",
+    )
+    .unwrap();
+    let model_dir = ModelDir::open(dir.path()).unwrap();
+    let window = reference["max_length"].as_u64().unwrap() as usize;
+    let tokenizer = TextTokenizer::load(&model_dir, window).unwrap();
+    assert_eq!(tokenizer.path(), dir.path().join("tokenizer.json"));
+    let legacy = TextTokenizer::load_legacy(&model_dir, window).unwrap();
+    let embedder = SentenceEmbedder::load(dir.path(), EmbedConfig::default()).unwrap();
+    for (i, sentence) in reference["sentences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+    {
+        let sentence = sentence.as_str().unwrap();
+        let expected = ids(&reference["input_ids"][i]);
+        assert_eq!(
+            tokenizer.encode(sentence).unwrap(),
+            expected,
+            "sentence {i}"
+        );
+        assert_eq!(
+            embedder.tokenizer().encode(sentence).unwrap(),
+            expected,
+            "sentence {i}"
+        );
+        // The check can fail: the vocabulary files alone give other ids.
+        assert_ne!(legacy.encode(sentence).unwrap(), expected, "sentence {i}");
+    }
+}
+
+/// Decoding settings are read as transformers 4.57's summarization pipeline
+/// reads them (its `generation_config` for these two configs is what is
+/// asserted): config.json's own fields when there is no generation_config.json
+/// (mT5_multilingual_XLSum publishes length_penalty 0.6 there), then
+/// `task_specific_params.summarization` over them (distilbart-cnn); a registry
+/// override goes on top of both and changes only what it names.
+#[test]
+fn decoding_settings_come_from_the_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(fixture("mt5-tiny")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().unwrap() != "generation_config.json" {
+            std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let config_path = dir.path().join("config.json");
+    let mut config: Value =
+        serde_json::from_str(&std::fs::read_to_string(&config_path).unwrap()).unwrap();
+    for (key, value) in [
+        ("length_penalty", serde_json::json!(0.6)),
+        ("max_length", serde_json::json!(84)),
+        ("no_repeat_ngram_size", serde_json::json!(2)),
+        ("num_beams", serde_json::json!(4)),
+    ] {
+        config[key] = value;
+    }
+    std::fs::write(&config_path, config.to_string()).unwrap();
+    let xlsum = GenerationConfig {
+        num_beams: 4,
+        max_length: 84,
+        min_length: 0,
+        no_repeat_ngram_size: 2,
+        length_penalty: 0.6,
+        early_stopping: EarlyStopping::Heuristic,
+    };
+    assert_eq!(
+        GenerationConfig::for_model(&ModelDir::open(dir.path()).unwrap()),
+        xlsum
+    );
+    let summarizer =
+        TransformerSummarizer::load(dir.path(), "test", SummarizerConfig::default()).unwrap();
+    assert_eq!(summarizer.generation(), &xlsum);
+
+    // A deliberate override changes what it names and nothing else.
+    let overrides = GenerationSettings {
+        length_penalty: Some(1.0),
+        reason: Some("test".into()),
+        ..GenerationSettings::default()
+    };
+    assert_eq!(overrides.describe(), "length_penalty=1");
+    let summarizer = TransformerSummarizer::load(
+        dir.path(),
+        "test",
+        SummarizerConfig {
+            overrides: Some(overrides),
+            ..SummarizerConfig::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        summarizer.generation(),
+        &GenerationConfig {
+            length_penalty: 1.0,
+            ..xlsum.clone()
+        }
+    );
+
+    config["task_specific_params"] = serde_json::json!({"summarization": {
+        "length_penalty": 2.0, "max_length": 142, "min_length": 56,
+        "no_repeat_ngram_size": 3, "num_beams": 4, "early_stopping": true}});
+    std::fs::write(&config_path, config.to_string()).unwrap();
+    assert_eq!(
+        GenerationConfig::for_model(&ModelDir::open(dir.path()).unwrap()),
+        CNN_SUMMARIZATION
+    );
 }

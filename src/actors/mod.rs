@@ -32,30 +32,21 @@ use sha2::{Digest, Sha256};
 
 pub use matcher::{ActorMatcher, Mention};
 
-/// What sort of party an actor is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ActorKind {
-    Government,
-    Opposition,
-    Country,
-    Organization,
-    Person,
-    Group,
-}
-
-impl ActorKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ActorKind::Government => "government",
-            ActorKind::Opposition => "opposition",
-            ActorKind::Country => "country",
-            ActorKind::Organization => "organization",
-            ActorKind::Person => "person",
-            ActorKind::Group => "group",
-        }
-    }
-}
+/// Kinds most actor sets use. `kind` is free text: any other value
+/// (`military`, `party`, `company`, `media`, `union`, …) is accepted and
+/// passed on to the records as written.
+pub const COMMON_KINDS: &[&str] = &[
+    "government",
+    "opposition",
+    "country",
+    "organization",
+    "person",
+    "group",
+    "military",
+    "party",
+    "company",
+    "media",
+];
 
 /// One actor of a story.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -65,8 +56,10 @@ pub struct Actor {
     pub id: String,
     /// Display name, also used in stance hypotheses (`{actor}`).
     pub name: String,
+    /// What sort of party the actor is: free text, usually one of
+    /// [`COMMON_KINDS`]; records and reports show it as written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<ActorKind>,
+    pub kind: Option<String>,
     /// Aliases per language code (`en`, `es`, …; `any` for inline actors).
     /// Every alias is matched in every article: articles mix languages.
     #[serde(default)]
@@ -168,6 +161,13 @@ impl ActorSet {
             }
             if !seen.insert(actor.id.as_str()) {
                 return Err(invalid(format!("actor id {:?} appears twice", actor.id)));
+            }
+            if actor.kind.as_deref().is_some_and(|k| k.trim().is_empty()) {
+                return Err(invalid(format!(
+                    "actor {:?} has a blank kind; leave `kind` out or name one (e.g. {})",
+                    actor.id,
+                    COMMON_KINDS.join(", ")
+                )));
             }
             if actor.all_aliases().next().is_none() && actor.members.is_empty() {
                 return Err(invalid(format!(
@@ -272,6 +272,35 @@ mod tests {
         assert_eq!(us.case_sensitive, vec!["US".to_string()]);
         assert!(set.add_inline("nothing").is_err());
         assert!(set.add_inline("x=").is_err());
+    }
+
+    #[test]
+    fn kind_is_free_text() {
+        for kind in [
+            "military",
+            "party",
+            "company",
+            "media",
+            "government",
+            "trade union",
+        ] {
+            let set = ActorSet::from_toml_str(
+                &format!("[[actors]]\nid = \"a\"\nname = \"A\"\nkind = \"{kind}\"\naliases = {{ en = [\"A\"] }}\n"),
+                "k.toml",
+            )
+            .unwrap_or_else(|e| panic!("{kind}: {e}"));
+            assert_eq!(set.actors[0].kind.as_deref(), Some(kind));
+        }
+        let err = ActorSet::from_toml_str(
+            "[[actors]]\nid = \"a\"\nname = \"A\"\nkind = \" \"\naliases = { en = [\"A\"] }\n",
+            "k.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("k.toml") && err.contains("blank kind"),
+            "{err}"
+        );
     }
 
     #[test]

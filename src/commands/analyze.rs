@@ -45,9 +45,10 @@ pub struct AnalyzeArgs {
     #[arg(long, default_value_t = ExtractiveConfig::default().max_sentences, value_name = "N", help_heading = "Summary")]
     pub summary_sentences: usize,
 
-    /// Most words in a builtin (extractive) summary; 0 for no limit. The
-    /// best sentence is always kept.
-    #[arg(long, default_value_t = ExtractiveConfig::default().max_words, value_name = "N", help_heading = "Summary")]
+    /// Target length in words of a builtin (extractive) summary; 0 for none.
+    /// A further sentence joins when it brings the summary nearer this
+    /// length; the best sentence is always kept.
+    #[arg(long, default_value_t = ExtractiveConfig::default().target_words, value_name = "N", help_heading = "Summary")]
     pub summary_words: usize,
 
     #[command(flatten)]
@@ -158,7 +159,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<Outcome> {
     let summary = SummaryOptions {
         model: args.summary_model.clone(),
         max_sentences: args.summary_sentences,
-        max_words: args.summary_words,
+        target_words: args.summary_words,
     };
     run_analysis(&args.input, &args.engine, Some(summary), &args.output)
 }
@@ -168,7 +169,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<Outcome> {
 pub struct SummaryOptions {
     pub model: Option<String>,
     pub max_sentences: usize,
-    pub max_words: usize,
+    pub target_words: usize,
 }
 
 /// Builds the actor set from `--actors` and `--actor`.
@@ -212,7 +213,7 @@ pub fn run_analysis(
     if let Some(summary) = summary {
         config.summary_model = summary.model;
         config.extractive.max_sentences = summary.max_sentences;
-        config.extractive.max_words = summary.max_words;
+        config.extractive.target_words = summary.target_words;
     }
 
     // Nothing is opened before the output is known not to be an input.

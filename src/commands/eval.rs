@@ -21,7 +21,7 @@ use crate::eval::datasets::{self, DatasetError, DatasetFormat, FieldMap, LoadCon
 use crate::eval::predictions;
 use crate::eval::rouge::{RougeMode, VARIANTS};
 use crate::eval::stances::{StanceEvaluation, StanceGroup};
-use crate::eval::summaries::{RougeGroup, SummaryEvalConfig, SummaryEvaluation};
+use crate::eval::summaries::{BaselineRow, RougeGroup, SummaryEvalConfig, SummaryEvaluation};
 use crate::output::Destination;
 use crate::output::guard::ReadPaths;
 use crate::pipeline::{EngineChoice, Pipeline, PipelineConfig, Precision};
@@ -130,7 +130,27 @@ pub struct SummarizeArgs {
     /// texts into sentences first.
     #[arg(long)]
     pub no_sentence_split: bool,
+
+    /// Score a baseline instead of an engine: `lead-K`, the first K sentences
+    /// of each article as `analyze` segments it (e.g. `lead-2`). Without it,
+    /// Lead-1..3 are reported next to the predictions.
+    #[arg(long, value_name = "lead-K", value_parser = parse_lead, conflicts_with = "pred")]
+    pub baseline: Option<usize>,
 }
+
+/// `lead-K` with K ≥ 1.
+fn parse_lead(value: &str) -> Result<usize, String> {
+    value
+        .strip_prefix("lead-")
+        .and_then(|k| k.parse::<usize>().ok())
+        .filter(|&k| k >= 1)
+        .ok_or_else(|| {
+            format!("{value:?} is not a baseline; expected lead-K with K >= 1, e.g. lead-2")
+        })
+}
+
+/// Lead-k baselines reported next to a system's scores.
+const REPORTED_LEADS: [usize; 3] = [1, 2, 3];
 
 #[derive(Debug, Args)]
 pub struct StanceArgs {
@@ -271,9 +291,10 @@ fn run_summarize(args: &SummarizeArgs) -> anyhow::Result<Outcome> {
     let loaded = datasets::load_summaries(&common.dataset, &common.load_config()?)
         .map_err(anyhow::Error::new)?;
     let failed_rows = report_load(&loaded, &common.dataset)?;
-    let preds = match &common.pred {
-        Some(path) => predictions::read_summaries(path).map_err(anyhow::Error::new)?,
-        None => {
+    let preds = match (&common.pred, args.baseline) {
+        (_, Some(k)) => crate::eval::engine::lead(&loaded.examples, k),
+        (Some(path), None) => predictions::read_summaries(path).map_err(anyhow::Error::new)?,
+        (None, None) => {
             let mut config = PipelineConfig::new(crate::actors::ActorSet::empty("none"));
             common.configure(&mut config);
             let pipeline = build_pipeline(config)?;
@@ -288,6 +309,23 @@ fn run_summarize(args: &SummarizeArgs) -> anyhow::Result<Outcome> {
         bootstrap: common.bootstrap(),
     };
     let mut evaluation = crate::eval::summaries::evaluate(&loaded.examples, &preds.by_id, &config);
+    if args.baseline.is_none() {
+        // Scored exactly as the system is, without intervals.
+        let plain = SummaryEvalConfig {
+            bootstrap: BootstrapConfig {
+                samples: 0,
+                ..config.bootstrap
+            },
+            ..config
+        };
+        for k in REPORTED_LEADS {
+            let lead = crate::eval::engine::lead(&loaded.examples, k);
+            let scored = crate::eval::summaries::evaluate(&loaded.examples, &lead.by_id, &plain);
+            evaluation
+                .baselines
+                .push(BaselineRow::of(&format!("lead-{k}"), &scored));
+        }
+    }
     if !common.per_example {
         evaluation.examples.clear();
     }
@@ -577,6 +615,21 @@ fn write_summary_table(
             "{} of {} examples had no prediction (scored 0)",
             e.overall.missing, e.overall.n
         )?;
+    }
+    if !e.baselines.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "baselines on the same examples (F1 × 100)")?;
+        for row in &e.baselines {
+            writeln!(
+                out,
+                "{:<10} R1 {:>6.2}  R2 {:>6.2}  RL {:>6.2}  RLsum {:>6.2}",
+                row.name,
+                row.f1["rouge1"] * 100.0,
+                row.f1["rouge2"] * 100.0,
+                row.f1["rougeL"] * 100.0,
+                row.f1["rougeLsum"] * 100.0
+            )?;
+        }
     }
     writeln!(out)?;
     writeln!(out, "by language (F1 × 100)")?;

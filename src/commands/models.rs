@@ -179,6 +179,13 @@ struct ListRow<'a> {
     languages: &'a [String],
     size_bytes: Option<u64>,
     license: &'a str,
+    /// Number format of the published weights, when the registry knows it.
+    dtype: Option<&'a str>,
+    /// The preferred weights are pickled and get converted to safetensors.
+    needs_conversion: bool,
+    /// Files (preferred weights included) whose sha256 the registry pins.
+    pinned_hashes: usize,
+    files: usize,
     /// Every file there with its pinned (or recorded) size.
     installed: bool,
     /// `installed`, `missing`, `incomplete` or `corrupt`.
@@ -202,6 +209,15 @@ fn list(store: &ModelStore, json: bool, out: &mut dyn Write) -> anyhow::Result<O
             languages: &e.languages,
             size_bytes: e.known_size(),
             license: &e.license,
+            dtype: e.dtype.as_deref(),
+            needs_conversion: e.weights.first().is_some_and(|w| w.is_pickle()),
+            pinned_hashes: e
+                .files
+                .iter()
+                .chain(e.weights.first())
+                .filter(|f| f.known_sha256().is_some())
+                .count(),
+            files: e.files.len() + 1,
             installed: false,
             state: "missing",
             problem: None,
@@ -233,7 +249,7 @@ fn list(store: &ModelStore, json: bool, out: &mut dyn Write) -> anyhow::Result<O
             format!("{} +{}", langs[..3].join(","), langs.len() - 3)
         }
     };
-    let table: Vec<[String; 6]> = rows
+    let table: Vec<[String; 9]> = rows
         .iter()
         .map(|r| {
             [
@@ -242,6 +258,9 @@ fn list(store: &ModelStore, json: bool, out: &mut dyn Write) -> anyhow::Result<O
                 languages(r.languages),
                 r.size_bytes.map_or_else(|| "?".to_string(), human_size),
                 r.license.to_string(),
+                r.dtype.unwrap_or("?").to_string(),
+                if r.needs_conversion { "pickle" } else { "no" }.to_string(),
+                format!("{}/{}", r.pinned_hashes, r.files),
                 match r.state {
                     "installed" => "yes",
                     "missing" => "no",
@@ -252,7 +271,18 @@ fn list(store: &ModelStore, json: bool, out: &mut dyn Write) -> anyhow::Result<O
             .map(|cell| for_terminal(&cell).into_owned())
         })
         .collect();
-    let header = ["NAME", "TASK", "LANGUAGES", "SIZE", "LICENSE", "INSTALLED"].map(String::from);
+    let header = [
+        "NAME",
+        "TASK",
+        "LANGUAGES",
+        "SIZE",
+        "LICENSE",
+        "DTYPE",
+        "CONVERT",
+        "PINNED",
+        "INSTALLED",
+    ]
+    .map(String::from);
     let mut widths = header.clone().map(|h| h.len());
     for row in &table {
         for (w, cell) in widths.iter_mut().zip(row) {
@@ -279,7 +309,9 @@ fn list(store: &ModelStore, json: bool, out: &mut dyn Write) -> anyhow::Result<O
         )?;
     }
     let footer = format!(
-        "(registry: {}; cache: {})",
+        "(DTYPE: stored weights; CONVERT: pickle = converted to safetensors on install; \
+         PINNED: files with a sha256 known in advance, the rest trusted on first use)\n\
+         (registry: {}; cache: {})",
         store.registry.source,
         store.cache.root().display()
     );

@@ -38,8 +38,9 @@ pub struct SegmentArgs {
 
 const SEGMENT_EXAMPLES: &str = "\
 Input formats:
-  .txt/.md     plain text; optional front matter (`title:`, `source:`, `date:`,
-               `lang:` … lines ended by `---`) and an optional wire header
+  .txt/.md     plain text; optional front matter (`title:`, `source:`/`outlet:`,
+               `date:`, `lang:`, any other `key:` … lines ended by `---`, and
+               optionally opened by `---`) and an optional wire header
                (`date 2019-05-22 AFP <photo caption>` as the first line)
   .html/.htm   a web page; the article body is extracted, menus and ads dropped
   .jsonl/.json one article object per line (or a JSON array); see JSON fields
@@ -182,6 +183,9 @@ pub fn write_text(out: &mut dyn Write, article: &Article) -> std::io::Result<()>
         if let Some(value) = value {
             writeln!(out, "{name:>9}: {}", printable(value))?;
         }
+    }
+    for (name, value) in &meta.extra {
+        writeln!(out, "{name:>9}: {value}")?;
     }
     let lang = &article.language;
     let mixed = if lang.mixed {

@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::article::{ArticleMeta, RawArticle};
+use crate::article::{Article, ArticleMeta, RawArticle};
 use crate::eval::datasets::{DatasetError, StanceExample, SummaryExample};
 use crate::eval::predictions::{StancePrediction, StancePredictions, SummaryPredictions};
 use crate::pipeline::Pipeline;
@@ -28,25 +28,37 @@ struct ArticleInput<'a> {
     text: &'a str,
 }
 
+impl ArticleInput<'_> {
+    fn of_summary(e: &SummaryExample) -> ArticleInput<'_> {
+        ArticleInput {
+            id: &e.id,
+            origin: &e.origin,
+            lang: e.lang.as_deref(),
+            title: e.title.as_deref(),
+            text: &e.text,
+        }
+    }
+
+    /// The article `analyze` would make of this input.
+    fn article(&self, config: &PreprocessConfig) -> Article {
+        let meta = ArticleMeta {
+            id: Some(self.id.to_string()),
+            lang: self.lang.map(str::to_string),
+            title: self.title.map(str::to_string),
+            ..ArticleMeta::default()
+        };
+        preprocess(
+            RawArticle::new(self.origin.clone(), meta, self.text.to_string()),
+            config,
+        )
+    }
+}
+
 /// Runs the pipeline over `inputs`, calling `each` with every record.
 fn run(pipeline: &Pipeline, inputs: &[ArticleInput<'_>], mut each: impl FnMut(Record)) {
     let config = PreprocessConfig::default();
     for chunk in inputs.chunks(BATCH) {
-        let articles: Vec<_> = chunk
-            .iter()
-            .map(|input| {
-                let meta = ArticleMeta {
-                    id: Some(input.id.to_string()),
-                    lang: input.lang.map(str::to_string),
-                    title: input.title.map(str::to_string),
-                    ..ArticleMeta::default()
-                };
-                preprocess(
-                    RawArticle::new(input.origin.clone(), meta, input.text.to_string()),
-                    &config,
-                )
-            })
-            .collect();
+        let articles: Vec<_> = chunk.iter().map(|input| input.article(&config)).collect();
         for record in pipeline.analyze(&articles) {
             each(record);
         }
@@ -62,16 +74,7 @@ fn failure(record: &crate::record::FailedArticle) -> DatasetError {
 
 /// Summaries of every example by the pipeline's summarizer.
 pub fn summaries(pipeline: &Pipeline, examples: &[SummaryExample]) -> SummaryPredictions {
-    let inputs: Vec<ArticleInput<'_>> = examples
-        .iter()
-        .map(|e| ArticleInput {
-            id: &e.id,
-            origin: &e.origin,
-            lang: e.lang.as_deref(),
-            title: e.title.as_deref(),
-            text: &e.text,
-        })
-        .collect();
+    let inputs: Vec<ArticleInput<'_>> = examples.iter().map(ArticleInput::of_summary).collect();
     let mut out = SummaryPredictions::default();
     if let Some(engine) = pipeline.engine_info().summary {
         out.engines.insert(engine);
@@ -84,6 +87,23 @@ pub fn summaries(pipeline: &Pipeline, examples: &[SummaryExample]) -> SummaryPre
         }
         Record::Failed(f) => out.errors.push(failure(&f)),
     });
+    out
+}
+
+/// The Lead-`k` baseline: the first `k` sentences of every example, segmented
+/// as `analyze` segments articles (engine name `lead-k`).
+pub fn lead(examples: &[SummaryExample], k: usize) -> SummaryPredictions {
+    let config = PreprocessConfig::default();
+    let mut out = SummaryPredictions::default();
+    out.engines.insert(format!("lead-{k}"));
+    for example in examples {
+        let article = ArticleInput::of_summary(example).article(&config);
+        let text = (0..article.sentences.len().min(k))
+            .map(|i| article.sentence_text(i).trim())
+            .collect::<Vec<_>>()
+            .join(" ");
+        out.by_id.insert(example.id.clone(), text);
+    }
     out
 }
 

@@ -89,6 +89,33 @@ pub struct SummaryEvaluation {
     /// otherwise).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub examples: Vec<ExampleRouge>,
+    /// Lead-k baselines scored the same way, for comparison (empty when not
+    /// computed).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub baselines: Vec<BaselineRow>,
+}
+
+/// Mean F1 of a baseline (e.g. `lead-2`) over the same examples.
+#[derive(Debug, Clone, Serialize)]
+pub struct BaselineRow {
+    pub name: String,
+    /// Keyed by `rouge1`, `rouge2`, `rougeL`, `rougeLsum`.
+    pub f1: BTreeMap<&'static str, f64>,
+}
+
+impl BaselineRow {
+    /// The overall F1 means of `evaluation`, under `name`.
+    pub fn of(name: &str, evaluation: &SummaryEvaluation) -> BaselineRow {
+        BaselineRow {
+            name: name.to_string(),
+            f1: evaluation
+                .overall
+                .scores
+                .iter()
+                .map(|(&variant, mean)| (variant, mean.f1))
+                .collect(),
+        }
+    }
 }
 
 /// One example's scores.
@@ -181,6 +208,7 @@ pub fn evaluate(
         },
         overall,
         by_language,
+        baselines: Vec::new(),
         examples: examples
             .iter()
             .zip(&langs)

@@ -118,15 +118,52 @@ fn default_lfs(path: &str) -> bool {
         .is_some_and(|(_, ext)| LFS_EXTENSIONS.contains(&ext))
 }
 
-/// Beam-search settings for a summarizer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Decoding settings the registry sets on purpose over those the checkpoint
+/// publishes (`generation_config.json`, `config.json`, its
+/// `task_specific_params.summarization`). Each field left out keeps the
+/// checkpoint's value; records name every override the registry made.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GenerationSettings {
-    pub num_beams: u32,
-    pub min_length: u32,
-    pub max_length: u32,
-    pub no_repeat_ngram_size: u32,
-    pub length_penalty: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub num_beams: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_length: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_length: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_repeat_ngram_size: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub length_penalty: Option<f64>,
+    /// Why the registry departs from the checkpoint (for people reading it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl GenerationSettings {
+    /// `name=value` of every override, comma-separated (`""` when none).
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        let mut add = |name: &str, value: Option<String>| {
+            if let Some(value) = value {
+                parts.push(format!("{name}={value}"));
+            }
+        };
+        add("num_beams", self.num_beams.map(|v| v.to_string()));
+        add("min_length", self.min_length.map(|v| v.to_string()));
+        add("max_length", self.max_length.map(|v| v.to_string()));
+        add(
+            "no_repeat_ngram_size",
+            self.no_repeat_ngram_size.map(|v| v.to_string()),
+        );
+        add("length_penalty", self.length_penalty.map(|v| v.to_string()));
+        parts.join(",")
+    }
+
+    /// Whether the registry overrides nothing.
+    pub fn is_empty(&self) -> bool {
+        self.describe().is_empty()
+    }
 }
 
 /// One model the registry knows.
@@ -149,8 +186,13 @@ pub struct RegistryEntry {
     pub weights: Vec<FileSpec>,
     /// Every other file the engine needs (config, tokenizer...).
     pub files: Vec<FileSpec>,
+    /// Decoding overrides; absent: the checkpoint's own settings.
     #[serde(default)]
     pub generation: Option<GenerationSettings>,
+    /// Number format the published weights are stored in (`float32`,
+    /// `float16`, `bfloat16`), as the hub's files show; shown by `models list`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dtype: Option<String>,
     /// NLI label names, in config.json `id2label` order.
     #[serde(default)]
     pub labels: Vec<String>,
@@ -222,12 +264,6 @@ impl RegistryEntry {
                     self.name, spec.path
                 ));
             }
-        }
-        if self.task == Task::Summarize && self.generation.is_none() {
-            return Err(format!(
-                "{}: a summarizer needs `generation` settings",
-                self.name
-            ));
         }
         if self.task == Task::Nli && self.labels.is_empty() {
             return Err(format!("{}: an NLI model needs `labels`", self.name));
@@ -350,7 +386,8 @@ mod tests {
             assert_eq!(entry.revision.len(), 40, "{name} pins a commit");
         }
         let xlsum = registry.get("mt5-xlsum").unwrap();
-        assert_eq!(xlsum.generation.as_ref().unwrap().max_length, 84);
+        // Decoding comes from the checkpoint's config.json (length_penalty 0.6).
+        assert!(xlsum.generation.as_ref().is_none_or(|g| g.is_empty()));
         assert!(xlsum.weights[0].is_pickle());
         let minilm = registry.get("minilm-l6").unwrap();
         assert_eq!(minilm.known_size(), Some(91_567_913));

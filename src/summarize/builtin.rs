@@ -22,9 +22,10 @@
 //!   not, unless nothing else is.
 //! - Picking: best score first; a sentence more similar than
 //!   `max_similarity` to a picked one is skipped as redundant; picking stops
-//!   at the sentence budget or at the first sentence that would overrun the
-//!   word budget (a weaker but shorter one does not fill the gap). The first
-//!   pick is always kept. The summary lists the picks in article order.
+//!   at the sentence limit or at the first sentence that would take the
+//!   summary further from its target length than leaving it out (a weaker
+//!   but shorter one does not fill the gap). The first pick is always kept.
+//!   The summary lists the picks in article order.
 //!
 //! - Size: centrality is computed over the first
 //!   [`MAX_CENTRALITY_SENTENCES`] sentences only, and only they can be
@@ -37,10 +38,13 @@
 //!   the summary, and the lead prior would rule out later sentences anyway
 //!   (past a thousand sentences it is below 0.001).
 //!
-//! The default budget, 2 sentences and 40 words, matches short abstracts of
-//! one or two sentences (XSum/XL-Sum-style single-sentence summaries run
-//! about 20-30 words): in practice the lead, plus a second sentence when the
-//! lead is short.
+//! The length rule is a target, not a cap: with the default 2 sentences and
+//! 40 words, a second sentence joins when the summary ends nearer 40 words
+//! with it than without it, so a normal 25-word lead keeps a second
+//! sentence of up to 30 words (a hard 40-word cap cut it at 15). On the
+//! project's labeled set (`newsframe eval summarize data/eval/articles.jsonl
+//! --engine builtin`, references of about 24 words) this scores above Lead-2
+//! on ROUGE-1 and ROUGE-L; README has the numbers for each target tried.
 //!
 //! ```
 //! use newsframe::article::{ArticleMeta, Origin, RawArticle};
@@ -76,9 +80,10 @@ pub const MAX_CENTRALITY_SENTENCES: usize = 1000;
 pub struct ExtractiveConfig {
     /// Most sentences in a summary (default 2; 0 = no sentence limit).
     pub max_sentences: usize,
-    /// Most words in a summary (default 40; 0 = no word limit). The first
+    /// Target length in words (default 40; 0 = none): a further sentence
+    /// joins only when it brings the summary nearer this length. The first
     /// pick is always kept, even when longer.
-    pub max_words: usize,
+    pub target_words: usize,
     /// λ, the weight of the lead prior against centrality (default 0.5).
     pub lead_weight: f64,
     /// A sentence this similar (cosine) to a picked one is redundant
@@ -100,7 +105,7 @@ impl Default for ExtractiveConfig {
     fn default() -> ExtractiveConfig {
         ExtractiveConfig {
             max_sentences: 2,
-            max_words: 40,
+            target_words: 40,
             lead_weight: 0.5,
             max_similarity: 0.5,
             min_words: 6,
@@ -230,12 +235,14 @@ impl BuiltinSummarizer {
             {
                 continue;
             }
-            if self.config.max_words > 0
+            let target = self.config.target_words;
+            if target > 0
                 && !picked.is_empty()
-                && used_words + words[i] > self.config.max_words
+                && (used_words + words[i]).abs_diff(target) > used_words.abs_diff(target)
             {
-                // The budget is spent: a weaker but shorter sentence does
-                // not get in just because it fits.
+                // The summary is as near its target length as it gets: a
+                // weaker but shorter sentence does not get in just because
+                // it would fit.
                 break;
             }
             used_words += words[i];

@@ -12,6 +12,7 @@ use tch::{Kind, Tensor};
 
 use super::model_dir::ModelDir;
 use super::seq2seq::{DecoderCache, DecodingTokens, Seq2SeqModel};
+use crate::models::GenerationSettings;
 
 /// When beam search may stop (transformers' `early_stopping`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -92,41 +93,65 @@ impl GenerationConfig {
         Ok(())
     }
 
-    /// These defaults, overridden by the settings the model publishes in
-    /// `generation_config.json` or `config.json` (e.g. bart-large-cnn's 4
-    /// beams, lengths 56 to 142, `length_penalty` 2).
+    /// These defaults, overridden by the settings the model publishes, as
+    /// transformers' summarization pipeline reads them: `generation_config.json`
+    /// (else `config.json`), then `config.json`'s
+    /// `task_specific_params.summarization` over both (e.g. bart-large-cnn's 4
+    /// beams, lengths 56 to 142, `length_penalty` 2; mT5_multilingual_XLSum's
+    /// `length_penalty` 0.6).
     pub fn for_model(dir: &ModelDir) -> GenerationConfig {
         let mut config = GenerationConfig::default();
-        let count = |key: &str| {
-            dir.generation_value(key)
-                .and_then(Value::as_u64)
-                .map(|n| n as usize)
-        };
-        if let Some(n) = count("num_beams") {
-            config.num_beams = n.max(1);
-        }
-        if let Some(n) = count("max_length") {
-            config.max_length = n;
-        }
-        if let Some(n) = count("min_length") {
-            config.min_length = n;
-        }
-        if let Some(n) = count("no_repeat_ngram_size") {
-            config.no_repeat_ngram_size = n;
-        }
-        if let Some(x) = dir
-            .generation_value("length_penalty")
-            .and_then(Value::as_f64)
-        {
-            config.length_penalty = x;
-        }
-        match dir.generation_value("early_stopping") {
-            Some(Value::Bool(true)) => config.early_stopping = EarlyStopping::Finished,
-            Some(Value::Bool(false)) => config.early_stopping = EarlyStopping::Heuristic,
-            Some(Value::String(s)) if s == "never" => config.early_stopping = EarlyStopping::Never,
-            _ => {}
+        config.apply_published(|key| dir.generation_value(key));
+        if let Some(task) = dir.summarization_params() {
+            config.apply_published(|key| task.get(key).filter(|v| !v.is_null()));
         }
         config
+    }
+
+    /// Sets every field `get` publishes a usable value for.
+    fn apply_published<'a>(&mut self, get: impl Fn(&str) -> Option<&'a Value>) {
+        let count = |key: &str| get(key).and_then(Value::as_u64).map(|n| n as usize);
+        if let Some(n) = count("num_beams") {
+            self.num_beams = n.max(1);
+        }
+        if let Some(n) = count("max_length") {
+            self.max_length = n;
+        }
+        if let Some(n) = count("min_length") {
+            self.min_length = n;
+        }
+        if let Some(n) = count("no_repeat_ngram_size") {
+            self.no_repeat_ngram_size = n;
+        }
+        if let Some(x) = get("length_penalty").and_then(Value::as_f64) {
+            self.length_penalty = x;
+        }
+        match get("early_stopping") {
+            Some(Value::Bool(true)) => self.early_stopping = EarlyStopping::Finished,
+            Some(Value::Bool(false)) => self.early_stopping = EarlyStopping::Heuristic,
+            Some(Value::String(s)) if s == "never" => self.early_stopping = EarlyStopping::Never,
+            _ => {}
+        }
+    }
+
+    /// These settings with the registry's deliberate overrides applied.
+    pub fn with_overrides(mut self, overrides: &GenerationSettings) -> Self {
+        if let Some(n) = overrides.num_beams {
+            self.num_beams = (n as usize).max(1);
+        }
+        if let Some(n) = overrides.min_length {
+            self.min_length = n as usize;
+        }
+        if let Some(n) = overrides.max_length {
+            self.max_length = n as usize;
+        }
+        if let Some(n) = overrides.no_repeat_ngram_size {
+            self.no_repeat_ngram_size = n as usize;
+        }
+        if let Some(x) = overrides.length_penalty {
+            self.length_penalty = x;
+        }
+        self
     }
 }
 

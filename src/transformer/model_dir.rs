@@ -130,6 +130,15 @@ impl ModelDir {
             .or_else(|| self.config.get(key).filter(present))
     }
 
+    /// `config.json`'s `task_specific_params.summarization`, which
+    /// transformers' summarization pipeline lays over the generation settings.
+    pub fn summarization_params(&self) -> Option<&serde_json::Map<String, Value>> {
+        self.config
+            .get("task_specific_params")?
+            .get("summarization")?
+            .as_object()
+    }
+
     /// The architecture, or an error saying which task cannot use this model.
     pub fn require(
         &self,
@@ -183,14 +192,15 @@ impl ModelDir {
     }
 }
 
-/// Fills every variable of `vs` from a safetensors file by positioned reads,
-/// when every variable is a float32 tensor in the file with the same shape.
+/// Fills every variable of `vs` from a safetensors file by positioned reads
+/// (float16/bfloat16 tensors widened one at a time), when every variable is a
+/// float32 variable stored in the file as a floating-point tensor of its shape.
 /// Returns `Ok(false)`, having written nothing, when that is not so.
 fn stream_f32_weights(vs: &VarStore, path: &Path) -> Result<bool> {
     let weights = SafetensorsFile::open(path)?;
     let variables = vs.variables();
     let streamable = variables.iter().all(|(name, var)| {
-        weights.is_f32(name, &var.size())
+        weights.is_float(name, &var.size())
             && var.kind() == tch::Kind::Float
             && var.device() == tch::Device::Cpu
             && var.is_contiguous()

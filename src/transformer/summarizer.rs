@@ -23,6 +23,7 @@ use super::seq2seq::{SEQ2SEQ_ARCHITECTURES, Seq2SeqModel};
 use super::t5::T5Generator;
 use super::tokenize::TextTokenizer;
 use crate::article::Article;
+use crate::models::GenerationSettings;
 use crate::record::{Summary, SummaryMethod};
 use crate::summarize::Summarizer;
 
@@ -33,6 +34,8 @@ pub struct SummarizerConfig {
     /// Decoding settings. Default (`None`): [`GenerationConfig::for_model`],
     /// the model's published settings over the documented defaults.
     pub generation: Option<GenerationConfig>,
+    /// Deliberate overrides (from the registry) laid over `generation`.
+    pub overrides: Option<GenerationSettings>,
     /// Input window in tokens, special tokens included. Default (`None`): the
     /// model's own limit (512 for T5/mT5, `max_position_embeddings` otherwise).
     pub input_window: Option<usize>,
@@ -49,6 +52,7 @@ impl Default for SummarizerConfig {
     fn default() -> Self {
         SummarizerConfig {
             generation: None,
+            overrides: None,
             input_window: None,
             prefix: String::new(),
             max_rounds: 3,
@@ -146,10 +150,13 @@ impl TransformerSummarizer {
                 message: format!("input window of {window} tokens leaves no room for text"),
             });
         }
-        let generation = config
+        let mut generation = config
             .generation
             .clone()
             .unwrap_or_else(|| GenerationConfig::for_model(&dir));
+        if let Some(overrides) = &config.overrides {
+            generation = generation.with_overrides(overrides);
+        }
         Ok(TransformerSummarizer {
             text_budget: window - overhead,
             generation,

@@ -197,25 +197,28 @@ impl SafetensorsFile {
         Ok(tensor)
     }
 
-    /// Whether `name` is stored as float32 with `shape`.
-    pub fn is_f32(&self, name: &str, shape: &[i64]) -> bool {
+    /// Whether `name` is stored as a floating-point tensor of `shape`.
+    pub fn is_float(&self, name: &str, shape: &[i64]) -> bool {
         self.entries
             .get(name)
-            .is_some_and(|e| e.dtype == "F32" && e.shape == shape)
+            .is_some_and(|e| kind_of(&e.dtype).is_some() && e.shape == shape)
     }
 
-    /// Reads float32 tensor `name` into `dst`, a contiguous float32 CPU tensor of
-    /// its shape (the variables of a model built elsewhere).
+    /// Reads tensor `name` into `dst`, a contiguous float32 CPU tensor of its
+    /// shape (the variables of a model built elsewhere). Float16 and bfloat16
+    /// weights (as mDeBERTa-v3 NLI checkpoints publish) are widened to float32.
     pub fn read_f32_into(&self, name: &str, dst: &Tensor) -> Result<(), TransformerError> {
         let (entry, kind) = self.entry(name, &dst.size())?;
-        if kind != Kind::Float
-            || dst.kind() != Kind::Float
-            || dst.device() != Device::Cpu
-            || !dst.is_contiguous()
-        {
+        if dst.kind() != Kind::Float || dst.device() != Device::Cpu || !dst.is_contiguous() {
             return Err(self.error(format!(
-                "tensor {name}: only float32 tensors are read in place"
+                "tensor {name}: can only be read into a contiguous float32 CPU tensor"
             )));
+        }
+        if kind != Kind::Float {
+            let stored = self.read(name, &dst.size())?;
+            // Variables require grad; filling them is not part of any graph.
+            tch::no_grad(|| dst.shallow_clone().copy_(&stored));
+            return Ok(());
         }
         self.read_into(name, entry, dst)
     }
