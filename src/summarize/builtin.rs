@@ -438,7 +438,12 @@ mod tests {
 
     fn article(sentences: usize) -> Article {
         let text: String = (0..sentences)
-            .map(|i| format!("Delegation {i} met envoys of group {} in Oslo today.\n\n", i % 7))
+            .map(|i| {
+                format!(
+                    "Delegation {i} met envoys of group {} in Oslo today.\n\n",
+                    i % 7
+                )
+            })
             .collect();
         let raw = RawArticle::new(Origin::file("long.txt"), ArticleMeta::default(), text);
         preprocess(raw, &PreprocessConfig::default())
@@ -453,7 +458,12 @@ mod tests {
         assert_eq!(summarizer.scores(&long).len(), MAX_CENTRALITY_SENTENCES);
         let summary = summarizer.summarize_one(&long);
         assert!(!summary.sentences.is_empty());
-        assert!(summary.sentences.iter().all(|&i| i < MAX_CENTRALITY_SENTENCES));
+        assert!(
+            summary
+                .sentences
+                .iter()
+                .all(|&i| i < MAX_CENTRALITY_SENTENCES)
+        );
         // Up to the bound, every sentence is scored: normal articles are
         // summarized exactly as by the full graph.
         let short = article(40);
