@@ -435,15 +435,17 @@ fn build_groups(
                 .collect()
         })
         .collect();
-    let mut indexes: BTreeMap<&str, NoveltyIndex> = BTreeMap::new();
+    let mut by_lang: BTreeMap<&str, Vec<(usize, &str)>> = BTreeMap::new();
     for (g, members) in groups.values().enumerate() {
         for (a, sents) in members.iter().zip(&sentences[g]) {
-            let index = indexes.entry(a.lang.as_str()).or_default();
-            for sentence in sents {
-                index.add(g, sentence);
-            }
+            let list = by_lang.entry(a.lang.as_str()).or_default();
+            list.extend(sents.iter().map(|s| (g, s.as_str())));
         }
     }
+    let indexes: BTreeMap<&str, NoveltyIndex> = by_lang
+        .iter()
+        .map(|(lang, list)| (*lang, NoveltyIndex::new(list)))
+        .collect();
     groups
         .iter()
         .enumerate()

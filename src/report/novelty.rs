@@ -10,10 +10,17 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::cluster::content_words;
 
+/// Most summary sentences of one language that novelty compares with.
+/// Up to it, novelty is exact; above it, every sentence is compared with
+/// this many evenly spaced ones (each group's own left out), so the cost
+/// grows linearly with the number of articles instead of quadratically.
+pub const NOVELTY_SAMPLE: usize = 5_000;
+
 /// The summary sentences of every group in one language, indexed by word,
 /// so the novelty of each sentence is found without comparing it with
-/// every sentence of the other groups (which is quadratic in articles).
-/// Gives exactly [`sentence_novelty`] against the other groups' sentences.
+/// every sentence of the other groups one by one. Gives exactly
+/// [`sentence_novelty`] against the other groups' sentences while the
+/// language has at most [`NOVELTY_SAMPLE`] sentences.
 #[derive(Debug, Default)]
 pub struct NoveltyIndex {
     /// Word set and group of each sentence added.
@@ -25,15 +32,29 @@ pub struct NoveltyIndex {
 }
 
 impl NoveltyIndex {
-    /// Adds a summary sentence of `group`.
-    pub fn add(&mut self, group: usize, sentence: &str) {
-        let id = self.sentences.len();
-        let words = word_set(sentence);
-        for w in &words {
-            self.postings.entry(w.clone()).or_default().push(id);
+    /// An index of `sentences` (group, text): all of them up to
+    /// [`NOVELTY_SAMPLE`], else that many evenly spaced ones. Group counts
+    /// always cover all sentences.
+    pub fn new(sentences: &[(usize, &str)]) -> NoveltyIndex {
+        let mut index = NoveltyIndex::default();
+        let n = sentences.len();
+        for &(group, _) in sentences {
+            *index.per_group.entry(group).or_default() += 1;
         }
-        self.sentences.push((words, group));
-        *self.per_group.entry(group).or_default() += 1;
+        let mut add = |(group, text): (usize, &str)| {
+            let id = index.sentences.len();
+            let words = word_set(text);
+            for w in &words {
+                index.postings.entry(w.clone()).or_default().push(id);
+            }
+            index.sentences.push((words, group));
+        };
+        if n <= NOVELTY_SAMPLE {
+            sentences.iter().for_each(|&s| add(s));
+        } else {
+            (0..NOVELTY_SAMPLE).for_each(|k| add(sentences[k * n / NOVELTY_SAMPLE]));
+        }
+        index
     }
 
     /// [`sentence_novelty`] of `sentence` (of `group`) against the
@@ -42,7 +63,8 @@ impl NoveltyIndex {
     /// is at least what a sentence holding none of the words visited could
     /// reach, the rest cannot do better and the search stops.
     pub fn novelty(&self, group: usize, sentence: &str) -> Option<f64> {
-        let others = self.sentences.len() - self.per_group.get(&group).copied().unwrap_or(0);
+        let all: usize = self.per_group.values().sum();
+        let others = all - self.per_group.get(&group).copied().unwrap_or(0);
         if others == 0 {
             return None;
         }
@@ -141,12 +163,12 @@ mod tests {
             ],
             vec!["Blackout in Caracas.", "Talks resumed in Oslo on Monday."],
         ];
-        let mut index = NoveltyIndex::default();
-        for (g, sents) in groups.iter().enumerate() {
-            for s in sents {
-                index.add(g, s);
-            }
-        }
+        let all: Vec<(usize, &str)> = groups
+            .iter()
+            .enumerate()
+            .flat_map(|(g, sents)| sents.iter().map(move |s| (g, *s)))
+            .collect();
+        let index = NoveltyIndex::new(&all);
         for (g, sents) in groups.iter().enumerate() {
             let others: Vec<BTreeSet<String>> = groups
                 .iter()
@@ -158,8 +180,7 @@ mod tests {
                 assert_eq!(index.novelty(g, s), sentence_novelty(s, &others), "{s}");
             }
         }
-        let mut lonely = NoveltyIndex::default();
-        lonely.add(0, "Only one group here.");
+        let lonely = NoveltyIndex::new(&[(0, "Only one group here.")]);
         assert_eq!(lonely.novelty(0, "Only one group here."), None);
     }
 }
