@@ -403,3 +403,95 @@ fn stance_model_errors_are_usage_errors_that_say_what_to_do() {
         "{stderr}"
     );
 }
+
+/// Runs `stance` over the samples with `--stance-model MODEL`, returning
+/// the records; `env` adds variables (registry, cache).
+fn stance_records(model: &str, env: &[(&str, &Path)]) -> Vec<Value> {
+    let mut cmd = newsframe();
+    for (key, value) in env {
+        cmd.env(key, value);
+    }
+    let output = cmd
+        .args([
+            "stance",
+            "data/samples",
+            "--actors",
+            "data/actors/venezuela.toml",
+        ])
+        .args([
+            "--stance-model",
+            model,
+            "--format",
+            "jsonl",
+            "--threads",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "stderr: {stderr}");
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn an_overlay_directory_runs_over_its_installed_registry_base() {
+    let split = split_fixture(&[], None);
+    // The base installed in a hub cache as a registry model.
+    let commit = "0123456789abcdef0123456789abcdef01234567";
+    let cache = tempfile::tempdir().unwrap();
+    let snapshot = cache
+        .path()
+        .join("models--test--deberta-base-tiny/snapshots")
+        .join(commit);
+    std::fs::create_dir_all(&snapshot).unwrap();
+    std::fs::copy(
+        split.base.path().join("model.safetensors"),
+        snapshot.join("model.safetensors"),
+    )
+    .unwrap();
+    std::fs::copy(fixture().join("config.json"), snapshot.join("config.json")).unwrap();
+    let registry = cache.path().join("registry.toml");
+    std::fs::write(
+        &registry,
+        format!(
+            r#"schema_version = 1
+[[model]]
+name = "deberta-base-tiny"
+task = "embed"
+architecture = "deberta-v2"
+repo = "test/deberta-base-tiny"
+revision = "{commit}"
+license = "mit"
+languages = ["en"]
+max_input_tokens = 128
+weights = [{{ path = "model.safetensors", sha256 = "unverified" }}]
+files = [{{ path = "config.json", sha256 = "unverified" }}]
+"#
+        ),
+    )
+    .unwrap();
+    let env = [
+        ("NEWSFRAME_REGISTRY", registry.as_path()),
+        ("HF_HUB_CACHE", cache.path()),
+    ];
+    let overlay_dir = split.overlay.path().to_str().unwrap();
+    let from_overlay = stance_records(overlay_dir, &env);
+    let full = stance_records(FIXTURE, &[]);
+    let overlay_sha =
+        overlay::sha256_of(&split.overlay.path().join("overlay.safetensors")).unwrap();
+    let dir_name = split.overlay.path().file_name().unwrap().to_str().unwrap();
+    let expected = format!(
+        "{dir_name}@overlay-{}+deberta-base-tiny@{commit}",
+        &overlay_sha[..12]
+    );
+    assert_eq!(from_overlay.len(), full.len());
+    for (a, b) in from_overlay.iter().zip(&full) {
+        assert_eq!(a["engine"]["stance"], expected.as_str());
+        // The same effective weights: the same stances.
+        assert_eq!(a["actors"], b["actors"]);
+    }
+}

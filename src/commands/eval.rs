@@ -190,8 +190,8 @@ impl CommonArgs {
         let changed = self.engine.changed_flags();
         if self.pred.is_some() && !changed.is_empty() {
             anyhow::bail!(
-                "{} choose the engine that makes predictions; --pred scores a file instead: \
-                 drop one or the other",
+                "--pred scores a file, so the engine options ({}) do not apply: drop them \
+                 or --pred",
                 changed.join(", ")
             );
         }
