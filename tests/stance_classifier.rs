@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use newsframe::transformer::RuntimeConfig;
 use newsframe::transformer::classifier::{ClassifierConfig, SequenceClassifier};
 use newsframe::transformer::overlay::{self, OverlayManifest};
+use newsframe::transformer::{Precision, RuntimeConfig};
 use serde_json::Value;
 use tch::{Kind, Tensor};
 
@@ -137,6 +137,24 @@ fn batch_size_does_not_change_results() {
         assert!((a.positive - b.positive).abs() < 1e-6, "{a:?} vs {b:?}");
         assert!((a.negative - b.negative).abs() < 1e-6, "{a:?} vs {b:?}");
     }
+}
+
+#[test]
+fn bf16_stays_near_float32() {
+    RuntimeConfig {
+        threads: Some(1),
+        ..Default::default()
+    }
+    .apply();
+    let config = ClassifierConfig {
+        max_length: reference()["max_length"].as_u64().unwrap() as usize,
+        precision: Precision::Bf16,
+        ..ClassifierConfig::default()
+    };
+    let classifier = SequenceClassifier::load(&fixture(), "stance-tiny@test+bf16", config).unwrap();
+    let diff = max_diff_from_reference(&classifier);
+    eprintln!("stance-deberta-tiny (bf16): max |probability diff| = {diff:.2e}");
+    assert!(diff < 0.03, "bf16 probabilities differ by {diff}");
 }
 
 /// A copy of the fixture with `config.json` changed by `edit`.
@@ -452,4 +470,36 @@ files = [{{ path = "config.json", sha256 = "unverified" }}]
         // The same effective weights: the same stances.
         assert_eq!(a["actors"], b["actors"]);
     }
+}
+
+#[test]
+fn eval_stance_takes_the_stance_model_and_names_it() {
+    let output = Command::cargo_bin("newsframe")
+        .unwrap()
+        .env("HF_HUB_CACHE", tempfile::tempdir().unwrap().path())
+        .env("HF_HUB_OFFLINE", "1")
+        .env_remove("NEWSFRAME_REGISTRY")
+        .current_dir(ROOT)
+        .args(["eval", "stance", "data/eval/articles.jsonl"])
+        .args([
+            "--actors",
+            "data/actors/venezuela.toml",
+            "--stance-model",
+            FIXTURE,
+        ])
+        .args(["--threads", "1", "--bootstrap", "0", "--format", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "stderr: {stderr}");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let engines = report["predictions"]["engines"].as_array().unwrap();
+    assert_eq!(engines.len(), 1, "{engines:?}");
+    assert!(
+        engines[0]
+            .as_str()
+            .unwrap()
+            .ends_with("stance-deberta-tiny"),
+        "{engines:?}"
+    );
 }
