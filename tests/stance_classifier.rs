@@ -503,3 +503,48 @@ fn eval_stance_takes_the_stance_model_and_names_it() {
         "{engines:?}"
     );
 }
+
+#[test]
+fn analyze_under_auto_runs_the_named_stance_model_with_builtin_summaries() {
+    let output = Command::cargo_bin("newsframe")
+        .unwrap()
+        .env("HF_HUB_CACHE", tempfile::tempdir().unwrap().path())
+        .env("HF_HUB_OFFLINE", "1")
+        .env_remove("NEWSFRAME_REGISTRY")
+        .current_dir(ROOT)
+        .args(["analyze", "data/samples/caracas-observer"])
+        .args([
+            "--actors",
+            "data/actors/venezuela.toml",
+            "--stance-model",
+            FIXTURE,
+        ])
+        .args(["--threads", "1", "--format", "jsonl"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "stderr: {stderr}");
+    assert!(
+        stderr.contains("builtin (extractive) summaries"),
+        "{stderr}"
+    );
+    let first: Value = serde_json::from_str(
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        first["engine"]["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("builtin")
+    );
+    assert!(
+        first["engine"]["stance"]
+            .as_str()
+            .unwrap()
+            .ends_with("stance-deberta-tiny")
+    );
+}
