@@ -59,9 +59,17 @@ mentions = [
 ]
 (models / "stance_inputs.json").write_text(json.dumps({"origin": origin, "mentions": mentions}))
 PYEOF
-cargo build --release --example bench_stance >&2
-echo "{\"cpu\": \"$(lscpu | sed -n 's/^Model name: *//p')\", \"load_average\": \"$(cut -d' ' -f1-3 /proc/loadavg)\"}"
-BIN=target/release/examples/bench_stance
+# BENCH_PROFILE=debug skips the release build: the time is in libtorch's
+# kernels either way (the JSON's tokenize_s shows the Rust-side share).
+PROFILE="${BENCH_PROFILE:-release}"
+if [[ "$PROFILE" == release ]]; then
+    cargo build --release --example bench_stance >&2
+else
+    cargo build --example bench_stance >&2
+    PROFILE=debug
+fi
+echo "{\"cpu\": \"$(lscpu | sed -n 's/^Model name: *//p')\", \"profile\": \"$PROFILE\", \"load_average\": \"$(cut -d' ' -f1-3 /proc/loadavg)\"}"
+BIN="target/$PROFILE/examples/bench_stance"
 for round in $(seq "$ROUNDS"); do
     order=(nli classifier)
     (( round % 2 == 0 )) && order=(classifier nli)
