@@ -308,15 +308,22 @@ fn an_overlay_over_another_base_file_is_refused_with_what_to_install() {
     assert!(err.contains(&"0".repeat(64)), "{err}");
 }
 
-/// `newsframe stance` over the samples with `extra` arguments, in an empty
-/// hub cache (only what is given by path can be used) unless `env` sets
-/// another cache or registry.
-fn stance(extra: &[&str], env: &[(&str, &Path)]) -> std::process::Output {
+/// The binary in the repository root with an empty hub cache, offline, and
+/// the built-in registry.
+fn hermetic() -> Command {
     let mut cmd = Command::cargo_bin("newsframe").unwrap();
     cmd.env("HF_HUB_CACHE", tempfile::tempdir().unwrap().path())
         .env("HF_HUB_OFFLINE", "1")
         .env_remove("NEWSFRAME_REGISTRY")
         .current_dir(ROOT);
+    cmd
+}
+
+/// `newsframe stance` over the samples with `extra` arguments, in an empty
+/// hub cache (only what is given by path can be used) unless `env` sets
+/// another cache or registry.
+fn stance(extra: &[&str], env: &[(&str, &Path)]) -> std::process::Output {
+    let mut cmd = hermetic();
     for (key, value) in env {
         cmd.env(key, value);
     }
@@ -474,12 +481,7 @@ files = [{{ path = "config.json", sha256 = "unverified" }}]
 
 #[test]
 fn eval_stance_takes_the_stance_model_and_names_it() {
-    let output = Command::cargo_bin("newsframe")
-        .unwrap()
-        .env("HF_HUB_CACHE", tempfile::tempdir().unwrap().path())
-        .env("HF_HUB_OFFLINE", "1")
-        .env_remove("NEWSFRAME_REGISTRY")
-        .current_dir(ROOT)
+    let output = hermetic()
         .args(["eval", "stance", "data/eval/articles.jsonl"])
         .args([
             "--actors",
@@ -506,12 +508,7 @@ fn eval_stance_takes_the_stance_model_and_names_it() {
 
 #[test]
 fn analyze_under_auto_runs_the_named_stance_model_with_builtin_summaries() {
-    let output = Command::cargo_bin("newsframe")
-        .unwrap()
-        .env("HF_HUB_CACHE", tempfile::tempdir().unwrap().path())
-        .env("HF_HUB_OFFLINE", "1")
-        .env_remove("NEWSFRAME_REGISTRY")
-        .current_dir(ROOT)
+    let output = hermetic()
         .args(["analyze", "data/samples/caracas-observer"])
         .args([
             "--actors",
