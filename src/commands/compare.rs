@@ -9,7 +9,7 @@ use clap::Args;
 
 use crate::cli::InputArgs;
 use crate::commands::Outcome;
-use crate::commands::analyze::{EngineArgs, actor_set};
+use crate::commands::analyze::{ActorArgs, EngineArgs, actor_set};
 use crate::input::read_inputs;
 use crate::output::Destination;
 use crate::output::guard::{ReadPaths, refuse_same_output};
@@ -36,7 +36,11 @@ pub struct CompareArgs {
     #[command(flatten)]
     pub input: InputArgs,
 
-    /// Engine and actors, for inputs that are articles.
+    /// Actors, for inputs that are articles.
+    #[command(flatten)]
+    pub actors: ActorArgs,
+
+    /// Engine, for inputs that are articles.
     #[command(flatten)]
     pub engine: EngineArgs,
 
@@ -151,7 +155,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<Outcome> {
     let config = args.report_config();
     let reads = ReadPaths::new()
         .articles(&args.input.inputs)
-        .file("--actors", args.engine.actors.as_deref());
+        .file("--actors", args.actors.actors.as_deref());
     reads.refuse_output(args.out.as_deref(), "--out")?;
     reads.refuse_output(args.records_out.as_deref(), "--records-out")?;
     refuse_same_output(
@@ -216,7 +220,7 @@ fn analyze_articles(
     records_out: Option<Destination>,
     loaded: &mut LoadedRecords,
 ) -> anyhow::Result<()> {
-    let mut config = PipelineConfig::new(actor_set(&args.engine)?);
+    let mut config = PipelineConfig::new(actor_set(&args.actors)?);
     args.engine.configure(&mut config);
     config.summary_model = args.summary_model.clone();
     let pipeline = Pipeline::new(config)?;

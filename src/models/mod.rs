@@ -59,7 +59,9 @@ pub use cache::HubCache;
 pub use error::ModelError;
 pub use fetch::{HubClient, HubConfig};
 pub use import::ImportReport;
-pub use registry::{Architecture, FileSpec, GenerationSettings, Registry, RegistryEntry, Task};
+pub use registry::{
+    Architecture, BundledModel, FileSpec, GenerationSettings, Registry, RegistryEntry, Task,
+};
 pub use store::{
     Damage, FetchReport, FileCheck, FileStatus, InstallState, InstalledModel, ModelSource,
     ModelStore,

@@ -8,11 +8,15 @@
 //! ([`select`]). Scorers: the builtin scorer ([`builtin`]: a linear model
 //! over targeted [`features`] from the project's stance lexicons
 //! ([`lexicon`], whose rule-based scorer also stands alone) and general
-//! polarity lexicons ([`general`])), and the NLI scorer, generic over any
-//! [`nli::NliModel`] ([`nli`]).
+//! polarity lexicons ([`general`])), the NLI scorer, generic over any
+//! [`nli::NliModel`] ([`nli`]), and the target-sentiment classifier scorer,
+//! generic over any [`classifier::TargetSentimentModel`] ([`classifier`]).
+//! The model scorers send each distinct input once per batch ([`batch`]).
 
 pub mod aggregate;
+pub mod batch;
 pub mod builtin;
+pub mod classifier;
 pub mod features;
 pub mod general;
 pub mod lexicon;
