@@ -19,6 +19,8 @@ pub mod report;
 pub mod stance;
 pub mod summarize;
 #[cfg(feature = "transformer")]
+pub mod train;
+#[cfg(feature = "transformer")]
 pub mod transformer;
 
 pub use article::{Article, ArticleMeta, Origin, RawArticle};

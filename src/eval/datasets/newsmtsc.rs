@@ -9,6 +9,7 @@
 //! ```
 //!
 //! Each target is one example, with id `Input.gid` (else `primary_gid#k`).
+//! A span (`from`/`to`, character offsets) outside the sentence is an error.
 
 use serde_json::Value;
 
@@ -34,6 +35,7 @@ pub fn stance(row: &Row, _fields: &FieldMap) -> Result<Vec<StanceExample>, Strin
             .get("polarity")
             .ok_or_else(|| format!("targets[{k}]: missing \"polarity\""))?;
         let gold = parse_label_value(polarity).map_err(|e| format!("targets[{k}]: {e}"))?;
+        check_span(t, sentence.chars().count()).map_err(|e| format!("targets[{k}]: {e}"))?;
         let id = field_text(t, "Input.gid").unwrap_or_else(|| format!("{primary}#{k}"));
         examples.push(StanceExample {
             id: id.clone(),
@@ -47,4 +49,22 @@ pub fn stance(row: &Row, _fields: &FieldMap) -> Result<Vec<StanceExample>, Strin
         });
     }
     Ok(examples)
+}
+
+/// `from`/`to`, when given, must be character offsets with
+/// `0 <= from < to <= chars`.
+fn check_span(target: &serde_json::Map<String, Value>, chars: usize) -> Result<(), String> {
+    let offset = |key: &str| match target.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v
+            .as_u64()
+            .map(|n| Some(n as usize))
+            .ok_or_else(|| format!("\"{key}\" must be a character offset, got {v}")),
+    };
+    match (offset("from")?, offset("to")?) {
+        (Some(from), Some(to)) if from >= to || to > chars => Err(format!(
+            "span {from}..{to} is outside the sentence ({chars} characters)"
+        )),
+        _ => Ok(()),
+    }
 }
