@@ -31,6 +31,9 @@ pub struct AnalyzeArgs {
     pub input: InputArgs,
 
     #[command(flatten)]
+    pub actors: ActorArgs,
+
+    #[command(flatten)]
     pub engine: EngineArgs,
 
     /// Summary model (a name from the model registry; transformer engine).
@@ -50,14 +53,9 @@ pub struct AnalyzeArgs {
     pub output: RecordOutputArgs,
 }
 
-/// Engine and actor options shared by `analyze` and `stance`.
+/// Actor options shared by `analyze`, `stance` and `compare`.
 #[derive(Debug, Clone, Args)]
-pub struct EngineArgs {
-    /// Engine: `auto` uses the transformer models when installed, else the
-    /// builtin engine (with a notice); `builtin` needs no downloads.
-    #[arg(long, value_enum, default_value_t = EngineChoice::Auto, help_heading = "Engine")]
-    pub engine: EngineChoice,
-
+pub struct ActorArgs {
     /// Actor set (TOML), e.g. data/actors/venezuela.toml.
     #[arg(long, value_name = "FILE", help_heading = "Actors")]
     pub actors: Option<PathBuf>,
@@ -67,18 +65,39 @@ pub struct EngineArgs {
     /// aliases (US, UN) match with their case.
     #[arg(long = "actor", value_name = "SPEC", help_heading = "Actors")]
     pub inline_actors: Vec<String>,
+}
+
+/// Engine options shared by `analyze`, `stance`, `compare` and `eval`.
+#[derive(Debug, Clone, Args)]
+pub struct EngineArgs {
+    /// Engine: `auto` uses the transformer models when installed, else the
+    /// builtin engine (with a notice); `builtin` needs no downloads.
+    #[arg(long, value_enum, default_value_t = EngineChoice::Auto, help_heading = "Engine")]
+    pub engine: EngineChoice,
 
     /// NLI model for stance (a name from the model registry; transformer engine).
     #[arg(long, value_name = "NAME", help_heading = "Engine")]
     pub nli_model: Option<String>,
 
-    /// Premise/hypothesis pairs per NLI model call.
-    #[arg(long, default_value_t = 16, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), help_heading = "Engine")]
+    /// Stance from a target-sentiment classifier instead of NLI: a registry
+    /// or bundled model name (e.g. newsmtsc-minilm-l6), or a model or overlay
+    /// directory. One pass per mention sentence; transformer engine.
+    #[arg(
+        long,
+        value_name = "NAME|DIR",
+        conflicts_with = "nli_model",
+        help_heading = "Engine"
+    )]
+    pub stance_model: Option<String>,
+
+    /// Pairs per stance model call (NLI premise/hypothesis or classifier
+    /// sentence/target pairs).
+    #[arg(long, default_value_t = DEFAULT_BATCH_SIZE, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), help_heading = "Engine")]
     pub batch_size: u32,
 
     /// Most sentences judged per actor and article (the most informative
     /// are kept); 0 judges all.
-    #[arg(long, default_value_t = 8, value_name = "N", help_heading = "Engine")]
+    #[arg(long, default_value_t = DEFAULT_MAX_MENTIONS, value_name = "N", help_heading = "Engine")]
     pub max_mentions: usize,
 
     /// Replace the builtin stance lexicons with `<lang>.tsv` files from DIR.
@@ -102,11 +121,33 @@ pub struct EngineArgs {
     pub threads: Option<u32>,
 }
 
+const DEFAULT_BATCH_SIZE: u32 = 16;
+const DEFAULT_MAX_MENTIONS: usize = 8;
+
 impl EngineArgs {
+    /// The options given other values than their defaults, as flags: for
+    /// commands that may run no engine (`eval --pred`) to refuse them.
+    pub fn changed_flags(&self) -> Vec<&'static str> {
+        [
+            ("--engine", self.engine != EngineChoice::Auto),
+            ("--nli-model", self.nli_model.is_some()),
+            ("--stance-model", self.stance_model.is_some()),
+            ("--batch-size", self.batch_size != DEFAULT_BATCH_SIZE),
+            ("--max-mentions", self.max_mentions != DEFAULT_MAX_MENTIONS),
+            ("--lexicons", self.lexicons.is_some()),
+            ("--precision", self.precision != Precision::F32),
+            ("--threads", self.threads.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(flag, changed)| changed.then_some(flag))
+        .collect()
+    }
+
     /// Sets the pipeline's engine options from these arguments.
     pub fn configure(&self, config: &mut PipelineConfig) {
         config.engine = self.engine;
         config.nli_model = self.nli_model.clone();
+        config.stance_model = self.stance_model.clone();
         config.nli.batch_size = self.batch_size as usize;
         config.max_mentions = self.max_mentions;
         config.lexicon_dir = self.lexicons.clone();
@@ -153,7 +194,13 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<Outcome> {
         max_sentences: args.summary_sentences,
         max_words: args.summary_words,
     };
-    run_analysis(&args.input, &args.engine, Some(summary), &args.output)
+    run_analysis(
+        &args.input,
+        &args.actors,
+        &args.engine,
+        Some(summary),
+        &args.output,
+    )
 }
 
 /// Summary settings of `analyze` (`stance` writes no summary).
@@ -165,7 +212,7 @@ pub struct SummaryOptions {
 }
 
 /// Builds the actor set from `--actors` and `--actor`.
-pub fn actor_set(args: &EngineArgs) -> anyhow::Result<ActorSet> {
+pub fn actor_set(args: &ActorArgs) -> anyhow::Result<ActorSet> {
     let mut set = match &args.actors {
         Some(path) => ActorSet::load(path)?,
         None => ActorSet::empty("inline"),
@@ -185,6 +232,7 @@ pub fn actor_set(args: &EngineArgs) -> anyhow::Result<ActorSet> {
 /// (`None`: no summaries).
 pub fn run_analysis(
     input: &InputArgs,
+    actors: &ActorArgs,
     engine: &EngineArgs,
     summary: Option<SummaryOptions>,
     output: &RecordOutputArgs,
@@ -198,7 +246,7 @@ pub fn run_analysis(
     if output.resume && format != RecordFormat::Jsonl {
         bail!("--resume needs JSONL output (drop --format or use --format jsonl)");
     }
-    let actors = actor_set(engine)?;
+    let actors = actor_set(actors)?;
     let mut config = PipelineConfig::new(actors);
     engine.configure(&mut config);
     config.summarize = summary.is_some();

@@ -10,7 +10,7 @@ use clap::Args;
 
 use crate::cli::InputArgs;
 use crate::commands::Outcome;
-use crate::commands::analyze::{EngineArgs, actor_set};
+use crate::commands::analyze::{ActorArgs, EngineArgs, actor_set};
 use crate::input::read_inputs;
 use crate::output::open_output;
 use crate::pipeline::{Pipeline, PipelineConfig};
@@ -35,7 +35,11 @@ pub struct CompareArgs {
     #[command(flatten)]
     pub input: InputArgs,
 
-    /// Engine and actors, for inputs that are articles.
+    /// Actors, for inputs that are articles.
+    #[command(flatten)]
+    pub actors: ActorArgs,
+
+    /// Engine, for inputs that are articles.
     #[command(flatten)]
     pub engine: EngineArgs,
 
@@ -191,7 +195,7 @@ fn analyze_articles(
     inputs: &[PathBuf],
     loaded: &mut LoadedRecords,
 ) -> anyhow::Result<()> {
-    let mut config = PipelineConfig::new(actor_set(&args.engine)?);
+    let mut config = PipelineConfig::new(actor_set(&args.actors)?);
     args.engine.configure(&mut config);
     config.summary_model = args.summary_model.clone();
     let pipeline = Pipeline::new(config)?;

@@ -15,6 +15,7 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use crate::commands::Outcome;
+use crate::commands::analyze::EngineArgs;
 use crate::eval::EVAL_SCHEMA_VERSION;
 use crate::eval::bootstrap::{BootstrapConfig, Interval};
 use crate::eval::datasets::{self, DatasetError, DatasetFormat, FieldMap, LoadConfig, Loaded};
@@ -22,7 +23,7 @@ use crate::eval::predictions;
 use crate::eval::rouge::{RougeMode, VARIANTS};
 use crate::eval::stances::{StanceEvaluation, StanceGroup};
 use crate::eval::summaries::{RougeGroup, SummaryEvalConfig, SummaryEvaluation};
-use crate::pipeline::{EngineChoice, Pipeline, PipelineConfig, Precision};
+use crate::pipeline::{Pipeline, PipelineConfig};
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
@@ -51,22 +52,10 @@ pub struct CommonArgs {
     #[arg(long, value_name = "FILE")]
     pub pred: Option<PathBuf>,
 
-    /// Engine that makes the predictions when --pred is not given.
-    #[arg(long, value_enum, default_value_t = EngineChoice::Auto, conflicts_with = "pred")]
-    pub engine: EngineChoice,
-
-    /// Number format of the transformer models (`f32` or `bf16`, as for `analyze`).
-    #[arg(
-        long,
-        default_value = "f32",
-        value_name = "f32|bf16",
-        conflicts_with = "pred"
-    )]
-    pub precision: Precision,
-
-    /// Threads for the transformer models. Default: all cores.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    pub threads: Option<u32>,
+    /// The engine that makes the predictions when --pred is not given, with
+    /// the options of `analyze`.
+    #[command(flatten)]
+    pub engine: EngineArgs,
 
     /// Dataset format; detected from the extension and fields when omitted.
     #[arg(long, value_enum, value_name = "FORMAT")]
@@ -128,6 +117,16 @@ pub struct SummarizeArgs {
     /// texts into sentences first.
     #[arg(long)]
     pub no_sentence_split: bool,
+
+    /// Summary model for engine predictions (a name from the model registry
+    /// or a model directory; transformer engine).
+    #[arg(
+        long,
+        value_name = "NAME",
+        conflicts_with = "pred",
+        help_heading = "Engine"
+    )]
+    pub summary_model: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -183,9 +182,20 @@ struct Report<'a, T> {
 impl CommonArgs {
     /// Sets the pipeline's engine options from these arguments.
     fn configure(&self, config: &mut PipelineConfig) {
-        config.engine = self.engine;
-        config.precision = self.precision;
-        config.threads = self.threads.map(|n| n as usize);
+        self.engine.configure(config);
+    }
+
+    /// Refuses engine options next to --pred, which runs no engine.
+    fn check_engine_use(&self) -> anyhow::Result<()> {
+        let changed = self.engine.changed_flags();
+        if self.pred.is_some() && !changed.is_empty() {
+            anyhow::bail!(
+                "--pred scores a file, so the engine options ({}) do not apply: drop them \
+                 or --pred",
+                changed.join(", ")
+            );
+        }
+        Ok(())
     }
 
     fn load_config(&self) -> anyhow::Result<LoadConfig> {
@@ -253,6 +263,7 @@ fn report_errors(errors: &[DatasetError]) -> usize {
 
 fn run_summarize(args: &SummarizeArgs) -> anyhow::Result<Outcome> {
     let common = &args.common;
+    common.check_engine_use()?;
     let loaded = datasets::load_summaries(&common.dataset, &common.load_config()?)
         .map_err(anyhow::Error::new)?;
     let failed_rows = report_load(&loaded, &common.dataset)?;
@@ -261,6 +272,7 @@ fn run_summarize(args: &SummarizeArgs) -> anyhow::Result<Outcome> {
         None => {
             let mut config = PipelineConfig::new(crate::actors::ActorSet::empty("none"));
             common.configure(&mut config);
+            config.summary_model = args.summary_model.clone();
             let pipeline = build_pipeline(config)?;
             crate::eval::engine::summaries(&pipeline, &loaded.examples)
         }
@@ -327,6 +339,7 @@ fn run_summarize(args: &SummarizeArgs) -> anyhow::Result<Outcome> {
 
 fn run_stance(args: &StanceArgs) -> anyhow::Result<Outcome> {
     let common = &args.common;
+    common.check_engine_use()?;
     let loaded = datasets::load_stance(&common.dataset, &common.load_config()?)
         .map_err(anyhow::Error::new)?;
     let failed_rows = report_load(&loaded, &common.dataset)?;

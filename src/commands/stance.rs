@@ -5,12 +5,15 @@ use clap::Args;
 
 use crate::cli::InputArgs;
 use crate::commands::Outcome;
-use crate::commands::analyze::{EngineArgs, RecordOutputArgs, run_analysis};
+use crate::commands::analyze::{ActorArgs, EngineArgs, RecordOutputArgs, run_analysis};
 
 #[derive(Debug, Args)]
 pub struct StanceArgs {
     #[command(flatten)]
     pub input: InputArgs,
+
+    #[command(flatten)]
+    pub actors: ActorArgs,
 
     #[command(flatten)]
     pub engine: EngineArgs,
@@ -20,5 +23,5 @@ pub struct StanceArgs {
 }
 
 pub fn run(args: &StanceArgs) -> anyhow::Result<Outcome> {
-    run_analysis(&args.input, &args.engine, None, &args.output)
+    run_analysis(&args.input, &args.actors, &args.engine, None, &args.output)
 }

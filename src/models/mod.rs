@@ -56,5 +56,7 @@ pub use cache::HubCache;
 pub use error::ModelError;
 pub use fetch::{HubClient, HubConfig};
 pub use import::ImportReport;
-pub use registry::{Architecture, FileSpec, GenerationSettings, Registry, RegistryEntry, Task};
+pub use registry::{
+    Architecture, BundledModel, FileSpec, GenerationSettings, Registry, RegistryEntry, Task,
+};
 pub use store::{FetchReport, FileCheck, FileStatus, InstalledModel, ModelSource, ModelStore};

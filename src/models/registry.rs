@@ -29,6 +29,8 @@ pub enum Task {
     Summarize,
     Nli,
     Embed,
+    /// Target-sentiment classification (`--stance-model`).
+    Stance,
 }
 
 impl Task {
@@ -37,6 +39,7 @@ impl Task {
             Task::Summarize => "summarize",
             Task::Nli => "nli",
             Task::Embed => "embed",
+            Task::Stance => "stance",
         }
     }
 }
@@ -241,12 +244,30 @@ impl RegistryEntry {
     }
 }
 
+/// A model shipped in the source tree (`[[bundled]]`): an overlay directory
+/// holding what a fine-tune changed in a registry model (see
+/// `transformer::overlay`), small enough to commit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BundledModel {
+    pub name: String,
+    pub task: Task,
+    /// The registry model the overlay applies to; it must be installed.
+    pub base: String,
+    /// The overlay directory, relative to the repository root.
+    pub path: String,
+    pub license: String,
+    pub languages: Vec<String>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RegistryFile {
     schema_version: u32,
     #[serde(rename = "model", default)]
     models: Vec<RegistryEntry>,
+    #[serde(default)]
+    bundled: Vec<BundledModel>,
 }
 
 /// Where a registry was read from, for messages.
@@ -269,6 +290,8 @@ impl std::fmt::Display for RegistrySource {
 #[derive(Debug, Clone)]
 pub struct Registry {
     pub entries: Vec<RegistryEntry>,
+    /// Models shipped in the source tree.
+    pub bundled: Vec<BundledModel>,
     pub source: RegistrySource,
 }
 
@@ -313,10 +336,38 @@ impl Registry {
                 return Err(bad(format!("model name {:?} appears twice", entry.name)));
             }
         }
+        for (i, model) in file.bundled.iter().enumerate() {
+            let plain = !model.path.is_empty()
+                && !model.path.starts_with('/')
+                && !model.path.split('/').any(|p| p == ".." || p.is_empty());
+            if !plain {
+                return Err(bad(format!(
+                    "{}: path {:?} is not a plain relative path",
+                    model.name, model.path
+                )));
+            }
+            if file.models.iter().all(|e| e.name != model.base) {
+                return Err(bad(format!(
+                    "{}: base {:?} is not a [[model]] of the registry",
+                    model.name, model.base
+                )));
+            }
+            let taken = file.models.iter().any(|e| e.name == model.name)
+                || file.bundled[..i].iter().any(|b| b.name == model.name);
+            if taken {
+                return Err(bad(format!("model name {:?} appears twice", model.name)));
+            }
+        }
         Ok(Registry {
             entries: file.models,
+            bundled: file.bundled,
             source,
         })
+    }
+
+    /// The bundled model named `name`.
+    pub fn bundled(&self, name: &str) -> Option<&BundledModel> {
+        self.bundled.iter().find(|b| b.name == name)
     }
 
     pub fn get(&self, name: &str) -> Option<&RegistryEntry> {

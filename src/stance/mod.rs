@@ -5,10 +5,15 @@
 //! sentences, returning per-sentence label probabilities. Aggregation into
 //! the record's label, score, confidence and evidence is shared by every
 //! scorer ([`aggregate`]), as is the choice of which sentences to judge
-//! ([`select`]). Scorers: the builtin lexicon scorer ([`lexicon`]) and the
-//! NLI scorer, generic over any [`nli::NliModel`] ([`nli`]).
+//! ([`select`]). Scorers: the builtin lexicon scorer ([`lexicon`]), the
+//! NLI scorer, generic over any [`nli::NliModel`] ([`nli`]), and the
+//! target-sentiment classifier scorer, generic over any
+//! [`classifier::TargetSentimentModel`] ([`classifier`]). The model scorers
+//! send each distinct input once per batch ([`batch`]).
 
 pub mod aggregate;
+pub mod batch;
+pub mod classifier;
 pub mod lexicon;
 pub mod nli;
 pub mod select;

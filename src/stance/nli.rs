@@ -23,6 +23,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::record::{LabelProbs, StanceLabel};
 
+use super::batch::UniqueInputs;
+use super::select::sentence_in_context;
 use super::{SentenceJudgment, StanceQuery, StanceScorer};
 
 /// An NLI model: premise/hypothesis pairs in, three probabilities out.
@@ -108,18 +110,6 @@ impl<M: NliModel> NliStanceScorer<M> {
     pub fn model(&self) -> &M {
         &self.model
     }
-
-    /// The premise for sentence `index` of a query.
-    fn premise(&self, query: &StanceQuery<'_>, index: usize, direct: bool) -> String {
-        let article = query.article;
-        let text = article.sentence_text(index);
-        let short = text.split_whitespace().count() < self.config.short_sentence_words;
-        if index > 0 && (!direct || short) {
-            format!("{} {}", article.sentence_text(index - 1), text)
-        } else {
-            text.to_string()
-        }
-    }
 }
 
 impl<M: NliModel> StanceScorer for NliStanceScorer<M> {
@@ -128,14 +118,7 @@ impl<M: NliModel> StanceScorer for NliStanceScorer<M> {
     }
 
     fn judge(&self, queries: &[StanceQuery<'_>]) -> anyhow::Result<Vec<Vec<SentenceJudgment>>> {
-        let mut pairs: Vec<NliPair> = Vec::new();
-        let mut index_of: HashMap<NliPair, usize> = HashMap::new();
-        let mut intern = |pair: NliPair| -> usize {
-            *index_of.entry(pair.clone()).or_insert_with(|| {
-                pairs.push(pair);
-                pairs.len() - 1
-            })
-        };
+        let mut pairs: UniqueInputs<NliPair> = UniqueInputs::default();
         // Per query, per sentence, per label: the pair indexes of its templates.
         let mut plan: Vec<Vec<[Vec<usize>; 3]>> = Vec::with_capacity(queries.len());
         let mut hypotheses_by_actor: HashMap<&str, [Vec<String>; 3]> = HashMap::new();
@@ -153,12 +136,17 @@ impl<M: NliModel> StanceScorer for NliStanceScorer<M> {
                 .clone();
             let mut per_sentence = Vec::with_capacity(query.sentences.len());
             for target in &query.sentences {
-                let premise = self.premise(query, target.index, target.direct);
+                let premise = sentence_in_context(
+                    query.article,
+                    target.index,
+                    target.direct,
+                    self.config.short_sentence_words,
+                );
                 let ids = std::array::from_fn(|l| {
                     hypotheses[l]
                         .iter()
                         .map(|h| {
-                            intern(NliPair {
+                            pairs.intern(NliPair {
                                 premise: premise.clone(),
                                 hypothesis: h.clone(),
                             })
@@ -169,18 +157,9 @@ impl<M: NliModel> StanceScorer for NliStanceScorer<M> {
             }
             plan.push(per_sentence);
         }
-        let mut probs: Vec<NliProbs> = Vec::with_capacity(pairs.len());
-        for chunk in pairs.chunks(self.config.batch_size.max(1)) {
-            let out = self.model.predict(chunk)?;
-            anyhow::ensure!(
-                out.len() == chunk.len(),
-                "NLI model {} returned {} results for {} pairs",
-                self.model.describe(),
-                out.len(),
-                chunk.len()
-            );
-            probs.extend(out);
-        }
+        let probs = pairs.predict(self.config.batch_size, &self.model.describe(), |chunk| {
+            self.model.predict(chunk)
+        })?;
         let judgments = queries
             .iter()
             .zip(plan)

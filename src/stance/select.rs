@@ -72,6 +72,25 @@ pub fn select_sentences(
     targets
 }
 
+/// The text a scorer reads for sentence `index`: the sentence itself, or,
+/// for a context sentence (`direct` false) and a sentence shorter than
+/// `short_sentence_words` words, the sentence before it and then it, so a
+/// pronoun or a terse line can be read.
+pub fn sentence_in_context(
+    article: &Article,
+    index: usize,
+    direct: bool,
+    short_sentence_words: usize,
+) -> String {
+    let text = article.sentence_text(index);
+    let short = text.split_whitespace().count() < short_sentence_words;
+    if index > 0 && (!direct || short) {
+        format!("{} {}", article.sentence_text(index - 1), text)
+    } else {
+        text.to_string()
+    }
+}
+
 /// Whether sentence `i` continues the subject of sentence `i - 1`: same
 /// paragraph, or a third-person pronoun among its first three words.
 fn continues(article: &Article, i: usize) -> bool {

@@ -9,6 +9,9 @@
 //!   decoding ([`generate`]) follows transformers' greedy and beam search.
 //! - [`nli::NliClassifier`]: entailment/neutral/contradiction probabilities
 //!   (DeBERTa-v2/mDeBERTa, XLM-R, BART-MNLI), labels found by name in `id2label`.
+//! - [`classifier::SequenceClassifier`]: target-sentiment stance of a
+//!   (sentence, target) pair in one pass (DeBERTa-v2), labels found by name;
+//!   [`overlay`] rebuilds a small shipped fine-tune over its registry base.
 //! - [`embed::SentenceEmbedder`]: mean-pooled, L2-normalized sentence embeddings
 //!   (BERT/MiniLM, the project's own encoder), as sentence-transformers computes them.
 //!
@@ -28,6 +31,7 @@
 //! [`RuntimeConfig`].
 
 pub mod bert;
+pub mod classifier;
 pub mod deberta_v2;
 pub mod embed;
 pub mod error;
@@ -35,6 +39,7 @@ pub mod generate;
 pub mod layers;
 pub mod model_dir;
 pub mod nli;
+pub mod overlay;
 pub mod seq2seq;
 pub mod summarizer;
 pub mod t5;

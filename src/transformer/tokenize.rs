@@ -16,6 +16,13 @@ use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStr
 use super::error::{Result, TransformerError};
 use super::model_dir::{Architecture, ModelDir};
 
+/// An encoded sequence pair: token ids and their token type (segment) ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PairIds {
+    pub ids: Vec<i64>,
+    pub type_ids: Vec<i64>,
+}
+
 /// A tokenizer with a fixed truncation window (`max_length` tokens, special
 /// tokens included).
 pub struct TextTokenizer {
@@ -183,8 +190,22 @@ impl TextTokenizer {
     /// premise and hypothesis is tokenized once: stance pairs repeat both (the
     /// same hypotheses for every article, each premise against several).
     pub fn encode_pairs(&self, pairs: &[(&str, &str)]) -> Result<Vec<Vec<i64>>> {
+        Ok(self
+            .encode_pairs_typed(pairs)?
+            .into_iter()
+            .map(|p| p.ids)
+            .collect())
+    }
+
+    /// Pairs as [`Self::encode_pairs`] gives them, with the token type
+    /// (segment) ids of the tokenizer's pair template: 0 for the first
+    /// sequence, 1 for the second in BERT-style templates.
+    pub fn encode_pairs_typed(&self, pairs: &[(&str, &str)]) -> Result<Vec<PairIds>> {
         let Inner::Fast { plain, truncating } = &self.inner else {
-            return pairs.iter().map(|(a, b)| self.encode_pair(a, b)).collect();
+            return pairs
+                .iter()
+                .map(|(a, b)| self.encode_pair_legacy_typed(a, b))
+                .collect();
         };
         let mut pieces: HashMap<&str, tokenizers::Encoding> = HashMap::new();
         for &(first, second) in pairs {
@@ -203,7 +224,10 @@ impl TextTokenizer {
                 // Truncation and special tokens, exactly as `encode` applies them.
                 truncating
                     .post_process(pieces[first].clone(), Some(pieces[second].clone()), true)
-                    .map(|e| e.get_ids().iter().map(|&id| id as i64).collect())
+                    .map(|e| PairIds {
+                        ids: e.get_ids().iter().map(|&id| id as i64).collect(),
+                        type_ids: e.get_type_ids().iter().map(|&id| id as i64).collect(),
+                    })
                     .map_err(|e| {
                         TransformerError::Encode(format!(
                             "the pair does not fit the {}-token window even with the premise \
@@ -213,6 +237,31 @@ impl TextTokenizer {
                     })
             })
             .collect()
+    }
+
+    /// One pair through the legacy tokenizer, with its segment ids.
+    fn encode_pair_legacy_typed(&self, first: &str, second: &str) -> Result<PairIds> {
+        let Inner::Legacy(tokenizer) = &self.inner else {
+            unreachable!("called for legacy tokenizers only");
+        };
+        let encoded = tokenizer
+            .encode_pair_list(
+                &[(first, second)],
+                self.max_length,
+                &LegacyTruncation::OnlyFirst,
+                0,
+            )
+            .remove(0);
+        if encoded.token_ids.len() > self.max_length {
+            return Err(TransformerError::Encode(format!(
+                "the hypothesis alone is longer than the {}-token window",
+                self.max_length
+            )));
+        }
+        Ok(PairIds {
+            type_ids: encoded.segment_ids.iter().map(|&s| s as i64).collect(),
+            ids: encoded.token_ids,
+        })
     }
 
     /// Number of tokens of `text` without special tokens and without truncation.

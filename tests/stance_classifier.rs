@@ -1,0 +1,497 @@
+//! The target-sentiment classifier: parity with transformers on a tiny
+//! DeBERTa-v2 fixture whose labels are in a non-standard order, overlay
+//! directories (merge, base check), and `--stance-model` end to end.
+#![cfg(feature = "transformer")]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use newsframe::transformer::RuntimeConfig;
+use newsframe::transformer::classifier::{ClassifierConfig, SequenceClassifier};
+use newsframe::transformer::overlay::{self, OverlayManifest};
+use serde_json::Value;
+use tch::{Kind, Tensor};
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+const FIXTURE: &str = "tests/fixtures/models/stance-deberta-tiny";
+
+fn fixture() -> PathBuf {
+    Path::new(ROOT).join(FIXTURE)
+}
+
+fn reference() -> Value {
+    serde_json::from_str(&std::fs::read_to_string(fixture().join("reference.json")).unwrap())
+        .unwrap()
+}
+
+fn pairs(reference: &Value) -> Vec<(String, String)> {
+    reference["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["sentence"].as_str().unwrap().to_string(),
+                p["target"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn load(dir: &Path, batch_size: usize) -> SequenceClassifier {
+    RuntimeConfig {
+        threads: Some(1),
+        ..Default::default()
+    }
+    .apply();
+    let max_length = reference()["max_length"].as_u64().unwrap() as usize;
+    let config = ClassifierConfig {
+        max_length,
+        batch_size,
+        ..ClassifierConfig::default()
+    };
+    SequenceClassifier::load(dir, "stance-tiny@test", config).unwrap()
+}
+
+/// Largest difference from transformers' probabilities, by label name.
+fn max_diff_from_reference(classifier: &SequenceClassifier) -> f64 {
+    let reference = reference();
+    let pairs = pairs(&reference);
+    let texts: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(s, t)| (s.as_str(), t.as_str()))
+        .collect();
+    let probs = classifier.classify(&texts).unwrap();
+    let mut diff: f64 = 0.0;
+    for (got, want) in probs.iter().zip(reference["probs"].as_array().unwrap()) {
+        diff = diff.max((got.positive - want["positive"].as_f64().unwrap()).abs());
+        diff = diff.max((got.neutral - want["neutral"].as_f64().unwrap()).abs());
+        diff = diff.max((got.negative - want["negative"].as_f64().unwrap()).abs());
+        assert!((got.positive + got.neutral + got.negative - 1.0).abs() < 1e-9);
+    }
+    diff
+}
+
+#[test]
+fn classifier_matches_transformers_with_labels_read_by_name() {
+    let reference = reference();
+    let classifier = load(&fixture(), 4);
+    // id2label is 0 positive, 1 negative, 2 neutral.
+    let labels = classifier.labels();
+    assert_eq!(
+        (labels.positive, labels.negative, labels.neutral),
+        (0, 1, 2)
+    );
+    let pairs = pairs(&reference);
+    let texts: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(s, t)| (s.as_str(), t.as_str()))
+        .collect();
+    let encoded = classifier.tokenizer().encode_pairs_typed(&texts).unwrap();
+    for (i, row) in encoded.iter().enumerate() {
+        let want: Vec<i64> = reference["input_ids"][i]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_i64().unwrap())
+            .collect();
+        assert_eq!(row.ids, want, "token ids of pair {i}");
+        assert_eq!(row.ids.len(), row.type_ids.len());
+    }
+    // The long pair keeps its whole target: only the sentence was cut.
+    let last = encoded.last().unwrap();
+    assert_eq!(last.ids.len(), 40);
+    let rows: Vec<_> = encoded.iter().collect();
+    let logits = classifier.logits(&rows).unwrap();
+    let want = Tensor::from_slice(
+        &reference["logits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|r| r.as_array().unwrap().iter().map(|v| v.as_f64().unwrap()))
+            .collect::<Vec<f64>>(),
+    )
+    .view([rows.len() as i64, 3]);
+    let logit_diff = (logits.to_kind(Kind::Double) - want)
+        .abs()
+        .max()
+        .double_value(&[]);
+    assert!(logit_diff < 1e-4, "logits differ by {logit_diff}");
+    let diff = max_diff_from_reference(&classifier);
+    eprintln!("stance-deberta-tiny: max |probability diff| = {diff:.2e}");
+    assert!(diff < 1e-4, "probabilities differ by {diff}");
+}
+
+#[test]
+fn batch_size_does_not_change_results() {
+    let reference = reference();
+    let pairs = pairs(&reference);
+    let texts: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(s, t)| (s.as_str(), t.as_str()))
+        .collect();
+    let one = load(&fixture(), 1).classify(&texts).unwrap();
+    let all = load(&fixture(), 64).classify(&texts).unwrap();
+    for (a, b) in one.iter().zip(&all) {
+        assert!((a.positive - b.positive).abs() < 1e-6, "{a:?} vs {b:?}");
+        assert!((a.negative - b.negative).abs() < 1e-6, "{a:?} vs {b:?}");
+    }
+}
+
+/// A copy of the fixture with `config.json` changed by `edit`.
+fn edited_fixture(edit: impl FnOnce(&mut Value)) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(fixture()).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+    }
+    let path = dir.path().join("config.json");
+    let mut config: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    edit(&mut config);
+    std::fs::write(&path, config.to_string()).unwrap();
+    dir
+}
+
+#[test]
+fn a_model_without_the_three_stance_labels_is_refused() {
+    let nli_labels = edited_fixture(|c| {
+        c["id2label"] =
+            serde_json::json!({"0": "entailment", "1": "neutral", "2": "contradiction"});
+    });
+    let err = SequenceClassifier::load(nli_labels.path(), "x", ClassifierConfig::default())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("no label named \"negative\""), "{err}");
+    assert!(err.contains("config.json"), "{err}");
+
+    let bert = edited_fixture(|c| c["model_type"] = "t5".into());
+    let err = SequenceClassifier::load(bert.path(), "x", ClassifierConfig::default())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("supported: deberta-v2"), "{err}");
+}
+
+/// The fixture split as a shipped overlay would be: a base file with the
+/// encoder's tensors under their base names (no `deberta.` prefix), and an
+/// overlay directory with the head (and `extra`) tensors.
+struct SplitFixture {
+    base: tempfile::TempDir,
+    overlay: tempfile::TempDir,
+}
+
+fn split_fixture(extra: &[(&str, Tensor)], base_sha256: Option<&str>) -> SplitFixture {
+    let tensors = Tensor::read_safetensors(fixture().join("model.safetensors")).unwrap();
+    let (encoder, head): (Vec<_>, Vec<_>) = tensors
+        .into_iter()
+        .partition(|(name, _)| name.starts_with("deberta."));
+    let base = tempfile::tempdir().unwrap();
+    let base_tensors: Vec<(String, Tensor)> = encoder
+        .into_iter()
+        .map(|(name, t)| (name["deberta.".len()..].to_string(), t))
+        .collect();
+    Tensor::write_safetensors(&base_tensors, base.path().join("model.safetensors")).unwrap();
+    let overlay = tempfile::tempdir().unwrap();
+    let mut overlay_tensors: Vec<(String, Tensor)> = head;
+    overlay_tensors.extend(
+        extra
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.shallow_clone())),
+    );
+    Tensor::write_safetensors(&overlay_tensors, overlay.path().join("overlay.safetensors"))
+        .unwrap();
+    for file in ["config.json", "tokenizer.json"] {
+        std::fs::copy(fixture().join(file), overlay.path().join(file)).unwrap();
+    }
+    let sha = match base_sha256 {
+        Some(sha) => sha.to_string(),
+        None => overlay::sha256_of(&base.path().join("model.safetensors")).unwrap(),
+    };
+    let manifest = serde_json::json!({
+        "base_model": "deberta-base-tiny",
+        "base_sha256": {"model.safetensors": sha},
+        "base_prefix": "deberta.",
+        "weights": "overlay.safetensors",
+    });
+    std::fs::write(
+        overlay.path().join(overlay::OVERLAY_MANIFEST),
+        manifest.to_string(),
+    )
+    .unwrap();
+    SplitFixture { base, overlay }
+}
+
+#[test]
+fn an_overlay_over_its_base_is_the_full_model() {
+    let split = split_fixture(&[], None);
+    assert!(overlay::is_overlay(split.overlay.path()));
+    let manifest = OverlayManifest::read(split.overlay.path()).unwrap();
+    let merged = overlay::materialize(split.overlay.path(), &manifest, split.base.path()).unwrap();
+    assert_eq!(
+        merged.overlay_sha256,
+        overlay::sha256_of(&split.overlay.path().join("overlay.safetensors")).unwrap()
+    );
+    let classifier = load(merged.path(), 4);
+    drop(merged);
+    // The merged directory is gone; the loaded model still runs.
+    let diff = max_diff_from_reference(&classifier);
+    assert!(
+        diff < 1e-4,
+        "overlay model differs from the full one by {diff}"
+    );
+}
+
+#[test]
+fn overlay_tensors_replace_the_base_ones_and_half_precision_is_read() {
+    let replaced = "deberta.encoder.layer.1.output.dense.weight";
+    let zeros = Tensor::zeros([32, 48], (Kind::Half, tch::Device::Cpu));
+    let split = split_fixture(&[(replaced, zeros)], None);
+    let manifest = OverlayManifest::read(split.overlay.path()).unwrap();
+    let merged = overlay::materialize(split.overlay.path(), &manifest, split.base.path()).unwrap();
+    let tensors: BTreeMap<String, Tensor> =
+        Tensor::read_safetensors(merged.path().join("model.safetensors"))
+            .unwrap()
+            .into_iter()
+            .collect();
+    let weight = &tensors[replaced];
+    assert_eq!(weight.kind(), Kind::Float);
+    assert_eq!(weight.abs().sum(Kind::Double).double_value(&[]), 0.0);
+    // Base tensors keep their values under the prefixed name.
+    let base: BTreeMap<String, Tensor> =
+        Tensor::read_safetensors(split.base.path().join("model.safetensors"))
+            .unwrap()
+            .into_iter()
+            .collect();
+    let original = &base["encoder.layer.1.output.dense.weight"];
+    assert!(original.abs().sum(Kind::Double).double_value(&[]) > 0.0);
+    assert!(
+        tensors["deberta.encoder.layer.0.output.dense.weight"]
+            .equal(&base["encoder.layer.0.output.dense.weight"])
+    );
+    // And the model computes something else than the unchanged one.
+    let classifier = load(merged.path(), 4);
+    assert!(max_diff_from_reference(&classifier) > 1e-3);
+}
+
+#[test]
+fn an_overlay_over_another_base_file_is_refused_with_what_to_install() {
+    let split = split_fixture(&[], Some(&"0".repeat(64)));
+    let manifest = OverlayManifest::read(split.overlay.path()).unwrap();
+    let err = overlay::materialize(split.overlay.path(), &manifest, split.base.path())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("newsframe models fetch deberta-base-tiny"),
+        "{err}"
+    );
+    assert!(err.contains(&"0".repeat(64)), "{err}");
+}
+
+fn newsframe() -> Command {
+    let mut cmd = Command::cargo_bin("newsframe").unwrap();
+    // An empty hub cache: only what is given by path can be used.
+    cmd.env("HF_HUB_CACHE", tempfile::tempdir().unwrap().path())
+        .env("HF_HUB_OFFLINE", "1")
+        .env_remove("NEWSFRAME_REGISTRY")
+        .current_dir(ROOT);
+    cmd
+}
+
+#[test]
+fn stance_with_a_classifier_directory_writes_records_naming_it() {
+    let output = newsframe()
+        .args([
+            "stance",
+            "data/samples",
+            "--actors",
+            "data/actors/venezuela.toml",
+        ])
+        .args([
+            "--stance-model",
+            FIXTURE,
+            "--format",
+            "jsonl",
+            "--threads",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "stderr: {stderr}");
+    let records: Vec<Value> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(records.len() >= 5, "{} records", records.len());
+    let mut judged = 0;
+    for record in &records {
+        let stance = record["engine"]["stance"].as_str().unwrap();
+        assert!(stance.ends_with("stance-deberta-tiny"), "{stance}");
+        assert!(record.get("summary").is_none());
+        for actor in record["actors"].as_array().unwrap() {
+            if actor["mentions"] == 0 {
+                continue;
+            }
+            judged += 1;
+            let probs = &actor["probs"];
+            let sum: f64 = ["positive", "neutral", "negative"]
+                .iter()
+                .map(|k| probs[k].as_f64().unwrap())
+                .sum();
+            assert!((sum - 1.0).abs() < 1e-4, "{probs}");
+            assert!(!actor["evidence"].as_array().unwrap().is_empty());
+        }
+    }
+    assert!(judged > 0);
+}
+
+#[test]
+fn stance_model_errors_are_usage_errors_that_say_what_to_do() {
+    let builtin = newsframe()
+        .args([
+            "stance",
+            "data/samples",
+            "--actors",
+            "data/actors/venezuela.toml",
+        ])
+        .args(["--engine", "builtin", "--stance-model", FIXTURE])
+        .output()
+        .unwrap();
+    assert_eq!(builtin.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&builtin.stderr);
+    assert!(stderr.contains("--engine builtin"), "{stderr}");
+
+    let unknown = newsframe()
+        .args([
+            "stance",
+            "data/samples",
+            "--actors",
+            "data/actors/venezuela.toml",
+        ])
+        .args(["--stance-model", "no-such-stance-model"])
+        .output()
+        .unwrap();
+    assert_eq!(unknown.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&unknown.stderr);
+    assert!(
+        stderr.contains("unknown stance model \"no-such-stance-model\"")
+            && stderr.contains("newsmtsc-minilm-l6"),
+        "{stderr}"
+    );
+
+    // The bundled model needs its base from the registry, which an empty
+    // cache lacks (or, in a tree without the overlay, the overlay itself).
+    let bundled = newsframe()
+        .args([
+            "stance",
+            "data/samples",
+            "--actors",
+            "data/actors/venezuela.toml",
+        ])
+        .args(["--stance-model", "newsmtsc-minilm-l6"])
+        .output()
+        .unwrap();
+    assert_eq!(bundled.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&bundled.stderr);
+    assert!(
+        stderr.contains("newsframe models fetch minilm-l6")
+            || stderr.contains("is not at models/stance/newsmtsc-minilm-l6"),
+        "{stderr}"
+    );
+}
+
+/// Runs `stance` over the samples with `--stance-model MODEL`, returning
+/// the records; `env` adds variables (registry, cache).
+fn stance_records(model: &str, env: &[(&str, &Path)]) -> Vec<Value> {
+    let mut cmd = newsframe();
+    for (key, value) in env {
+        cmd.env(key, value);
+    }
+    let output = cmd
+        .args([
+            "stance",
+            "data/samples",
+            "--actors",
+            "data/actors/venezuela.toml",
+        ])
+        .args([
+            "--stance-model",
+            model,
+            "--format",
+            "jsonl",
+            "--threads",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "stderr: {stderr}");
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn an_overlay_directory_runs_over_its_installed_registry_base() {
+    let split = split_fixture(&[], None);
+    // The base installed in a hub cache as a registry model.
+    let commit = "0123456789abcdef0123456789abcdef01234567";
+    let cache = tempfile::tempdir().unwrap();
+    let snapshot = cache
+        .path()
+        .join("models--test--deberta-base-tiny/snapshots")
+        .join(commit);
+    std::fs::create_dir_all(&snapshot).unwrap();
+    std::fs::copy(
+        split.base.path().join("model.safetensors"),
+        snapshot.join("model.safetensors"),
+    )
+    .unwrap();
+    std::fs::copy(fixture().join("config.json"), snapshot.join("config.json")).unwrap();
+    let registry = cache.path().join("registry.toml");
+    std::fs::write(
+        &registry,
+        format!(
+            r#"schema_version = 1
+[[model]]
+name = "deberta-base-tiny"
+task = "embed"
+architecture = "deberta-v2"
+repo = "test/deberta-base-tiny"
+revision = "{commit}"
+license = "mit"
+languages = ["en"]
+max_input_tokens = 128
+weights = [{{ path = "model.safetensors", sha256 = "unverified" }}]
+files = [{{ path = "config.json", sha256 = "unverified" }}]
+"#
+        ),
+    )
+    .unwrap();
+    let env = [
+        ("NEWSFRAME_REGISTRY", registry.as_path()),
+        ("HF_HUB_CACHE", cache.path()),
+    ];
+    let overlay_dir = split.overlay.path().to_str().unwrap();
+    let from_overlay = stance_records(overlay_dir, &env);
+    let full = stance_records(FIXTURE, &[]);
+    let overlay_sha =
+        overlay::sha256_of(&split.overlay.path().join("overlay.safetensors")).unwrap();
+    let dir_name = split.overlay.path().file_name().unwrap().to_str().unwrap();
+    let expected = format!(
+        "{dir_name}@overlay-{}+deberta-base-tiny@{commit}",
+        &overlay_sha[..12]
+    );
+    assert_eq!(from_overlay.len(), full.len());
+    for (a, b) in from_overlay.iter().zip(&full) {
+        assert_eq!(a["engine"]["stance"], expected.as_str());
+        // The same effective weights: the same stances.
+        assert_eq!(a["actors"], b["actors"]);
+    }
+}
