@@ -2,9 +2,10 @@
 //! (tests/fixtures/models/bert-stance-tiny, made by
 //! scripts/make_model_fixtures.py): the classifier matches transformers'
 //! BertForSequenceClassification; a few seconds of training lower the loss
-//! and write a directory that the engine and Python transformers load with
-//! the logits training ended with; a resumed run equals an uninterrupted
-//! one; bad data fails naming its file and line.
+//! and write a directory that the engine's `SequenceClassifier` and Python
+//! transformers load with the logits training ended with (an overlay too,
+//! merged over its base); a resumed run equals an uninterrupted one; bad data
+//! fails naming its file and line.
 #![cfg(feature = "transformer")]
 
 mod common;
@@ -16,12 +17,22 @@ use newsframe::eval::datasets::{DatasetFormat, LoadConfig};
 use newsframe::train::optim::AdamWConfig;
 use newsframe::train::{BaseModel, TrainConfig, TrainError, TrainReport, Trainable, train_stance};
 use newsframe::transformer::bert::{BertClassifier, BertConfig, HeadInit};
+use newsframe::transformer::classifier::{ClassifierConfig, SequenceClassifier};
 use newsframe::transformer::model_dir::ModelDir;
+use newsframe::transformer::overlay::{OverlayManifest, materialize};
 use newsframe::transformer::tokenize::TextTokenizer;
 use newsframe::transformer::weights::SafetensorsFile;
 use newsframe::transformer::{Precision, RuntimeConfig};
 use serde_json::{Value, json};
 use tch::Tensor;
+
+/// libtorch's random generator (dropout, the head's initialization) is one
+/// per process: tests that train take turns so each run sees only its seed.
+static TRAINING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    TRAINING.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 fn fixture() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/models/bert-stance-tiny")
@@ -211,6 +222,7 @@ fn dev_pairs(config: &TrainConfig) -> Vec<(String, String)> {
 
 #[test]
 fn training_lowers_the_loss_and_the_engine_loads_the_same_logits() {
+    let _turn = one_at_a_time();
     let tmp = tempfile::tempdir().unwrap();
     let config = config(tmp.path(), "model", 12);
     let report: TrainReport = train_stance(&config, &mut |_| {}).unwrap();
@@ -256,11 +268,59 @@ fn training_lowers_the_loss_and_the_engine_loads_the_same_logits() {
         card["training_files"][0]["sha256"].as_str().unwrap().len(),
         64
     );
-    // Loaded back through the engine's own classifier: the logits training ended with.
-    let net = load_classifier(&config.out);
-    let got = logits(&net, &config.out, &dev_pairs(&config), 64);
+    // Loaded back by the engine's stance classifier: the logits training ended with.
+    let got = engine_logits(&config.out, &dev_pairs(&config));
     assert_close(&got, &report.dev_logits, 1e-4, "reloaded logits");
     python_parity(&config.out, &dev_pairs(&config), &report.dev_logits);
+}
+
+/// Logits of the pairs through the engine's `SequenceClassifier`, as
+/// `--stance-model DIR` loads it.
+fn engine_logits(dir: &Path, pairs: &[(String, String)]) -> Vec<Vec<f32>> {
+    let config = ClassifierConfig {
+        max_length: 64,
+        ..ClassifierConfig::default()
+    };
+    let classifier = SequenceClassifier::load(dir, "trained", config).unwrap();
+    let refs: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let encoded = classifier.tokenizer().encode_pairs_typed(&refs).unwrap();
+    let rows: Vec<_> = encoded.iter().collect();
+    Vec::<Vec<f32>>::try_from(&classifier.logits(&rows).unwrap()).unwrap()
+}
+
+#[test]
+fn an_overlay_merged_over_its_base_gives_the_logits_training_ended_with() {
+    let _turn = one_at_a_time();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut config = config(tmp.path(), "overlay", 3);
+    config.base.name = "bert-stance-tiny".into();
+    config.base.registry = true;
+    config.trainable = Trainable::Top(1);
+    config.overlay = Some(newsframe::train::output::OverlayFormat::F16);
+    let report = train_stance(&config, &mut |_| {}).unwrap();
+    assert!(!config.out.join("model.safetensors").exists());
+    let manifest = OverlayManifest::read(&config.out).unwrap();
+    assert_eq!(manifest.base_model, "bert-stance-tiny");
+    assert_eq!(manifest.base_prefix, "bert.");
+    // Only the top layer, the pooler and the classifier, in float16.
+    let stored = Tensor::read_safetensors(config.out.join("overlay.safetensors")).unwrap();
+    assert!(stored.iter().all(|(_, t)| t.kind() == tch::Kind::Half));
+    assert!(
+        stored
+            .iter()
+            .any(|(n, _)| n == "bert.encoder.layer.1.attention.self.query.weight")
+    );
+    assert!(
+        stored
+            .iter()
+            .all(|(n, _)| !n.contains("layer.0.") && !n.contains("embeddings"))
+    );
+    let merged = materialize(&config.out, &manifest, &fixture()).unwrap();
+    let got = engine_logits(merged.path(), &dev_pairs(&config));
+    assert_close(&got, &report.dev_logits, 1e-4, "overlay logits");
 }
 
 /// Python transformers loads the directory and computes the same logits.
@@ -312,6 +372,7 @@ print(json.dumps({"logits": out, "labels": model.config.id2label}))
 
 #[test]
 fn a_resumed_run_equals_an_uninterrupted_one() {
+    let _turn = one_at_a_time();
     let tmp = tempfile::tempdir().unwrap();
     let mut whole = config(tmp.path(), "whole", 2);
     whole.trainable = Trainable::Top(1);
@@ -348,6 +409,7 @@ fn a_resumed_run_equals_an_uninterrupted_one() {
 }
 
 fn data_error(lines: &str, format: DatasetFormat, ext: &str) -> String {
+    let _turn = one_at_a_time();
     let tmp = tempfile::tempdir().unwrap();
     let mut config = config(tmp.path(), "model", 1);
     let path = tmp.path().join(format!("bad.{ext}"));

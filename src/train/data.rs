@@ -116,32 +116,23 @@ pub fn split_dev(
         .partition(|p| !dev_texts.contains(&p.text))
 }
 
-/// Tokenizes every pair (each distinct text once). Token types: 0 up to the
-/// first separator, 1 after it, as the pair template (`[CLS] A [SEP] B
-/// [SEP]`, BERT's and DeBERTa's) assigns them; the separator is the last token.
+/// Tokenizes every pair as the classifier does (the tokenizer's pair
+/// template: token types 0 for the sentence, 1 for the target).
 pub fn encode(tokenizer: &TextTokenizer, pairs: &[StancePair]) -> Result<Vec<Encoded>, TrainError> {
     let refs: Vec<(&str, &str)> = pairs
         .iter()
         .map(|p| (p.text.as_str(), p.target.as_str()))
         .collect();
-    let ids = tokenizer
-        .encode_pairs(&refs)
+    let encoded = tokenizer
+        .encode_pairs_typed(&refs)
         .map_err(|e| TrainError::Data(vec![format!("tokenizing {} pairs: {e}", pairs.len())]))?;
-    Ok(ids
+    Ok(encoded
         .into_iter()
         .zip(pairs)
-        .map(|(ids, pair)| {
-            let sep = ids.last().copied();
-            let first_sep = ids
-                .iter()
-                .position(|&t| Some(t) == sep)
-                .unwrap_or(ids.len());
-            let type_ids = (0..ids.len()).map(|i| i64::from(i > first_sep)).collect();
-            Encoded {
-                ids,
-                type_ids,
-                label: pair.label,
-            }
+        .map(|(e, pair)| Encoded {
+            ids: e.ids,
+            type_ids: e.type_ids,
+            label: pair.label,
         })
         .collect())
 }

@@ -13,7 +13,8 @@
 //! (`--resume` continues from it) and the model directory is renamed to
 //! `<out>` only when complete. Each epoch reseeds libtorch and the shuffle
 //! from `seed + epoch`, so a resumed run gives the weights an uninterrupted
-//! one gives. With `Top(k)` the frozen lower layers run once per example, in
+//! one gives (libtorch's generator is process-wide: two runs at once in one
+//! process draw from it in turn and lose that). With `Top(k)` the frozen lower layers run once per example, in
 //! inference mode (no dropout there), and epochs reuse their output.
 
 pub mod data;
