@@ -239,7 +239,7 @@ impl Display {
                     bar.set_message(format!("loss {mean:.4}"));
                     bar.inc(1);
                 } else if self.total >= 10
-                    && self.steps % (self.total / 10) == 0
+                    && self.steps.is_multiple_of(self.total / 10)
                     && self.steps < self.total
                 {
                     // A log line every tenth of an epoch.
