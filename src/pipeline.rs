@@ -405,7 +405,7 @@ mod transformer_wiring {
             dir: PathBuf,
             name: String,
             manifest: OverlayManifest,
-            base: InstalledModel,
+            base: Box<InstalledModel>,
         },
     }
 
@@ -515,7 +515,7 @@ mod transformer_wiring {
             dir,
             name: overlay_name,
             manifest,
-            base,
+            base: Box::new(base),
         })
     }
 

@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use newsframe::transformer::RuntimeConfig;
 use newsframe::transformer::classifier::{ClassifierConfig, SequenceClassifier};
 use newsframe::transformer::overlay::{self, OverlayManifest};
+use newsframe::transformer::{Precision, RuntimeConfig};
 use serde_json::Value;
 use tch::{Kind, Tensor};
 
@@ -137,6 +137,24 @@ fn batch_size_does_not_change_results() {
         assert!((a.positive - b.positive).abs() < 1e-6, "{a:?} vs {b:?}");
         assert!((a.negative - b.negative).abs() < 1e-6, "{a:?} vs {b:?}");
     }
+}
+
+#[test]
+fn bf16_stays_near_float32() {
+    RuntimeConfig {
+        threads: Some(1),
+        ..Default::default()
+    }
+    .apply();
+    let config = ClassifierConfig {
+        max_length: reference()["max_length"].as_u64().unwrap() as usize,
+        precision: Precision::Bf16,
+        ..ClassifierConfig::default()
+    };
+    let classifier = SequenceClassifier::load(&fixture(), "stance-tiny@test+bf16", config).unwrap();
+    let diff = max_diff_from_reference(&classifier);
+    eprintln!("stance-deberta-tiny (bf16): max |probability diff| = {diff:.2e}");
+    assert!(diff < 0.03, "bf16 probabilities differ by {diff}");
 }
 
 /// A copy of the fixture with `config.json` changed by `edit`.
@@ -290,42 +308,63 @@ fn an_overlay_over_another_base_file_is_refused_with_what_to_install() {
     assert!(err.contains(&"0".repeat(64)), "{err}");
 }
 
-fn newsframe() -> Command {
+/// `newsframe stance` over the samples with `extra` arguments, in an empty
+/// hub cache (only what is given by path can be used) unless `env` sets
+/// another cache or registry.
+fn stance(extra: &[&str], env: &[(&str, &Path)]) -> std::process::Output {
     let mut cmd = Command::cargo_bin("newsframe").unwrap();
-    // An empty hub cache: only what is given by path can be used.
     cmd.env("HF_HUB_CACHE", tempfile::tempdir().unwrap().path())
         .env("HF_HUB_OFFLINE", "1")
         .env_remove("NEWSFRAME_REGISTRY")
         .current_dir(ROOT);
-    cmd
+    for (key, value) in env {
+        cmd.env(key, value);
+    }
+    cmd.args([
+        "stance",
+        "data/samples",
+        "--actors",
+        "data/actors/venezuela.toml",
+    ])
+    .args(extra)
+    .output()
+    .unwrap()
 }
 
-#[test]
-fn stance_with_a_classifier_directory_writes_records_naming_it() {
-    let output = newsframe()
-        .args([
-            "stance",
-            "data/samples",
-            "--actors",
-            "data/actors/venezuela.toml",
-        ])
-        .args([
+/// The records of a successful `stance --stance-model MODEL` run.
+fn stance_records(model: &str, env: &[(&str, &Path)]) -> Vec<Value> {
+    let output = stance(
+        &[
             "--stance-model",
-            FIXTURE,
+            model,
             "--format",
             "jsonl",
             "--threads",
             "1",
-        ])
-        .output()
-        .unwrap();
+        ],
+        env,
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "stderr: {stderr}");
-    let records: Vec<Value> = String::from_utf8(output.stdout)
+    String::from_utf8(output.stdout)
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+        .collect()
+}
+
+/// Exit status and standard error of a run that must fail.
+fn stance_error(extra: &[&str]) -> (Option<i32>, String) {
+    let output = stance(extra, &[]);
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn stance_with_a_classifier_directory_writes_records_naming_it() {
+    let records = stance_records(FIXTURE, &[]);
     assert!(records.len() >= 5, "{} records", records.len());
     let mut judged = 0;
     for record in &records {
@@ -351,32 +390,12 @@ fn stance_with_a_classifier_directory_writes_records_naming_it() {
 
 #[test]
 fn stance_model_errors_are_usage_errors_that_say_what_to_do() {
-    let builtin = newsframe()
-        .args([
-            "stance",
-            "data/samples",
-            "--actors",
-            "data/actors/venezuela.toml",
-        ])
-        .args(["--engine", "builtin", "--stance-model", FIXTURE])
-        .output()
-        .unwrap();
-    assert_eq!(builtin.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&builtin.stderr);
+    let (code, stderr) = stance_error(&["--engine", "builtin", "--stance-model", FIXTURE]);
+    assert_eq!(code, Some(2));
     assert!(stderr.contains("--engine builtin"), "{stderr}");
 
-    let unknown = newsframe()
-        .args([
-            "stance",
-            "data/samples",
-            "--actors",
-            "data/actors/venezuela.toml",
-        ])
-        .args(["--stance-model", "no-such-stance-model"])
-        .output()
-        .unwrap();
-    assert_eq!(unknown.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&unknown.stderr);
+    let (code, stderr) = stance_error(&["--stance-model", "no-such-stance-model"]);
+    assert_eq!(code, Some(2));
     assert!(
         stderr.contains("unknown stance model \"no-such-stance-model\"")
             && stderr.contains("newsmtsc-minilm-l6"),
@@ -385,56 +404,13 @@ fn stance_model_errors_are_usage_errors_that_say_what_to_do() {
 
     // The bundled model needs its base from the registry, which an empty
     // cache lacks (or, in a tree without the overlay, the overlay itself).
-    let bundled = newsframe()
-        .args([
-            "stance",
-            "data/samples",
-            "--actors",
-            "data/actors/venezuela.toml",
-        ])
-        .args(["--stance-model", "newsmtsc-minilm-l6"])
-        .output()
-        .unwrap();
-    assert_eq!(bundled.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&bundled.stderr);
+    let (code, stderr) = stance_error(&["--stance-model", "newsmtsc-minilm-l6"]);
+    assert_eq!(code, Some(2));
     assert!(
         stderr.contains("newsframe models fetch minilm-l6")
             || stderr.contains("is not at models/stance/newsmtsc-minilm-l6"),
         "{stderr}"
     );
-}
-
-/// Runs `stance` over the samples with `--stance-model MODEL`, returning
-/// the records; `env` adds variables (registry, cache).
-fn stance_records(model: &str, env: &[(&str, &Path)]) -> Vec<Value> {
-    let mut cmd = newsframe();
-    for (key, value) in env {
-        cmd.env(key, value);
-    }
-    let output = cmd
-        .args([
-            "stance",
-            "data/samples",
-            "--actors",
-            "data/actors/venezuela.toml",
-        ])
-        .args([
-            "--stance-model",
-            model,
-            "--format",
-            "jsonl",
-            "--threads",
-            "1",
-        ])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "stderr: {stderr}");
-    String::from_utf8(output.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
 }
 
 #[test]
@@ -494,4 +470,81 @@ files = [{{ path = "config.json", sha256 = "unverified" }}]
         // The same effective weights: the same stances.
         assert_eq!(a["actors"], b["actors"]);
     }
+}
+
+#[test]
+fn eval_stance_takes_the_stance_model_and_names_it() {
+    let output = Command::cargo_bin("newsframe")
+        .unwrap()
+        .env("HF_HUB_CACHE", tempfile::tempdir().unwrap().path())
+        .env("HF_HUB_OFFLINE", "1")
+        .env_remove("NEWSFRAME_REGISTRY")
+        .current_dir(ROOT)
+        .args(["eval", "stance", "data/eval/articles.jsonl"])
+        .args([
+            "--actors",
+            "data/actors/venezuela.toml",
+            "--stance-model",
+            FIXTURE,
+        ])
+        .args(["--threads", "1", "--bootstrap", "0", "--format", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "stderr: {stderr}");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let engines = report["predictions"]["engines"].as_array().unwrap();
+    assert_eq!(engines.len(), 1, "{engines:?}");
+    assert!(
+        engines[0]
+            .as_str()
+            .unwrap()
+            .ends_with("stance-deberta-tiny"),
+        "{engines:?}"
+    );
+}
+
+#[test]
+fn analyze_under_auto_runs_the_named_stance_model_with_builtin_summaries() {
+    let output = Command::cargo_bin("newsframe")
+        .unwrap()
+        .env("HF_HUB_CACHE", tempfile::tempdir().unwrap().path())
+        .env("HF_HUB_OFFLINE", "1")
+        .env_remove("NEWSFRAME_REGISTRY")
+        .current_dir(ROOT)
+        .args(["analyze", "data/samples/caracas-observer"])
+        .args([
+            "--actors",
+            "data/actors/venezuela.toml",
+            "--stance-model",
+            FIXTURE,
+        ])
+        .args(["--threads", "1", "--format", "jsonl"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "stderr: {stderr}");
+    assert!(
+        stderr.contains("builtin (extractive) summaries"),
+        "{stderr}"
+    );
+    let first: Value = serde_json::from_str(
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        first["engine"]["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("builtin")
+    );
+    assert!(
+        first["engine"]["stance"]
+            .as_str()
+            .unwrap()
+            .ends_with("stance-deberta-tiny")
+    );
 }

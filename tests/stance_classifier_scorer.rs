@@ -4,15 +4,16 @@
 
 use std::cell::RefCell;
 
-use newsframe::actors::{ActorMatcher, ActorSet, Mention};
-use newsframe::article::{Article, ArticleMeta, Origin, RawArticle};
-use newsframe::preprocess::{PreprocessConfig, preprocess};
+#[path = "common/stance.rs"]
+mod stance_common;
+
+use newsframe::actors::{ActorMatcher, Mention};
 use newsframe::record::LabelProbs;
 use newsframe::stance::classifier::{
     ClassifierStanceConfig, ClassifierStanceScorer, TargetPair, TargetSentimentModel,
 };
-use newsframe::stance::select::select_sentences;
-use newsframe::stance::{SentenceJudgment, StanceQuery, StanceScorer};
+use newsframe::stance::{SentenceJudgment, StanceScorer};
+use stance_common::{article, hashed_probs, queries, set};
 
 /// Probabilities from a hash of the pair, so any mix-up of pairs and
 /// results shows. Records every pair and batch it is given.
@@ -20,13 +21,6 @@ use newsframe::stance::{SentenceJudgment, StanceQuery, StanceScorer};
 struct HashModel {
     batches: RefCell<Vec<usize>>,
     seen: RefCell<Vec<TargetPair>>,
-}
-
-fn hash(text: &str) -> u64 {
-    // FNV-1a: stable across runs and platforms.
-    text.bytes().fold(0xcbf29ce484222325, |h, b| {
-        (h ^ b as u64).wrapping_mul(0x100000001b3)
-    })
 }
 
 impl TargetSentimentModel for HashModel {
@@ -40,62 +34,16 @@ impl TargetSentimentModel for HashModel {
         Ok(pairs
             .iter()
             .map(|p| {
-                let h = hash(&format!("{}\u{0}{}", p.sentence, p.target));
-                let a = 1.0 + (h % 97) as f64;
-                let b = 1.0 + ((h >> 8) % 89) as f64;
-                let c = 1.0 + ((h >> 16) % 83) as f64;
-                let s = a + b + c;
+                let [positive, neutral, negative] =
+                    hashed_probs(&format!("{}\u{0}{}", p.sentence, p.target));
                 LabelProbs {
-                    positive: a / s,
-                    neutral: b / s,
-                    negative: c / s,
+                    positive,
+                    neutral,
+                    negative,
                 }
             })
             .collect())
     }
-}
-
-fn article(id: &str, text: &str) -> Article {
-    let meta = ArticleMeta {
-        id: Some(id.to_string()),
-        ..ArticleMeta::default()
-    };
-    preprocess(
-        RawArticle::new(Origin::file(format!("{id}.txt")), meta, text.to_string()),
-        &PreprocessConfig::default(),
-    )
-}
-
-fn set() -> ActorSet {
-    let mut set = ActorSet::empty("test");
-    set.add_inline("gov:the government=government|Maduro")
-        .unwrap();
-    set.add_inline("opp:the opposition=opposition|Guaido")
-        .unwrap();
-    set.add_inline("no:Norway=Norway|Oslo").unwrap();
-    set
-}
-
-fn queries<'a>(
-    set: &'a ActorSet,
-    articles: &'a [Article],
-    mentions: &'a [Vec<Mention>],
-) -> Vec<StanceQuery<'a>> {
-    let mut out = Vec::new();
-    for (article, mentions) in articles.iter().zip(mentions) {
-        for (i, actor) in set.actors.iter().enumerate() {
-            if mentions.iter().any(|m| m.actor == i) {
-                out.push(StanceQuery {
-                    article,
-                    actor_index: i,
-                    actor,
-                    mentions,
-                    sentences: select_sentences(article, i, mentions, 0, |_| 0.0),
-                });
-            }
-        }
-    }
-    out
 }
 
 fn scorer(batch_size: usize) -> ClassifierStanceScorer<HashModel> {
