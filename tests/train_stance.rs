@@ -8,6 +8,7 @@
 //! fails naming its file and line.
 #![cfg(feature = "transformer")]
 
+#[allow(dead_code)] // only `skip` is used here
 mod common;
 
 use std::path::{Path, PathBuf};
