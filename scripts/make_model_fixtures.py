@@ -418,13 +418,18 @@ def make_xlmr(tmp: Path) -> None:
     nli_reference(model, tokenizer, out)
 
 
-def make_minilm(tmp: Path) -> None:
-    out = fresh_dir("minilm-tiny")
+def wordpiece_tokenizer(tmp: Path, out: Path) -> BertTokenizerFast:
+    """A lowercase WordPiece vocabulary of 400 trained on the corpus, saved into `out`."""
     wordpiece = BertWordPieceTokenizer(lowercase=True)
     wordpiece.train([str(corpus_file(tmp))], vocab_size=400, min_frequency=1, show_progress=False)
     wordpiece.save_model(str(out))
-    tokenizer = BertTokenizerFast(vocab_file=str(out / "vocab.txt"), do_lower_case=True,
-                                  model_max_length=EMBED_MAX_LENGTH)
+    return BertTokenizerFast(vocab_file=str(out / "vocab.txt"), do_lower_case=True,
+                             model_max_length=EMBED_MAX_LENGTH)
+
+
+def make_minilm(tmp: Path) -> None:
+    out = fresh_dir("minilm-tiny")
+    tokenizer = wordpiece_tokenizer(tmp, out)
     seed_all(SEED + 5)
     config = BertConfig(
         vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
@@ -466,11 +471,7 @@ STANCE_LABELS = {0: "negative", 1: "neutral", 2: "positive"}
 
 def make_bert_stance(tmp: Path) -> None:
     out = fresh_dir("bert-stance-tiny")
-    wordpiece = BertWordPieceTokenizer(lowercase=True)
-    wordpiece.train([str(corpus_file(tmp))], vocab_size=400, min_frequency=1, show_progress=False)
-    wordpiece.save_model(str(out))
-    tokenizer = BertTokenizerFast(vocab_file=str(out / "vocab.txt"), do_lower_case=True,
-                                  model_max_length=EMBED_MAX_LENGTH)
+    tokenizer = wordpiece_tokenizer(tmp, out)
     seed_all(SEED + 9)
     config = BertConfig(
         vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
