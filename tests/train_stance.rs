@@ -8,7 +8,6 @@
 //! fails naming its file and line.
 #![cfg(feature = "transformer")]
 
-#[allow(dead_code)] // only `skip` is used here
 mod common;
 
 use std::path::{Path, PathBuf};

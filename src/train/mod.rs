@@ -421,14 +421,17 @@ pub fn train_stance(
         let encoded = data::encode(&tokenizer, &pairs)?;
         let pred = predict(&network, &encoded, None);
         let result = scored(
-            &path.display().to_string(),
+            &path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            ),
             &output::sha256_file(path)?,
             &encoded,
             &pred,
         );
         progress(Event::Note(format!(
             "{}: macro-F1 {:.4} (95% CI {}), accuracy {:.4} ({} pairs)",
-            path.display(),
+            result.file,
             result.macro_f1,
             result
                 .macro_f1_ci95
