@@ -22,6 +22,7 @@ Fixtures:
   xlmr-nli-tiny    XLM-RoBERTa with an NLI head (0 neutral, 1 entailment,
                    2 contradiction), sentencepiece.bpe.model
   minilm-tiny      BERT/MiniLM encoder for mean-pooled, L2-normalized embeddings
+  bert-stance-tiny BertForSequenceClassification over (sentence, target) pairs, 3 stance labels
 
 Run with the venv made by scripts/setup (NEWSFRAME_FIXTURE_DEPS=1 scripts/setup):
     ~/.cache/newsframe/torch-2.4.0-py311/bin/python scripts/make_model_fixtures.py
@@ -48,6 +49,7 @@ from transformers import (
     BartForSequenceClassification,
     BartTokenizerFast,
     BertConfig,
+    BertForSequenceClassification,
     BertModel,
     BertTokenizerFast,
     DebertaV2Config,
@@ -416,13 +418,18 @@ def make_xlmr(tmp: Path) -> None:
     nli_reference(model, tokenizer, out)
 
 
-def make_minilm(tmp: Path) -> None:
-    out = fresh_dir("minilm-tiny")
+def wordpiece_tokenizer(tmp: Path, out: Path) -> BertTokenizerFast:
+    """A lowercase WordPiece vocabulary of 400 trained on the corpus, saved into `out`."""
     wordpiece = BertWordPieceTokenizer(lowercase=True)
     wordpiece.train([str(corpus_file(tmp))], vocab_size=400, min_frequency=1, show_progress=False)
     wordpiece.save_model(str(out))
-    tokenizer = BertTokenizerFast(vocab_file=str(out / "vocab.txt"), do_lower_case=True,
-                                  model_max_length=EMBED_MAX_LENGTH)
+    return BertTokenizerFast(vocab_file=str(out / "vocab.txt"), do_lower_case=True,
+                             model_max_length=EMBED_MAX_LENGTH)
+
+
+def make_minilm(tmp: Path) -> None:
+    out = fresh_dir("minilm-tiny")
+    tokenizer = wordpiece_tokenizer(tmp, out)
     seed_all(SEED + 5)
     config = BertConfig(
         vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
@@ -458,6 +465,46 @@ def embedding_reference(model, tokenizer, out: Path) -> None:
     })
 
 
+STANCE_PAIRS = [
+    ("The government announced a new budget.", "government"),
+    ("Police said the demonstration was peaceful and that nobody had been arrested on Wednesday.",
+     "Police"),
+    ("El gobierno anunció un nuevo presupuesto.", "El gobierno"),
+    ("Le président a rejeté les critiques.", "Le président"),
+]
+STANCE_LABELS = {0: "negative", 1: "neutral", 2: "positive"}
+
+
+def make_bert_stance(tmp: Path) -> None:
+    out = fresh_dir("bert-stance-tiny")
+    tokenizer = wordpiece_tokenizer(tmp, out)
+    seed_all(SEED + 9)
+    config = BertConfig(
+        vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+        intermediate_size=48, max_position_embeddings=64, initializer_range=0.3,
+        num_labels=3, id2label=STANCE_LABELS, label2id={v: k for k, v in STANCE_LABELS.items()},
+    )
+    model = BertForSequenceClassification(config)
+    model.eval()
+    model.save_pretrained(out, safe_serialization=True)
+    tokenizer.save_pretrained(out)
+    sentences = [p for p, _ in STANCE_PAIRS]
+    targets = [t for _, t in STANCE_PAIRS]
+    with torch.no_grad():
+        batch = tokenizer(sentences, targets, truncation="only_first", max_length=EMBED_MAX_LENGTH,
+                          padding=True, return_tensors="pt")
+        logits = model(**batch).logits
+    single = [tokenizer(p, t, truncation="only_first", max_length=EMBED_MAX_LENGTH)
+              for p, t in STANCE_PAIRS]
+    write_reference(out, {
+        "pairs": [{"text": p, "target": t} for p, t in STANCE_PAIRS],
+        "max_length": EMBED_MAX_LENGTH,
+        "input_ids": [tolist(e["input_ids"]) for e in single],
+        "token_type_ids": [tolist(e["token_type_ids"]) for e in single],
+        "logits": round_floats(tolist(logits)),
+    })
+
+
 def main() -> int:
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
@@ -466,6 +513,7 @@ def main() -> int:
         "mt5-tiny": make_mt5, "bart-tiny": make_bart, "pegasus-tiny": make_pegasus,
         "mdeberta-nli-tiny": make_mdeberta, "deberta-buckets-tiny": make_deberta_buckets,
         "bart-mnli-tiny": make_bart_mnli, "xlmr-nli-tiny": make_xlmr, "minilm-tiny": make_minilm,
+        "bert-stance-tiny": make_bert_stance,
     }
     for name, make in makers.items():
         if only and name not in only:

@@ -36,6 +36,9 @@ pub enum Command {
     Eval(commands::eval::EvalArgs),
     /// Manage models: list, fetch from the Hugging Face hub, import, verify.
     Models(commands::models::ModelsArgs),
+    /// Train models on labeled data (a stance classifier).
+    #[cfg(feature = "transformer")]
+    Train(commands::train::TrainArgs),
 }
 
 /// Which articles to read and how. Shared by every command that reads articles.

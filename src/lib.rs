@@ -20,6 +20,8 @@ pub mod stance;
 pub mod summarize;
 pub mod terminal;
 #[cfg(feature = "transformer")]
+pub mod train;
+#[cfg(feature = "transformer")]
 pub mod transformer;
 
 pub use article::{Article, ArticleMeta, Origin, RawArticle};

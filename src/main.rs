@@ -16,6 +16,8 @@ fn main() -> ExitCode {
         Command::Analyze(args) => commands::analyze::run(&args),
         Command::Stance(args) => commands::stance::run(&args),
         Command::Models(args) => commands::models::run(&args),
+        #[cfg(feature = "transformer")]
+        Command::Train(args) => commands::train::run(&args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

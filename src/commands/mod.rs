@@ -9,6 +9,8 @@ pub mod eval;
 pub mod models;
 pub mod segment;
 pub mod stance;
+#[cfg(feature = "transformer")]
+pub mod train;
 
 /// How a run ended when it ran to the end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -26,6 +26,7 @@ use std::path::Path;
 use tch::{Kind, Tensor};
 
 use super::Precision;
+use super::bert::{BertClassifier, BertConfig, HeadInit};
 use super::deberta_v2::{DebertaV2Config, DebertaV2ForSequenceClassification};
 use super::error::{Result, TransformerError};
 use super::model_dir::{Architecture, ModelDir};
@@ -57,15 +58,16 @@ impl Default for ClassifierConfig {
 }
 
 /// The architectures [`SequenceClassifier`] runs, for error messages.
-pub const CLASSIFIER_ARCHITECTURES: &str = "deberta-v2";
+pub const CLASSIFIER_ARCHITECTURES: &str = "deberta-v2, bert";
 
-/// The networks, one arm per architecture. A new arm (BERT sequence
-/// classification, once `bert.rs` has its pooler and head) goes here, in
+/// The networks, one arm per architecture. A new arm goes here, in
 /// [`SequenceClassifier::load`] and in [`SequenceClassifier::logits`]; the
 /// compiler points at each place. Token type ids for an architecture that
 /// reads them are in [`PairIds::type_ids`].
 enum Net {
     DebertaV2(DebertaV2ForSequenceClassification),
+    /// `BertForSequenceClassification` (MiniLM fine-tunes); reads token types.
+    Bert(BertClassifier),
 }
 
 /// Logit positions of the three stance labels, read from `id2label`.
@@ -94,7 +96,7 @@ impl SequenceClassifier {
         let arch = dir.require(
             "target-sentiment classification",
             CLASSIFIER_ARCHITECTURES,
-            &[Architecture::DebertaV2],
+            &[Architecture::DebertaV2, Architecture::Bert],
         )?;
         let labels = stance_label_index(&dir)?;
         let (net, positions) = match arch {
@@ -116,6 +118,13 @@ impl SequenceClassifier {
                 let net =
                     DebertaV2ForSequenceClassification::load(&weights, &c, 3, config.precision)?;
                 (Net::DebertaV2(net), c.max_position_embeddings as usize)
+            }
+            Architecture::Bert => {
+                let c: BertConfig = dir.parse_config()?;
+                let weights = SafetensorsFile::open(&dir.safetensors_path()?)?;
+                let net =
+                    BertClassifier::load(&weights, &c, config.precision, HeadInit::Checkpoint)?;
+                (Net::Bert(net), c.max_position_embeddings as usize)
             }
             _ => unreachable!("require() admits only classifier architectures"),
         };
@@ -171,18 +180,25 @@ impl SequenceClassifier {
         let width = rows.iter().map(|r| r.ids.len()).max().unwrap_or(0);
         let mut ids = Vec::with_capacity(rows.len() * width);
         let mut mask = Vec::with_capacity(rows.len() * width);
+        let mut types = Vec::with_capacity(rows.len() * width);
         for row in rows {
             let pad = width - row.ids.len();
             ids.extend_from_slice(&row.ids);
             ids.extend(std::iter::repeat_n(self.pad_id, pad));
             mask.extend(std::iter::repeat_n(1i64, row.ids.len()));
             mask.extend(std::iter::repeat_n(0i64, pad));
+            types.extend_from_slice(&row.type_ids);
+            types.extend(std::iter::repeat_n(0i64, width - row.type_ids.len()));
         }
         let shape = [rows.len() as i64, width as i64];
         let ids = Tensor::from_slice(&ids).view(shape);
         let mask = Tensor::from_slice(&mask).view(shape);
         let logits = match &self.net {
             Net::DebertaV2(net) => net.logits(&ids, &mask),
+            Net::Bert(net) => {
+                let types = Tensor::from_slice(&types).view(shape);
+                net.logits(&ids, &mask, Some(&types))
+            }
         };
         Ok(logits)
     }

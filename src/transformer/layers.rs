@@ -1,6 +1,6 @@
 //! Building blocks of the project's own encoders (DeBERTa-v2, BERT): dense
-//! layers that honour [`Precision`], layer norm, and activations by their
-//! transformers names.
+//! layers that honour [`Precision`], layer norm, dropout (training only), and
+//! activations by their transformers names.
 
 use tch::{Kind, Tensor};
 
@@ -16,6 +16,15 @@ pub fn activation(name: &str, x: &Tensor) -> Option<Tensor> {
         "tanh" => x.tanh(),
         _ => return None,
     })
+}
+
+/// Dropout with probability `p` while training; the identity otherwise.
+pub fn dropout(x: &Tensor, p: f64, train: bool) -> Tensor {
+    if train && p > 0.0 {
+        x.dropout(p, true)
+    } else {
+        x.shallow_clone()
+    }
 }
 
 /// A dense layer; in bf16 mode its weight is stored in bfloat16 and the
@@ -45,6 +54,15 @@ impl Linear {
         x.to_kind(kind).linear(&self.weight, bias.as_ref())
     }
 
+    /// `{prefix}.weight` and `{prefix}.bias`, for training and saving.
+    pub fn parameters_mut(&mut self, prefix: &str) -> Vec<(String, &mut Tensor)> {
+        let mut params = vec![(format!("{prefix}.weight"), &mut self.weight)];
+        if let Some(bias) = self.bias.as_mut() {
+            params.push((format!("{prefix}.bias"), bias));
+        }
+        params
+    }
+
     pub fn forward(&self, x: &Tensor) -> Tensor {
         if self.weight.kind() == Kind::Float {
             return x.linear(&self.weight, self.bias.as_ref());
@@ -67,6 +85,14 @@ pub struct LayerNorm {
 }
 
 impl LayerNorm {
+    /// `{prefix}.weight` and `{prefix}.bias`, for training and saving.
+    pub fn parameters_mut(&mut self, prefix: &str) -> Vec<(String, &mut Tensor)> {
+        vec![
+            (format!("{prefix}.weight"), &mut self.weight),
+            (format!("{prefix}.bias"), &mut self.bias),
+        ]
+    }
+
     pub fn forward(&self, x: &Tensor) -> Tensor {
         let size = *x.size().last().unwrap();
         x.layer_norm(

@@ -137,6 +137,11 @@ impl SafetensorsFile {
         MappedFile(Arc::clone(&self.map))
     }
 
+    /// The shape of tensor `name`, when the file has it.
+    pub fn shape(&self, name: &str) -> Option<Vec<i64>> {
+        self.entries.get(name).map(|e| e.shape.clone())
+    }
+
     pub fn contains(&self, name: &str) -> bool {
         self.entries.contains_key(name)
     }

@@ -99,6 +99,7 @@ impl DatasetError {
 #[serde(rename_all = "lowercase")]
 pub enum DatasetFormat {
     /// newsframe's own labeled articles (data/eval/articles.jsonl).
+    #[value(alias = "eval")]
     Project,
     /// XL-Sum JSONL.
     Xlsum,

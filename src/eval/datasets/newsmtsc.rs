@@ -87,7 +87,7 @@ fn span_of(m: &Map<String, Value>, chars: usize) -> Result<Option<CharSpan>, Str
             Ok(Some(CharSpan { start, end }))
         }
         (Some(start), Some(end)) => Err(format!(
-            "span {start}..{end} is not inside the sentence ({chars} characters)"
+            "span {start}..{end} is outside the sentence ({chars} characters)"
         )),
         _ => Err("\"from\" and \"to\" must be given together".to_string()),
     }
@@ -133,7 +133,7 @@ mod tests {
         )
         .unwrap_err();
         assert!(
-            err.contains("targets[0]") && err.contains("not inside"),
+            err.contains("targets[0]") && err.contains("outside the sentence"),
             "{err}"
         );
     }

@@ -1,0 +1,269 @@
+//! `newsframe train stance`: arguments, base model lookup, progress display;
+//! the training itself is [`crate::train`].
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+use super::Outcome;
+use crate::eval::datasets::{DatasetFormat, FieldMap, LoadConfig};
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    #[command(subcommand)]
+    pub command: TrainCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TrainCommand {
+    /// Fine-tune a stance classifier on labeled (sentence, target) pairs.
+    Stance(TrainStanceArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TrainStanceArgs {
+    /// Base model: a registry name (see `newsframe models list`) or a model directory.
+    #[arg(long, value_name = "NAME|DIR")]
+    pub base: String,
+
+    /// Labeled training data (NewsMTSC JSONL, the project's eval format, or JSONL/CSV with --field).
+    #[arg(long, value_name = "FILE")]
+    pub train: PathBuf,
+
+    /// Labeled dev data for early stopping and model choice; default: --dev-fraction of --train.
+    #[arg(long, value_name = "FILE")]
+    pub dev: Option<PathBuf>,
+
+    /// Fraction of the training texts held out as dev when --dev is not given.
+    #[arg(long, default_value_t = 0.1, conflicts_with = "dev")]
+    pub dev_fraction: f64,
+
+    /// Output model directory (must not exist; written when training is complete).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    #[arg(long, default_value_t = 3)]
+    pub epochs: usize,
+
+    /// Peak learning rate (AdamW, linear decay to 0).
+    #[arg(long, default_value_t = 5e-5)]
+    pub lr: f64,
+
+    #[arg(long, default_value_t = 32)]
+    pub batch_size: usize,
+
+    /// Linear warm-up, as a fraction of all steps.
+    #[arg(long, default_value_t = 0.0)]
+    pub warmup: f64,
+
+    /// AdamW weight decay.
+    #[arg(long, default_value_t = 0.0)]
+    pub weight_decay: f64,
+
+    /// Seed of the head's initialization, dropout, shuffling and the dev split.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+
+    /// Token window of a pair (the sentence is cut to fit); at most the model's positions.
+    #[arg(long, default_value_t = 256)]
+    pub max_length: usize,
+
+    /// Stop after this many epochs without a better dev macro-F1.
+    #[arg(long)]
+    pub patience: Option<usize>,
+
+    /// Continue the unfinished run in <out>.partial from its last epoch.
+    #[arg(long)]
+    pub resume: bool,
+
+    /// Train only the top K layers, the pooler and the classifier (the frozen
+    /// layers' output is computed once per example).
+    #[arg(long, value_name = "K")]
+    pub train_layers: Option<usize>,
+
+    /// Write only the trained tensors, in this format, as an overlay on the
+    /// registry base (needs --train-layers).
+    #[arg(long, value_name = "FORMAT", num_args = 0..=1, default_missing_value = "f16")]
+    pub overlay: Option<crate::train::output::OverlayFormat>,
+
+    /// Data format; detected from the extension and fields when omitted.
+    #[arg(long = "format", value_enum, value_name = "FORMAT")]
+    pub format: Option<DatasetFormat>,
+
+    /// Map a field to a column: NAME=COLUMN, NAME one of text, target, label, id.
+    #[arg(long = "field", value_name = "NAME=COLUMN")]
+    pub fields: Vec<String>,
+
+    /// Also score the final model on this labeled file (repeatable); the
+    /// numbers go into the model card with 95% bootstrap intervals.
+    #[arg(long = "report", value_name = "FILE")]
+    pub reports: Vec<PathBuf>,
+
+    /// Threads for libtorch. Default: all cores.
+    #[arg(long)]
+    pub threads: Option<usize>,
+
+    /// Stop after this many epochs, resumable with --resume (splits a long run).
+    #[arg(long, value_name = "N")]
+    pub stop_after: Option<usize>,
+}
+
+pub fn run(args: &TrainArgs) -> anyhow::Result<Outcome> {
+    match &args.command {
+        TrainCommand::Stance(args) => stance(args),
+    }
+}
+
+fn stance(args: &TrainStanceArgs) -> anyhow::Result<Outcome> {
+    use crate::models::ModelStore;
+    use crate::train::optim::AdamWConfig;
+    use crate::train::{BaseModel, TrainConfig, Trainable, train_stance};
+    use crate::transformer::RuntimeConfig;
+
+    let store = ModelStore::from_env()?;
+    let installed = store.locate(&args.base)?;
+    let base = BaseModel {
+        name: args.base.clone(),
+        registry: installed.entry.is_some(),
+        revision: installed.revision.clone(),
+        dir: installed.dir.clone(),
+    };
+    RuntimeConfig {
+        threads: args.threads,
+        ..RuntimeConfig::default()
+    }
+    .apply();
+    let config = TrainConfig {
+        base,
+        train: args.train.clone(),
+        dev: args.dev.clone(),
+        dev_fraction: args.dev_fraction,
+        load: LoadConfig {
+            format: args.format,
+            fields: FieldMap::parse(&args.fields).map_err(anyhow::Error::msg)?,
+            lang: None,
+        },
+        out: args.out.clone(),
+        epochs: args.epochs,
+        optim: AdamWConfig {
+            lr: args.lr,
+            weight_decay: args.weight_decay,
+            ..AdamWConfig::default()
+        },
+        batch_size: args.batch_size,
+        warmup: args.warmup,
+        seed: args.seed,
+        max_length: args.max_length,
+        patience: args.patience,
+        resume: args.resume,
+        trainable: args.train_layers.map_or(Trainable::All, Trainable::Top),
+        overlay: args.overlay,
+        reports: args.reports.clone(),
+        stop_after: args.stop_after,
+    };
+    let mut display = Display::new(std::io::stderr().is_terminal());
+    let report = match train_stance(&config, &mut |event| display.show(event)) {
+        Err(paused @ crate::train::TrainError::Paused { .. }) => {
+            eprintln!("{paused}");
+            return Ok(Outcome::Success);
+        }
+        other => other?,
+    };
+    eprintln!(
+        "wrote {} (best epoch {}, dev macro-F1 {:.4})",
+        report.out.display(),
+        report.best_epoch,
+        report.dev.macro_f1
+    );
+    Ok(Outcome::Success)
+}
+
+/// A progress bar with ETA on a terminal; one line per epoch otherwise.
+struct Display {
+    tty: bool,
+    bar: Option<indicatif::ProgressBar>,
+    loss_sum: f64,
+    steps: usize,
+    /// Steps of the epoch and when it started, for the plain log's ETA.
+    total: usize,
+    started: std::time::Instant,
+}
+
+impl Display {
+    fn new(tty: bool) -> Display {
+        Display {
+            tty,
+            bar: None,
+            loss_sum: 0.0,
+            steps: 0,
+            total: 0,
+            started: std::time::Instant::now(),
+        }
+    }
+
+    fn show(&mut self, event: crate::train::Event) {
+        use crate::train::Event;
+        match event {
+            Event::Note(line) => match &self.bar {
+                Some(bar) => bar.println(line),
+                None => eprintln!("{line}"),
+            },
+            Event::EpochStart {
+                epoch,
+                epochs,
+                steps,
+            } => {
+                self.loss_sum = 0.0;
+                self.steps = 0;
+                self.total = steps;
+                self.started = std::time::Instant::now();
+                if self.tty {
+                    let bar = indicatif::ProgressBar::new(steps as u64);
+                    bar.set_style(
+                        indicatif::ProgressStyle::with_template(
+                            "epoch {prefix} [{bar:30}] {pos}/{len} {msg} (ETA {eta})",
+                        )
+                        .expect("valid template")
+                        .progress_chars("=> "),
+                    );
+                    bar.set_prefix(format!("{epoch}/{epochs}"));
+                    self.bar = Some(bar);
+                }
+            }
+            Event::Step { loss } => {
+                self.loss_sum += loss;
+                self.steps += 1;
+                let mean = self.loss_sum / self.steps as f64;
+                if let Some(bar) = &self.bar {
+                    bar.set_message(format!("loss {mean:.4}"));
+                    bar.inc(1);
+                } else if self.total >= 10
+                    && self.steps.is_multiple_of(self.total / 10)
+                    && self.steps < self.total
+                {
+                    // A log line every tenth of an epoch.
+                    let elapsed = self.started.elapsed().as_secs_f64();
+                    let eta = elapsed / self.steps as f64 * (self.total - self.steps) as f64;
+                    eprintln!(
+                        "  step {}/{}: loss {mean:.4}, {elapsed:.0}s, ETA {eta:.0}s",
+                        self.steps, self.total
+                    );
+                }
+            }
+            Event::EpochEnd(summary) => {
+                if let Some(bar) = self.bar.take() {
+                    bar.finish_and_clear();
+                }
+                eprintln!(
+                    "epoch {}: train loss {:.4}, dev macro-F1 {:.4}, dev accuracy {:.4}, {:.0}s",
+                    summary.epoch,
+                    summary.train_loss,
+                    summary.dev_macro_f1,
+                    summary.dev_accuracy,
+                    summary.seconds
+                );
+            }
+        }
+    }
+}
