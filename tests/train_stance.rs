@@ -326,16 +326,26 @@ fn an_overlay_merged_over_its_base_gives_the_logits_training_ended_with() {
 /// Python transformers loads the directory and computes the same logits.
 fn python_parity(dir: &Path, pairs: &[(String, String)], want: &[Vec<f32>]) {
     let python = newsframe::models::convert::python_path();
-    if !python.exists() {
+    let has_transformers = python.exists()
+        && Command::new(&python)
+            .args(["-c", "import transformers"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+    if !has_transformers {
         if std::env::var_os("CI").is_some() {
             panic!(
-                "no Python at {} (CI must run the parity check)",
+                "no Python with transformers at {} (CI must run the parity check: \
+                 NEWSFRAME_FIXTURE_DEPS=1 scripts/setup)",
                 python.display()
             );
         }
         common::skip(
             "python_parity",
-            &format!("no Python at {} (set NEWSFRAME_PYTHON)", python.display()),
+            &format!(
+                "no Python with transformers at {} (NEWSFRAME_FIXTURE_DEPS=1 scripts/setup, \
+                 or set NEWSFRAME_PYTHON)",
+                python.display()
+            ),
         );
         return;
     }
