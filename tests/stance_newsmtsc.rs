@@ -2,8 +2,8 @@
 //! sentences, two or more targets each, whose stance often differs). Reads
 //! the dataset from `$NEWSFRAME_NEWSMTSC_DIR`, else
 //! `../shared/datasets/newsmtsc` beside the repository; where it is absent
-//! the test says so loudly and does not run (and fails under `CI=true`,
-//! where the data is expected).
+//! the test says so loudly and does not run (the data is not part of the
+//! repository; `.ci/run` points the variable at it where it exists).
 
 #[allow(dead_code)] // the helpers other tests use
 mod common;
