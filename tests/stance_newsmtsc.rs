@@ -5,7 +5,6 @@
 //! the test says so loudly and does not run (the data is not part of the
 //! repository; `.ci/run` points the variable at it where it exists).
 
-#[allow(dead_code)] // the helpers other tests use
 mod common;
 
 use std::path::PathBuf;
