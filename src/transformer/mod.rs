@@ -41,6 +41,7 @@ pub mod model_dir;
 pub mod nli;
 pub mod overlay;
 pub mod seq2seq;
+pub mod smoke;
 pub mod summarizer;
 pub mod t5;
 pub mod tokenize;
