@@ -43,7 +43,9 @@ impl<T: Clone + Eq + Hash> UniqueInputs<T> {
     /// Runs `predict` over the inputs in chunks of `batch_size` (at least 1);
     /// one result per input, in [`Self::intern`] order. `model` names the
     /// model in the error for a chunk answered with the wrong count.
-    pub fn predict<R>(
+    /// A result that is not a probability (NaN, infinite, outside [0, 1])
+    /// is an error: damaged weights must not pass for an even "neutral".
+    pub fn predict<R: Probabilities>(
         &self,
         batch_size: usize,
         model: &str,
@@ -58,15 +60,56 @@ impl<T: Clone + Eq + Hash> UniqueInputs<T> {
                 results.len(),
                 chunk.len()
             );
+            if let Some(bad) = results.iter().find(|r| !r.are_probabilities()) {
+                anyhow::bail!(
+                    "stance model {model} returned {:?}, not probabilities: its weights may be \
+                     damaged (check with `newsframe models verify --run`)",
+                    bad.values()
+                );
+            }
             out.extend(results);
         }
         Ok(out)
     }
 }
 
+/// Model outputs made of probabilities.
+pub trait Probabilities {
+    fn values(&self) -> [f64; 3];
+
+    fn are_probabilities(&self) -> bool {
+        self.values()
+            .iter()
+            .all(|p| p.is_finite() && (0.0..=1.0).contains(p))
+    }
+}
+
+impl Probabilities for crate::record::LabelProbs {
+    fn values(&self) -> [f64; 3] {
+        [self.positive, self.neutral, self.negative]
+    }
+}
+
+impl Probabilities for super::nli::NliProbs {
+    fn values(&self) -> [f64; 3] {
+        [self.entailment, self.neutral, self.contradiction]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::LabelProbs;
+
+    /// A stand-in model: "a" → positive 0.0, "b" → 0.1, "c" → 0.2.
+    fn probs_of(s: &str) -> LabelProbs {
+        let positive = f64::from(s.as_bytes()[0] - b'a') / 10.0;
+        LabelProbs {
+            positive,
+            neutral: 0.0,
+            negative: 1.0 - positive,
+        }
+    }
 
     #[test]
     fn each_input_is_predicted_once_in_chunks() {
@@ -80,16 +123,41 @@ mod tests {
         let out = inputs
             .predict(2, "m", |chunk| {
                 chunks.push(chunk.len());
-                Ok(chunk.iter().map(|s| s.to_uppercase()).collect())
+                Ok(chunk.iter().map(|s| probs_of(s)).collect())
             })
             .unwrap();
-        assert_eq!(out, ["A", "B", "C"]);
+        let positives: Vec<f64> = out.iter().map(|p| p.positive).collect();
+        assert_eq!(positives, [0.0, 0.1, 0.2]);
         assert_eq!(chunks, [2, 1]);
-        let short = inputs.predict(8, "m", |_| Ok(vec![1])).unwrap_err();
+        let short = inputs
+            .predict(8, "m", |_| Ok(vec![probs_of("a")]))
+            .unwrap_err();
         assert!(
             short
                 .to_string()
                 .contains("returned 1 results for 3 inputs")
         );
+    }
+
+    #[test]
+    fn outputs_that_are_not_probabilities_are_an_error() {
+        let mut inputs = UniqueInputs::default();
+        inputs.intern("a");
+        for bad in [f64::NAN, f64::INFINITY, -0.5, 1.5] {
+            let err = inputs
+                .predict(8, "broken@1", |_| {
+                    Ok(vec![LabelProbs {
+                        positive: bad,
+                        neutral: 0.0,
+                        negative: 0.0,
+                    }])
+                })
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("broken@1") && err.contains("not probabilities"),
+                "{err}"
+            );
+        }
     }
 }
