@@ -22,7 +22,9 @@ use crate::record::LabelProbs;
 
 use super::features::{DENSE, TargetFeatures, features};
 use super::general::GeneralLexicons;
-use super::lexicon::{LexiconError, LexiconStanceConfig, LexiconStanceScorer, Lexicons};
+use super::lexicon::{
+    LexiconError, LexiconStanceConfig, LexiconStanceScorer, Lexicons, data_lines,
+};
 use super::{SentenceJudgment, StanceQuery, StanceScorer};
 
 /// Version of the builtin stance engine, recorded as `builtin-lexicon@…`.
@@ -55,14 +57,10 @@ impl LinearModel {
     /// Parses weights; `file` only names it in errors.
     pub fn parse(text: &str, file: &str) -> Result<LinearModel, LexiconError> {
         let mut model = LinearModel::default();
-        for (n, line) in text.lines().enumerate() {
-            let line = line.trim_end();
-            if line.trim().is_empty() || line.trim_start().starts_with('#') {
-                continue;
-            }
+        for (line_no, line) in data_lines(text) {
             let err = |message: String| LexiconError {
                 file: file.to_string(),
-                line: n + 1,
+                line: line_no,
                 message,
             };
             let fields: Vec<&str> = line.split('\t').collect();

@@ -18,7 +18,7 @@ use rust_stemmers::{Algorithm, Stemmer};
 
 use crate::actors::fold::fold_str;
 
-use super::lexicon::LexiconError;
+use super::lexicon::{LexiconError, data_lines};
 
 /// The general lexicons shipped with newsframe: (language, file, content).
 pub const GENERAL_LEXICONS: &[(&str, &str, &str)] = &[
@@ -81,14 +81,10 @@ impl GeneralLexicon {
     pub fn parse(text: &str, lang: &str, file: &str) -> Result<GeneralLexicon, LexiconError> {
         let mut words = HashMap::new();
         let mut stems = HashMap::new();
-        for (n, line) in text.lines().enumerate() {
-            let line = line.trim_end();
-            if line.trim().is_empty() || line.trim_start().starts_with('#') {
-                continue;
-            }
+        for (line_no, line) in data_lines(text) {
             let err = |message: String| LexiconError {
                 file: file.to_string(),
-                line: n + 1,
+                line: line_no,
                 message,
             };
             let fields: Vec<&str> = line.split('\t').map(str::trim).collect();

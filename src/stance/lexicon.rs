@@ -111,6 +111,15 @@ pub struct LexiconError {
     pub message: String,
 }
 
+/// The data lines of a tab-separated lexicon or weights file, numbered from
+/// 1 and without trailing space; blank lines and `#` comments are left out.
+pub(crate) fn data_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.lines()
+        .enumerate()
+        .map(|(n, line)| (n + 1, line.trim_end()))
+        .filter(|(_, line)| !(line.trim().is_empty() || line.trim_start().starts_with('#')))
+}
+
 /// One language's lexicon.
 #[derive(Debug, Clone, Default)]
 pub struct Lexicon {
@@ -123,17 +132,12 @@ impl Lexicon {
     /// Parses a lexicon; `file` only names it in errors.
     pub fn parse(text: &str, file: &str) -> Result<Lexicon, LexiconError> {
         let mut lexicon = Lexicon::default();
-        for (n, line) in text.lines().enumerate() {
-            let line_no = n + 1;
+        for (line_no, line) in data_lines(text) {
             let err = |message: String| LexiconError {
                 file: file.to_string(),
                 line: line_no,
                 message,
             };
-            let line = line.trim_end();
-            if line.trim().is_empty() || line.trim_start().starts_with('#') {
-                continue;
-            }
             let fields: Vec<&str> = line.split('\t').map(str::trim).collect();
             if fields.len() < 2 {
                 return Err(err(format!(
