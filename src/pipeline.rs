@@ -152,6 +152,9 @@ pub struct PipelineConfig {
 }
 
 impl PipelineConfig {
+    /// Most sentences judged per actor and article unless set otherwise.
+    pub const DEFAULT_MAX_MENTIONS: usize = 8;
+
     /// Defaults for an actor set.
     pub fn new(actors: ActorSet) -> PipelineConfig {
         PipelineConfig {
@@ -161,7 +164,7 @@ impl PipelineConfig {
             summary_model: None,
             nli_model: None,
             stance_model: None,
-            max_mentions: 8,
+            max_mentions: PipelineConfig::DEFAULT_MAX_MENTIONS,
             evidence: 3,
             extractive: ExtractiveConfig::default(),
             lexicon: LexiconStanceConfig::default(),

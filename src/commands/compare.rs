@@ -7,9 +7,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use clap::Args;
 
-use crate::cli::InputArgs;
 use crate::commands::Outcome;
-use crate::commands::analyze::{ActorArgs, EngineArgs, actor_set};
+use crate::commands::args::{ActorArgs, EngineArgs, InputArgs, SummaryArgs};
 use crate::input::read_inputs;
 use crate::output::Destination;
 use crate::output::guard::{ReadPaths, refuse_same_output};
@@ -44,9 +43,9 @@ pub struct CompareArgs {
     #[command(flatten)]
     pub engine: EngineArgs,
 
-    /// Summary model for inputs that are articles (a registry name).
-    #[arg(long, value_name = "NAME", help_heading = "Engine")]
-    pub summary_model: Option<String>,
+    /// Summary, for inputs that are articles.
+    #[command(flatten)]
+    pub summary: SummaryArgs,
 
     /// Also write the records made from article inputs to FILE (JSONL), to
     /// compare them again without analyzing again.
@@ -54,7 +53,7 @@ pub struct CompareArgs {
     pub records_out: Option<PathBuf>,
 
     /// What to compare side by side: outlets, languages, dates or months.
-    #[arg(long, value_enum, default_value_t = GroupBy::Source, help_heading = "Report")]
+    #[arg(long, value_enum, default_value_t = ReportConfig::default().group_by, help_heading = "Report")]
     pub by: GroupBy,
 
     /// Keep only articles whose title or summary contains TEXT
@@ -64,21 +63,16 @@ pub struct CompareArgs {
 
     /// Treat the input as one story, or cluster articles about the same event
     /// into stories (by title and summary words) and report each.
-    #[arg(long, value_enum, default_value_t = StoryMode::Single, help_heading = "Report")]
+    #[arg(long, value_enum, default_value_t = ReportConfig::default().stories, help_heading = "Report")]
     pub stories: StoryMode,
 
     /// Similarity used to cluster stories.
-    #[arg(long, value_enum, default_value_t = SimilarityKind::Tfidf, help_heading = "Report")]
+    #[arg(long, value_enum, default_value_t = ReportConfig::default().similarity, help_heading = "Report")]
     pub similarity: SimilarityKind,
 
     /// Stories merge while their articles are at least this similar (0–1)
     /// on average.
-    #[arg(
-        long,
-        default_value_t = 0.05,
-        value_name = "SIM",
-        help_heading = "Report"
-    )]
+    #[arg(long, default_value_t = ReportConfig::default().cluster_threshold, value_name = "SIM", help_heading = "Report")]
     pub cluster_threshold: f64,
 
     /// Report records of each engine setup separately instead of refusing
@@ -87,35 +81,20 @@ pub struct CompareArgs {
     pub group_by_engine: bool,
 
     /// Bootstrap resamples for the interval of each mean score.
-    #[arg(
-        long,
-        default_value_t = 2000,
-        value_name = "N",
-        help_heading = "Statistics"
-    )]
+    #[arg(long, default_value_t = ReportConfig::default().bootstrap_samples, value_name = "N", help_heading = "Statistics")]
     pub bootstrap_samples: usize,
 
     /// Coverage of the bootstrap intervals.
-    #[arg(
-        long,
-        default_value_t = 0.95,
-        value_name = "LEVEL",
-        help_heading = "Statistics"
-    )]
+    #[arg(long, default_value_t = ReportConfig::default().confidence_level, value_name = "LEVEL", help_heading = "Statistics")]
     pub confidence: f64,
 
     /// Seed of the bootstrap: the same records and seed give the same report.
-    #[arg(long, default_value_t = 42, help_heading = "Statistics")]
+    #[arg(long, default_value_t = ReportConfig::default().seed, help_heading = "Statistics")]
     pub seed: u64,
 
     /// A summary sentence is "said only here" when at least this share of
     /// its words appears in no sentence of another group's summaries.
-    #[arg(
-        long,
-        default_value_t = 0.5,
-        value_name = "SHARE",
-        help_heading = "Statistics"
-    )]
+    #[arg(long, default_value_t = ReportConfig::default().novelty_threshold, value_name = "SHARE", help_heading = "Statistics")]
     pub novelty_threshold: f64,
 
     /// Output format; by default taken from the --out extension, else md.
@@ -220,9 +199,9 @@ fn analyze_articles(
     records_out: Option<Destination>,
     loaded: &mut LoadedRecords,
 ) -> anyhow::Result<()> {
-    let mut config = PipelineConfig::new(actor_set(&args.actors)?);
+    let mut config = PipelineConfig::new(args.actors.actor_set()?);
     args.engine.configure(&mut config);
-    config.summary_model = args.summary_model.clone();
+    args.summary.configure(&mut config);
     let pipeline = Pipeline::new(config)?;
     if let Some(notice) = pipeline.notice() {
         eprintln!("newsframe: notice: {notice}");

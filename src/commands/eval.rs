@@ -15,7 +15,7 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use crate::commands::Outcome;
-use crate::commands::analyze::EngineArgs;
+use crate::commands::args::{EngineArgs, SummaryArgs};
 use crate::eval::EVAL_SCHEMA_VERSION;
 use crate::eval::bootstrap::{BootstrapConfig, Interval};
 use crate::eval::datasets::{self, DatasetError, DatasetFormat, FieldMap, LoadConfig, Loaded};
@@ -120,15 +120,9 @@ pub struct SummarizeArgs {
     #[arg(long)]
     pub no_sentence_split: bool,
 
-    /// Summary model for engine predictions (a name from the model registry
-    /// or a model directory; transformer engine).
-    #[arg(
-        long,
-        value_name = "NAME",
-        conflicts_with = "pred",
-        help_heading = "Engine"
-    )]
-    pub summary_model: Option<String>,
+    /// Summary options for engine predictions, as `analyze` takes them.
+    #[command(flatten)]
+    pub summary: SummaryArgs,
 
     /// Score a baseline instead of an engine: `lead-K`, the first K sentences
     /// of each article as `analyze` segments it (e.g. `lead-2`). Without it,
@@ -219,9 +213,11 @@ impl CommonArgs {
         self.engine.configure(config);
     }
 
-    /// Refuses engine options next to --pred, which runs no engine.
-    fn check_engine_use(&self) -> anyhow::Result<()> {
-        let changed = self.engine.changed_flags();
+    /// Refuses engine options (with the task's own, `more`) next to
+    /// --pred, which runs no engine.
+    fn check_engine_use(&self, more: Vec<&'static str>) -> anyhow::Result<()> {
+        let mut changed = self.engine.changed_flags();
+        changed.extend(more);
         if self.pred.is_some() && !changed.is_empty() {
             anyhow::bail!(
                 "--pred scores a file, so the engine options ({}) do not apply: drop them \
@@ -297,7 +293,7 @@ fn report_errors(errors: &[DatasetError]) -> usize {
 
 fn run_summarize(args: &SummarizeArgs) -> anyhow::Result<Outcome> {
     let common = &args.common;
-    common.check_engine_use()?;
+    common.check_engine_use(args.summary.changed_flags())?;
     let out = common.claim_output(ReadPaths::new())?;
     let loaded = datasets::load_summaries(&common.dataset, &common.load_config()?)
         .map_err(anyhow::Error::new)?;
@@ -308,7 +304,7 @@ fn run_summarize(args: &SummarizeArgs) -> anyhow::Result<Outcome> {
         (None, None) => {
             let mut config = PipelineConfig::new(crate::actors::ActorSet::empty("none"));
             common.configure(&mut config);
-            config.summary_model = args.summary_model.clone();
+            args.summary.configure(&mut config);
             let pipeline = build_pipeline(config)?;
             crate::eval::engine::summaries(&pipeline, &loaded.examples)
         }
@@ -394,7 +390,7 @@ fn run_summarize(args: &SummarizeArgs) -> anyhow::Result<Outcome> {
 
 fn run_stance(args: &StanceArgs) -> anyhow::Result<Outcome> {
     let common = &args.common;
-    common.check_engine_use()?;
+    common.check_engine_use(Vec::new())?;
     let out = common.claim_output(ReadPaths::new().file("--actors", args.actors.as_deref()))?;
     let loaded = datasets::load_stance(&common.dataset, &common.load_config()?)
         .map_err(anyhow::Error::new)?;

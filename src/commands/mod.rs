@@ -1,12 +1,16 @@
-//! One module per subcommand: its clap arguments and its `run` function.
+//! One module per subcommand: its clap arguments and its `run` function;
+//! [`args`] holds the argument groups several commands share, [`records`]
+//! the article-to-record run of `analyze` and `stance`.
 //!
 //! A `run` returns [`Outcome`]: whether every input succeeded. Fatal errors
 //! (bad arguments, an unwritable output) come back as `Err` and end the run.
 
 pub mod analyze;
+pub mod args;
 pub mod compare;
 pub mod eval;
 pub mod models;
+pub mod records;
 pub mod segment;
 pub mod stance;
 #[cfg(feature = "transformer")]

@@ -7,8 +7,8 @@ use clap::Args;
 use serde::Serialize;
 
 use crate::article::{Article, Language, Origin, Span};
-use crate::cli::InputArgs;
 use crate::commands::Outcome;
+use crate::commands::args::InputArgs;
 use crate::input::read_inputs;
 use crate::output::Destination;
 use crate::output::guard::ReadPaths;

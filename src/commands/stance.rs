@@ -3,9 +3,9 @@
 
 use clap::Args;
 
-use crate::cli::InputArgs;
 use crate::commands::Outcome;
-use crate::commands::analyze::{ActorArgs, EngineArgs, RecordOutputArgs, run_analysis};
+use crate::commands::args::{ActorArgs, EngineArgs, InputArgs, RecordOutputArgs};
+use crate::commands::records::write_records;
 
 #[derive(Debug, Args)]
 pub struct StanceArgs {
@@ -23,5 +23,5 @@ pub struct StanceArgs {
 }
 
 pub fn run(args: &StanceArgs) -> anyhow::Result<Outcome> {
-    run_analysis(&args.input, &args.actors, &args.engine, None, &args.output)
+    write_records(&args.input, &args.actors, &args.engine, None, &args.output)
 }

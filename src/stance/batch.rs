@@ -90,12 +90,6 @@ impl Probabilities for crate::record::LabelProbs {
     }
 }
 
-impl Probabilities for super::nli::NliProbs {
-    fn values(&self) -> [f64; 3] {
-        [self.entailment, self.neutral, self.contradiction]
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

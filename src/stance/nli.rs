@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::record::{LabelProbs, StanceLabel};
 
-use super::batch::UniqueInputs;
+use super::batch::{Probabilities, UniqueInputs};
 use super::select::sentence_in_context;
 use super::{SentenceJudgment, StanceQuery, StanceScorer};
 
@@ -46,6 +46,12 @@ pub struct NliProbs {
     pub entailment: f64,
     pub neutral: f64,
     pub contradiction: f64,
+}
+
+impl Probabilities for NliProbs {
+    fn values(&self) -> [f64; 3] {
+        [self.entailment, self.neutral, self.contradiction]
+    }
 }
 
 /// Settings of the NLI stance scorer.

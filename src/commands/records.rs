@@ -1,0 +1,318 @@
+//! Article inputs through the pipeline into records: the shared body of
+//! `analyze` (with summaries) and `stance` (without), and the text view of
+//! a record for people.
+
+use std::io::{IsTerminal, Write};
+
+use anyhow::bail;
+
+use crate::article::Article;
+use crate::commands::Outcome;
+use crate::commands::args::{
+    ActorArgs, EngineArgs, InputArgs, RecordFormat, RecordOutputArgs, SummaryArgs,
+};
+use crate::input::read_inputs;
+use crate::output::Destination;
+use crate::output::guard::ReadPaths;
+use crate::output::records::RecordStream;
+use crate::output::resume::ResumeState;
+use crate::pipeline::{EngineChoice, Pipeline, PipelineConfig};
+use crate::preprocess::preprocess;
+use crate::record::{ArticleAnalysis, FailedArticle, Record, SCHEMA_VERSION};
+use crate::terminal::printable;
+
+/// Articles per pipeline batch: large enough for shared NLI batches, small
+/// enough that records appear steadily.
+const ARTICLES_PER_BATCH: usize = 8;
+
+/// Reads the articles of `input`, analyzes them and writes one record per
+/// article: the body of `analyze` (`summary: Some(..)`) and `stance`
+/// (`None`: no summaries).
+pub fn write_records(
+    input: &InputArgs,
+    actors: &ActorArgs,
+    engine: &EngineArgs,
+    summary: Option<&SummaryArgs>,
+    output: &RecordOutputArgs,
+) -> anyhow::Result<Outcome> {
+    // Parse and validate everything cheap before loading any model.
+    let format = output.format();
+    if output.resume && format != RecordFormat::Jsonl {
+        bail!("--resume needs JSONL output (drop --format or use --format jsonl)");
+    }
+    let actors_path = actors.actors.clone();
+    let mut config = PipelineConfig::new(actors.actor_set()?);
+    engine.configure(&mut config);
+    config.summarize = false;
+    if let Some(summary) = summary {
+        summary.configure(&mut config);
+    }
+
+    // Nothing is opened before the output is known not to be an input.
+    ReadPaths::new()
+        .articles(&input.inputs)
+        .file("--actors", actors_path.as_deref())
+        .refuse_output(output.out.as_deref(), "--out")?;
+    let destination = Destination::claim(output.out.as_deref())?;
+    let mut resume = match (output.resume, destination.path()) {
+        (false, _) => None,
+        (true, Some(path)) => Some(ResumeState::scan(path)?),
+        (true, None) => bail!("--resume needs --out FILE (not standard output)"),
+    };
+    if config.engine == EngineChoice::Builtin
+        && (config.summary_model.is_some() || config.nli_model.is_some())
+    {
+        eprintln!(
+            "newsframe: notice: --summary-model and --nli-model choose transformer models; the builtin engine ignores them"
+        );
+    }
+    let pipeline = Pipeline::new(config)?;
+    if let Some(notice) = pipeline.notice() {
+        eprintln!("newsframe: notice: {notice}");
+    }
+    let out = match &resume {
+        Some(state) => {
+            state.check_engine(&pipeline.engine_info())?;
+            state.repair()?;
+            destination.append()?
+        }
+        None => destination.journal()?,
+    };
+    let mut sink = RecordStream::new(out, format.layout())?;
+    let progress = Progress::new();
+    let preprocess_config = input.preprocess_config();
+    let mut failures = 0usize;
+    let mut skipped = 0usize;
+    let mut pending: Vec<Pending> = Vec::new();
+    let mut articles_in_batch = 0;
+
+    let flush = |pending: &mut Vec<Pending>,
+                 sink: &mut RecordStream,
+                 failures: &mut usize|
+     -> anyhow::Result<()> {
+        let articles: Vec<Article> = pending
+            .iter_mut()
+            .filter_map(|p| match p {
+                Pending::Article(a) => Some(std::mem::replace(a.as_mut(), placeholder())),
+                Pending::Failed(_) => None,
+            })
+            .collect();
+        let mut analyzed = pipeline.analyze(&articles).into_iter();
+        for item in pending.drain(..) {
+            let record = match item {
+                Pending::Failed(record) => Record::Failed(record),
+                Pending::Article(_) => analyzed.next().expect("one record per article"),
+            };
+            if let Record::Failed(f) = &record {
+                *failures += 1;
+                progress.println(&printable(&format!("newsframe: {}: {}", f.origin, f.error)));
+            }
+            sink.write(&record, |out| write_record_text(out, &record))?;
+            progress.inc();
+        }
+        Ok(())
+    };
+
+    for item in read_inputs(&input.inputs, &input.input_config()) {
+        match item {
+            Ok(raw) => {
+                let article = preprocess(raw, &preprocess_config);
+                if resume.as_mut().is_some_and(|state| state.take(&article)) {
+                    skipped += 1;
+                    continue;
+                }
+                pending.push(Pending::Article(Box::new(article)));
+                articles_in_batch += 1;
+            }
+            Err(err) => pending.push(Pending::Failed(FailedArticle {
+                schema_version: SCHEMA_VERSION,
+                id: None,
+                source: None,
+                origin: err.origin.clone(),
+                error: err.message.clone(),
+            })),
+        }
+        if articles_in_batch >= ARTICLES_PER_BATCH {
+            flush(&mut pending, &mut sink, &mut failures)?;
+            articles_in_batch = 0;
+        }
+    }
+    flush(&mut pending, &mut sink, &mut failures)?;
+    progress.finish();
+    let analyzed = sink.written() - failures;
+    sink.finish_unless_all_failed(analyzed, failures)?;
+    if skipped > 0 {
+        eprintln!("newsframe: resumed: skipped {skipped} articles already in the output");
+    }
+    Ok(Outcome::from_failures(failures))
+}
+
+enum Pending {
+    Article(Box<Article>),
+    Failed(FailedArticle),
+}
+
+fn placeholder() -> Article {
+    Article {
+        id: String::new(),
+        origin: crate::article::Origin::file(""),
+        meta: Default::default(),
+        language: crate::article::Language {
+            code: "und".into(),
+            source: crate::article::LanguageSource::Detected,
+            confidence: 0.0,
+            mixed: false,
+            others: Vec::new(),
+        },
+        body: String::new(),
+        paragraphs: Vec::new(),
+        sentences: Vec::new(),
+        warnings: Vec::new(),
+    }
+}
+
+/// The human view of a record: an analysis, or the line of a failure.
+fn write_record_text(out: &mut dyn Write, record: &Record) -> std::io::Result<()> {
+    match record {
+        Record::Analysis(a) => write_text(out, a),
+        Record::Failed(f) => writeln!(
+            out,
+            "{}",
+            printable(&format!("== {} FAILED: {}", f.origin, f.error))
+        ),
+    }
+}
+
+/// The human view: header, summary, then one row per actor with its best
+/// evidence sentence.
+pub fn write_text(out: &mut dyn Write, a: &ArticleAnalysis) -> std::io::Result<()> {
+    let mut header = vec![a.lang.clone()];
+    header.extend(a.source.clone());
+    header.extend(a.date.clone());
+    // Names, metadata and text come from the input: shown, never obeyed.
+    let header = format!("== {} ({}) [{}]", a.id, a.origin, header.join(", "));
+    writeln!(out, "{}", printable(&header))?;
+    if let Some(title) = &a.title {
+        writeln!(out, "{}", printable(title))?;
+    }
+    if let Some(summary) = &a.summary {
+        writeln!(out)?;
+        writeln!(out, "Summary:")?;
+        for line in wrap(&summary.text, 96) {
+            writeln!(out, "  {}", printable(&line))?;
+        }
+    }
+    writeln!(out)?;
+    let name_width = a
+        .actors
+        .iter()
+        .map(|s| s.id.chars().count())
+        .max()
+        .unwrap_or(5)
+        .max(5);
+    writeln!(
+        out,
+        "  {:<name_width$}  {:>8}  {:<8}  {:>6}  {:>4}  evidence",
+        "actor", "mentions", "stance", "score", "conf"
+    )?;
+    for s in &a.actors {
+        let (stance, score, conf) = match (s.stance, s.score, s.confidence) {
+            (Some(l), Some(sc), Some(c)) => (l.to_string(), format!("{sc:+.2}"), format!("{c:.2}")),
+            _ => ("-".to_string(), "-".to_string(), "-".to_string()),
+        };
+        let evidence = s
+            .evidence
+            .first()
+            .map(|e| format!("[{}] {}", e.sentence + 1, ellipsize(&e.text, 90)))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "  {:<name_width$}  {:>8}  {:<8}  {:>6}  {:>4}  {}",
+            printable(&s.id),
+            s.mentions,
+            stance,
+            score,
+            conf,
+            printable(&evidence)
+        )?;
+    }
+    for w in &a.warnings {
+        writeln!(out, "  warning: {}", printable(w))?;
+    }
+    let engine = [
+        a.engine.summary.as_deref().map(|s| format!("summary {s}")),
+        a.engine.stance.as_deref().map(|s| format!("stance {s}")),
+        a.engine.actors.as_deref().map(|s| format!("actors {s}")),
+    ];
+    let engine: Vec<String> = engine.into_iter().flatten().collect();
+    writeln!(out, "  engine: {}", engine.join("; "))?;
+    Ok(())
+}
+
+fn ellipsize(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let cut: String = text.chars().take(max - 1).collect();
+        format!("{}…", cut.trim_end())
+    }
+}
+
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// A progress line on stderr when it is a terminal; nothing in pipes.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    fn new() -> Progress {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} {pos} articles  {per_sec}  {elapsed}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+            bar.enable_steady_tick(std::time::Duration::from_millis(200));
+            bar
+        });
+        Progress { bar }
+    }
+
+    fn inc(&self) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+    }
+
+    fn println(&self, line: &str) {
+        match &self.bar {
+            Some(bar) => bar.suspend(|| eprintln!("{line}")),
+            None => eprintln!("{line}"),
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
