@@ -10,9 +10,10 @@
 use std::io::Write;
 
 use newsframe::actors::ActorSet;
+use newsframe::engine::EngineChoice;
 use newsframe::eval::datasets::{LoadConfig, load_stance};
 use newsframe::eval::targets::{prepare_chunks, queries};
-use newsframe::pipeline::{EngineChoice, Pipeline, PipelineConfig};
+use newsframe::pipeline::{Pipeline, PipelineConfig};
 use newsframe::stance::builtin::BuiltinStanceScorer;
 use newsframe::stance::lexicon::{LexiconStanceConfig, Lexicons};
 
@@ -22,7 +23,7 @@ fn main() -> anyhow::Result<()> {
         .ok_or_else(|| anyhow::anyhow!("usage: stance_features DATASET"))?;
     let loaded = load_stance(std::path::Path::new(&path), &LoadConfig::default())?;
     let mut config = PipelineConfig::new(ActorSet::empty("targets"));
-    config.engine = EngineChoice::Builtin;
+    config.engine.choice = EngineChoice::Builtin;
     config.summarize = false;
     let pipeline = Pipeline::new(config)?;
     let scorer = BuiltinStanceScorer::new(Lexicons::builtin(), LexiconStanceConfig::default());

@@ -8,6 +8,7 @@ pub mod actors;
 pub mod article;
 pub mod cli;
 pub mod commands;
+pub mod engine;
 pub mod eval;
 pub mod input;
 pub mod models;

@@ -4,7 +4,8 @@
 
 use newsframe::actors::ActorSet;
 use newsframe::article::{Article, ArticleMeta, Origin, RawArticle};
-use newsframe::pipeline::{EngineChoice, Engines, Pipeline, PipelineConfig};
+use newsframe::engine::{EngineChoice, Engines};
+use newsframe::pipeline::{Pipeline, PipelineConfig};
 use newsframe::preprocess::{PreprocessConfig, preprocess};
 use newsframe::record::Record;
 use newsframe::stance::nli::{NliModel, NliPair, NliProbs, NliStanceConfig, NliStanceScorer};
@@ -76,7 +77,7 @@ fn nli_pipeline(batch_size: usize) -> Pipeline {
         ..NliStanceConfig::default()
     };
     let engines = Engines {
-        summarizer: Box::new(BuiltinSummarizer::new(config.extractive.clone())),
+        summarizer: Box::new(BuiltinSummarizer::new(config.engine.extractive.clone())),
         scorer: Box::new(NliStanceScorer::new(WordNli, nli).unwrap()),
     };
     Pipeline::with_engines(config, engines).unwrap()
@@ -150,10 +151,8 @@ fn a_failing_article_does_not_take_the_batch_down() {
 
 #[test]
 fn builtin_pipeline_needs_nothing_installed() {
-    let config = PipelineConfig {
-        engine: EngineChoice::Builtin,
-        ..config()
-    };
+    let mut config = config();
+    config.engine.choice = EngineChoice::Builtin;
     let pipeline = Pipeline::new(config).unwrap();
     assert!(pipeline.notice().is_none());
     let records = pipeline.analyze(&articles());

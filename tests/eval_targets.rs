@@ -6,9 +6,10 @@ use assert_cmd::Command;
 use serde_json::Value;
 
 use newsframe::actors::ActorSet;
+use newsframe::engine::Engines;
 use newsframe::eval::datasets::{LoadConfig, load_stance};
 use newsframe::eval::targets::stances;
-use newsframe::pipeline::{Engines, Pipeline, PipelineConfig};
+use newsframe::pipeline::{Pipeline, PipelineConfig};
 use newsframe::record::{LabelProbs, StanceLabel};
 use newsframe::stance::{SentenceJudgment, StanceQuery, StanceScorer};
 use newsframe::summarize::builtin::BuiltinSummarizer;
@@ -67,7 +68,7 @@ fn each_target_is_judged_at_its_own_span() {
     let loaded = load_stance(std::path::Path::new(FIXTURE), &LoadConfig::default()).unwrap();
     let config = PipelineConfig::new(ActorSet::empty("targets"));
     let engines = Engines {
-        summarizer: Box::new(BuiltinSummarizer::new(config.extractive.clone())),
+        summarizer: Box::new(BuiltinSummarizer::new(config.engine.extractive.clone())),
         scorer: Box::new(WordBefore),
     };
     let pipeline = Pipeline::with_engines(config, engines).unwrap();

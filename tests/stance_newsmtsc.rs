@@ -10,11 +10,12 @@ mod common;
 use std::path::PathBuf;
 
 use newsframe::actors::ActorSet;
+use newsframe::engine::EngineChoice;
 use newsframe::eval::bootstrap::BootstrapConfig;
 use newsframe::eval::datasets::{LoadConfig, load_stance};
 use newsframe::eval::stances::evaluate;
 use newsframe::eval::targets::stances;
-use newsframe::pipeline::{EngineChoice, Pipeline, PipelineConfig};
+use newsframe::pipeline::{Pipeline, PipelineConfig};
 
 fn dataset_dir() -> PathBuf {
     match std::env::var_os("NEWSFRAME_NEWSMTSC_DIR") {
@@ -38,7 +39,7 @@ fn builtin_stance_on_newsmtsc_devtest_mt() {
     assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
     assert_eq!(loaded.examples.len(), 1476);
     let mut config = PipelineConfig::new(ActorSet::empty("targets"));
-    config.engine = EngineChoice::Builtin;
+    config.engine.choice = EngineChoice::Builtin;
     config.summarize = false;
     let pipeline = Pipeline::new(config).unwrap();
     let preds = stances(&pipeline, &loaded.examples);

@@ -10,9 +10,10 @@ use anyhow::bail;
 use clap::Args;
 
 use crate::actors::ActorSet;
+use crate::engine::{EngineChoice, Precision};
 use crate::input::{DEFAULT_MAX_ARTICLE_BYTES, InputConfig, StdinFormat, jsonl::FieldMap};
 use crate::output::records::Layout;
-use crate::pipeline::{EngineChoice, PipelineConfig, Precision};
+use crate::pipeline::PipelineConfig;
 use crate::stance::nli::NliStanceConfig;
 use crate::summarize::builtin::ExtractiveConfig;
 
@@ -204,12 +205,7 @@ pub struct EngineArgs {
     /// transformers; `bf16` is several times faster on CPUs with AVX512-BF16 or
     /// AMX, probabilities within about 0.01 (DeBERTa-v2 NLI, T5/mT5 summaries).
     /// Records name it with the model.
-    #[arg(
-        long,
-        default_value = "f32",
-        value_name = "f32|bf16",
-        help_heading = "Engine"
-    )]
+    #[arg(long, default_value_t = Precision::default(), value_name = "f32|bf16", help_heading = "Engine")]
     pub precision: Precision,
 
     /// Threads for the transformer models. Default: all cores.
@@ -246,14 +242,15 @@ impl EngineArgs {
 
     /// Sets the pipeline's engine options from these arguments.
     pub fn configure(&self, config: &mut PipelineConfig) {
-        config.engine = self.engine;
-        config.nli_model = self.nli_model.clone();
-        config.stance_model = self.stance_model.clone();
-        config.nli.batch_size = self.batch_size as usize;
         config.max_mentions = self.max_mentions;
-        config.lexicon_dir = self.lexicons.clone();
-        config.precision = self.precision;
-        config.threads = self.threads.map(|n| n as usize);
+        let engine = &mut config.engine;
+        engine.choice = self.engine;
+        engine.nli_model = self.nli_model.clone();
+        engine.stance_model = self.stance_model.clone();
+        engine.nli.batch_size = self.batch_size as usize;
+        engine.lexicon_dir = self.lexicons.clone();
+        engine.precision = self.precision;
+        engine.threads = self.threads.map(|n| n as usize);
     }
 }
 
@@ -353,8 +350,8 @@ impl SummaryArgs {
     /// Turns summaries on and sets the pipeline's summary options.
     pub fn configure(&self, config: &mut PipelineConfig) {
         config.summarize = true;
-        config.summary_model = self.summary_model.clone();
-        config.extractive.max_sentences = self.summary_sentences;
-        config.extractive.target_words = self.summary_words;
+        config.engine.summary_model = self.summary_model.clone();
+        config.engine.extractive.max_sentences = self.summary_sentences;
+        config.engine.extractive.target_words = self.summary_words;
     }
 }

@@ -11,12 +11,13 @@ use crate::commands::Outcome;
 use crate::commands::args::{
     ActorArgs, EngineArgs, InputArgs, RecordFormat, RecordOutputArgs, SummaryArgs,
 };
+use crate::engine::EngineChoice;
 use crate::input::read_inputs;
 use crate::output::Destination;
 use crate::output::guard::ReadPaths;
 use crate::output::records::RecordStream;
 use crate::output::resume::ResumeState;
-use crate::pipeline::{EngineChoice, Pipeline, PipelineConfig};
+use crate::pipeline::{Pipeline, PipelineConfig};
 use crate::preprocess::preprocess;
 use crate::record::{ArticleAnalysis, FailedArticle, Record, SCHEMA_VERSION};
 use crate::terminal::printable;
@@ -59,8 +60,8 @@ pub fn write_records(
         (true, Some(path)) => Some(ResumeState::scan(path)?),
         (true, None) => bail!("--resume needs --out FILE (not standard output)"),
     };
-    if config.engine == EngineChoice::Builtin
-        && (config.summary_model.is_some() || config.nli_model.is_some())
+    if config.engine.choice == EngineChoice::Builtin
+        && (config.engine.summary_model.is_some() || config.engine.nli_model.is_some())
     {
         eprintln!(
             "newsframe: notice: --summary-model and --nli-model choose transformer models; the builtin engine ignores them"

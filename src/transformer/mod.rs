@@ -47,7 +47,7 @@ pub mod t5;
 pub mod tokenize;
 pub mod weights;
 
-pub use crate::pipeline::Precision;
+pub use crate::engine::precision::Precision;
 pub use error::TransformerError;
 pub use model_dir::{Architecture, ModelDir};
 

@@ -1,0 +1,64 @@
+//! What the engines are built from: the engine choice, the models asked
+//! for, and the settings of each scorer and summarizer.
+
+use std::path::PathBuf;
+
+use crate::stance::StanceScorer;
+use crate::stance::lexicon::LexiconStanceConfig;
+use crate::stance::nli::NliStanceConfig;
+use crate::summarize::Summarizer;
+use crate::summarize::builtin::ExtractiveConfig;
+
+use super::precision::Precision;
+
+/// Which engine produces summaries and stance.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum EngineChoice {
+    /// The transformer engine when its models are installed, else builtin
+    /// (with one notice).
+    #[default]
+    Auto,
+    /// The transformer models; an error when they are not available.
+    Transformer,
+    /// Extractive summaries and lexicon stance; no downloads.
+    Builtin,
+}
+
+/// Default registry models of the transformer engine.
+pub const DEFAULT_SUMMARY_MODEL: &str = "mt5-xlsum";
+pub const DEFAULT_NLI_MODEL: &str = "mdeberta-nli";
+
+/// Settings of the engines; defaults documented per field.
+#[derive(Debug, Clone, Default)]
+pub struct EngineConfig {
+    /// Engine choice (default `auto`).
+    pub choice: EngineChoice,
+    /// Registry name of the summary model (transformer engine; default
+    /// [`DEFAULT_SUMMARY_MODEL`]).
+    pub summary_model: Option<String>,
+    /// Registry name of the NLI model (transformer engine; default
+    /// [`DEFAULT_NLI_MODEL`]).
+    pub nli_model: Option<String>,
+    /// A target-sentiment classifier for stance instead of NLI: a registry
+    /// or bundled name, or a model or overlay directory (transformer engine;
+    /// see [`crate::stance::classifier`]).
+    pub stance_model: Option<String>,
+    /// Builtin summarizer settings.
+    pub extractive: ExtractiveConfig,
+    /// Builtin stance settings (also how every engine's sentences are picked).
+    pub lexicon: LexiconStanceConfig,
+    /// A folder of `<lang>.tsv` lexicons replacing the builtin ones.
+    pub lexicon_dir: Option<PathBuf>,
+    /// Model stance settings, including the pairs per model call.
+    pub nli: NliStanceConfig,
+    /// Number format of the transformer models (default `f32`).
+    pub precision: Precision,
+    /// Threads for the transformer models (default: all cores).
+    pub threads: Option<usize>,
+}
+
+/// The engines a pipeline runs.
+pub struct Engines {
+    pub summarizer: Box<dyn Summarizer>,
+    pub scorer: Box<dyn StanceScorer>,
+}

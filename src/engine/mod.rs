@@ -1,0 +1,116 @@
+//! The engines a pipeline runs, and the one place they are chosen.
+//!
+//! Every engine is a [`Summarizer`](crate::summarize::Summarizer) and a
+//! [`StanceScorer`](crate::stance::StanceScorer) behind their traits
+//! ([`Engines`]); the pipeline receives them and never knows which.
+//! [`start`] picks them by [`EngineChoice`]:
+//!
+//! - `builtin` ([`builtin`]): extractive summaries and lexicon-feature
+//!   stance, compiled in.
+//! - `transformer` ([`transformer`], only in builds with the `transformer`
+//!   feature): the registry's models on libtorch, run by
+//!   [`crate::transformer`]. Not installed (or not built) is
+//!   [`EngineError::TransformerUnavailable`]; installed but failing to load
+//!   is [`EngineError::TransformerFailed`].
+//! - `auto`: the transformer engine when it is available, else builtin
+//!   with a notice; a transformer engine that failed is still an error.
+
+pub mod builtin;
+pub mod config;
+pub mod error;
+pub mod precision;
+#[cfg(feature = "transformer")]
+pub mod transformer;
+
+pub use builtin::{builtin_engines, lexicons};
+pub use config::{DEFAULT_NLI_MODEL, DEFAULT_SUMMARY_MODEL, EngineChoice, EngineConfig, Engines};
+pub use error::{EngineError, TransformerStatus};
+pub use precision::{Precision, cpu_has_fast_bf16};
+
+/// Started engines: which kind runs, and a note for the user about the
+/// choice (the `auto` fallback, a `--precision` that does not help here).
+pub struct Started {
+    pub engines: Engines,
+    /// The builtin engines run (chosen, or the `auto` fallback).
+    pub builtin: bool,
+    pub notice: Option<String>,
+}
+
+/// Starts the engines `config.choice` asks for; `summarize: false` needs no
+/// summary model (the builtin summarizer stands in, unused).
+pub fn start(config: &EngineConfig, summarize: bool) -> Result<Started, EngineError> {
+    if config.choice == EngineChoice::Builtin && config.stance_model.is_some() {
+        return Err(EngineError::Usage(
+            "--stance-model names a transformer model, which --engine builtin does not run; \
+             drop one of them"
+                .into(),
+        ));
+    }
+    let (engines, notice, builtin) = match config.choice {
+        EngineChoice::Builtin => (builtin_engines(config)?, None, true),
+        EngineChoice::Transformer => {
+            let (engines, notice) = transformer_engines_noted(config, summarize)?;
+            (engines, notice, false)
+        }
+        EngineChoice::Auto => match transformer_engines_noted(config, summarize) {
+            Ok((engines, notice)) => (engines, notice, false),
+            Err(TransformerStatus::Unavailable(why)) => (
+                builtin_engines(config)?,
+                Some(format!(
+                    "using the builtin engine (extractive summaries, lexicon stance): the transformer engine is not available ({why}); see `newsframe models`"
+                )),
+                true,
+            ),
+            Err(failed) => return Err(failed.into()),
+        },
+    };
+    let precision_notice = match (builtin, config.precision) {
+        (_, Precision::F32) => None,
+        (true, _) if config.choice == EngineChoice::Builtin => {
+            Some("--precision applies to the transformer engine; the builtin engine ignores it")
+        }
+        (true, _) => None,
+        (false, Precision::Bf16) if !cpu_has_fast_bf16() => Some(
+            "this CPU has no bfloat16 instructions (AVX512-BF16 or AMX): --precision bf16 \
+             is likely slower than f32 here",
+        ),
+        (false, _) => None,
+    };
+    let notice = match (notice, precision_notice) {
+        (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+        (a, b) => a.or(b.map(String::from)),
+    };
+    Ok(Started {
+        engines,
+        builtin,
+        notice,
+    })
+}
+
+/// The transformer engines (see [`transformer`]).
+pub fn transformer_engines(
+    config: &EngineConfig,
+    summarize: bool,
+) -> Result<Engines, TransformerStatus> {
+    transformer_engines_noted(config, summarize).map(|(engines, _)| engines)
+}
+
+/// [`transformer_engines`] with a note for the user: under `auto`, a named
+/// stance model runs even when the default summary model is not installed,
+/// with builtin summaries and this note saying so.
+fn transformer_engines_noted(
+    config: &EngineConfig,
+    summarize: bool,
+) -> Result<(Engines, Option<String>), TransformerStatus> {
+    #[cfg(feature = "transformer")]
+    {
+        transformer::engines(config, summarize)
+    }
+    #[cfg(not(feature = "transformer"))]
+    {
+        let _ = (config, summarize);
+        Err(TransformerStatus::Unavailable(
+            "this build does not include it (built with --no-default-features)".to_string(),
+        ))
+    }
+}
