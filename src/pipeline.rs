@@ -76,6 +76,20 @@ impl PipelineConfig {
     }
 }
 
+/// Articles per batch of [`Pipeline::analyze_stream`]: large enough that a
+/// stance model sees shared batches, small enough that records appear
+/// steadily.
+pub const ARTICLES_PER_BATCH: usize = 8;
+
+/// Inputs of [`Pipeline::analyze_stream`] waiting for their batch.
+#[derive(Default)]
+struct Batch {
+    articles: Vec<Article>,
+    /// Every input in order: `None` is the next of `articles`, `Some` an
+    /// input that could not be read.
+    order: Vec<Option<FailedArticle>>,
+}
+
 /// A ready pipeline.
 pub struct Pipeline {
     config: PipelineConfig,
@@ -175,14 +189,60 @@ impl Pipeline {
                 .iter()
                 .flat_map(|a| self.analyze(std::slice::from_ref(a)))
                 .collect(),
-            Err(err) => vec![Record::Failed(FailedArticle {
-                schema_version: SCHEMA_VERSION,
-                id: Some(articles[0].id.clone()),
-                source: articles[0].meta.source.clone(),
-                origin: articles[0].origin.clone(),
-                error: format!("{err:#}"),
-            })],
+            Err(err) => vec![Record::Failed(FailedArticle::of_article(
+                &articles[0],
+                format!("{err:#}"),
+            ))],
         }
+    }
+
+    /// Analyzes a stream of inputs in batches of [`ARTICLES_PER_BATCH`]
+    /// articles and hands `sink` one record per input, in input order: an
+    /// input that could not be read (`Err`) passes as its failure record, in
+    /// its place. Only one batch of articles is held at a time. Stops at the
+    /// first error of `sink`.
+    pub fn analyze_stream<E>(
+        &self,
+        inputs: impl IntoIterator<Item = Result<Article, FailedArticle>>,
+        mut sink: impl FnMut(Record) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut batch = Batch::default();
+        for input in inputs {
+            match input {
+                Ok(article) => {
+                    batch.articles.push(article);
+                    batch.order.push(None);
+                }
+                Err(failed) => batch.order.push(Some(failed)),
+            }
+            if batch.articles.len() >= ARTICLES_PER_BATCH {
+                self.flush(&mut batch, &mut sink)?;
+            }
+        }
+        self.flush(&mut batch, &mut sink)
+    }
+
+    /// Analyzes the batch's articles and hands on every record in order.
+    fn flush<E>(
+        &self,
+        batch: &mut Batch,
+        sink: &mut impl FnMut(Record) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut analyzed = if batch.articles.is_empty() {
+            Vec::new()
+        } else {
+            self.analyze(&batch.articles)
+        }
+        .into_iter();
+        batch.articles.clear();
+        for slot in batch.order.drain(..) {
+            let record = match slot {
+                Some(failed) => Record::Failed(failed),
+                None => analyzed.next().expect("one record per article"),
+            };
+            sink(record)?;
+        }
+        Ok(())
     }
 
     fn analyze_batch(&self, articles: &[Article]) -> anyhow::Result<Vec<ArticleAnalysis>> {

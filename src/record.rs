@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::article::{Origin, Span};
+use crate::article::{Article, Origin, Span};
 
 /// Version of the record schema. Bump on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -202,6 +202,30 @@ pub struct FailedArticle {
     pub source: Option<String>,
     pub origin: Origin,
     pub error: String,
+}
+
+impl FailedArticle {
+    /// The record of an input that could not be read: no article, so no id.
+    pub fn unreadable(origin: Origin, error: String) -> FailedArticle {
+        FailedArticle {
+            schema_version: SCHEMA_VERSION,
+            id: None,
+            source: None,
+            origin,
+            error,
+        }
+    }
+
+    /// The record of an article the engines failed on.
+    pub fn of_article(article: &Article, error: String) -> FailedArticle {
+        FailedArticle {
+            schema_version: SCHEMA_VERSION,
+            id: Some(article.id.clone()),
+            source: article.meta.source.clone(),
+            origin: article.origin.clone(),
+            error,
+        }
+    }
 }
 
 /// One line of an analysis JSONL file.

@@ -171,3 +171,57 @@ fn builtin_pipeline_needs_nothing_installed() {
     );
     assert!(a.summary.as_ref().is_some_and(|s| !s.text.is_empty()));
 }
+
+/// The batch driver: inputs of several batches, with unreadable ones among
+/// them, come back one record each, in input order, each as the pipeline
+/// makes it alone.
+#[test]
+fn streamed_inputs_come_back_in_order_across_batches() {
+    use newsframe::pipeline::ARTICLES_PER_BATCH;
+    use newsframe::record::FailedArticle;
+
+    let base = articles();
+    let count = 2 * ARTICLES_PER_BATCH + 3;
+    let inputs: Vec<Result<Article, FailedArticle>> = (0..count)
+        .map(|i| {
+            if i % 5 == 0 {
+                Err(FailedArticle::unreadable(
+                    Origin::file(format!("unreadable-{i}.txt")),
+                    "cannot read".to_string(),
+                ))
+            } else {
+                let mut a = base[i % base.len()].clone();
+                a.id = format!("article-{i}");
+                Ok(a)
+            }
+        })
+        .collect();
+    let pipeline = nli_pipeline(4);
+    let mut streamed = Vec::new();
+    pipeline
+        .analyze_stream(inputs.clone(), |record| {
+            streamed.push(record);
+            Ok::<(), std::convert::Infallible>(())
+        })
+        .unwrap();
+    assert_eq!(streamed.len(), count);
+    for (input, record) in inputs.iter().zip(&streamed) {
+        match (input, record) {
+            (Err(failed), Record::Failed(got)) => assert_eq!(failed, got),
+            (Ok(article), record) => {
+                assert_eq!(record, &pipeline.analyze(std::slice::from_ref(article))[0]);
+            }
+            (input, record) => panic!("{input:?} gave {record:?}"),
+        }
+    }
+
+    // The sink's error ends the run at that record.
+    let mut seen = 0;
+    let err = pipeline
+        .analyze_stream(inputs, |_| {
+            seen += 1;
+            if seen == 3 { Err("full") } else { Ok(()) }
+        })
+        .unwrap_err();
+    assert_eq!((err, seen), ("full", 3));
+}

@@ -388,3 +388,91 @@ fn per_example_scores_average_to_the_overall_scores() {
         "per-example rows only on request"
     );
 }
+
+/// `eval` runs the engine with `analyze`'s engine options: a lexicon folder
+/// given to `--lexicons` is what the builtin engine loads (a missing one is
+/// its error, naming the folder).
+#[test]
+fn engine_options_reach_the_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-lexicons");
+    let missing = missing.to_str().unwrap();
+    for task in [
+        &["summarize", &fixture("project.jsonl")][..],
+        &[
+            "stance",
+            &fixture("project.jsonl"),
+            "--actors",
+            "data/actors/venezuela.toml",
+        ][..],
+    ] {
+        let output = Command::cargo_bin("newsframe")
+            .unwrap()
+            .arg("eval")
+            .args(task)
+            .args(["--engine", "builtin", "--lexicons", missing])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains(missing) && stderr.contains("cannot read folder"),
+            "{stderr}"
+        );
+    }
+}
+
+/// Summary options are engine options too: next to `--pred` they are refused.
+#[test]
+fn summary_options_next_to_pred_are_refused() {
+    let output = Command::cargo_bin("newsframe")
+        .unwrap()
+        .args(["eval", "summarize", &fixture("cnndm.csv")])
+        .args(["--pred", &fixture("summaries_pred.jsonl")])
+        .args(["--summary-sentences", "1"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--summary-sentences"), "{stderr}");
+}
+
+/// The models named by `--summary-model` and `--nli-model` are the ones
+/// that make the predictions (the tiny fixture models, from an empty hub
+/// cache).
+#[cfg(feature = "transformer")]
+#[test]
+fn named_models_make_the_predictions() {
+    let run = |args: &[&str]| -> Value {
+        let output = Command::cargo_bin("newsframe")
+            .unwrap()
+            .env("HF_HUB_CACHE", tempfile::tempdir().unwrap().path())
+            .env("HF_HUB_OFFLINE", "1")
+            .arg("eval")
+            .args(args)
+            .args(["--engine", "transformer", "--format", "json"])
+            .args(["--bootstrap", "0"])
+            .args(["--nli-model", "tests/fixtures/models/mdeberta-nli-tiny"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{stderr}");
+        serde_json::from_slice(&output.stdout).unwrap()
+    };
+    let summaries = run(&[
+        "summarize",
+        &fixture("project.jsonl"),
+        "--summary-model",
+        "tests/fixtures/models/mt5-tiny",
+    ]);
+    let engine = summaries["predictions"]["engines"][0].as_str().unwrap();
+    assert!(engine.ends_with("mt5-tiny"), "{engine}");
+    let stances = run(&[
+        "stance",
+        &fixture("project.jsonl"),
+        "--actors",
+        "data/actors/venezuela.toml",
+    ]);
+    let engine = stances["predictions"]["engines"][0].as_str().unwrap();
+    assert!(engine.ends_with("mdeberta-nli-tiny"), "{engine}");
+}

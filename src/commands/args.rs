@@ -10,10 +10,15 @@ use anyhow::bail;
 use clap::Args;
 
 use crate::actors::ActorSet;
+use crate::article::Article;
 use crate::engine::{EngineChoice, Precision};
-use crate::input::{DEFAULT_MAX_ARTICLE_BYTES, InputConfig, StdinFormat, jsonl::FieldMap};
+use crate::input::{
+    DEFAULT_MAX_ARTICLE_BYTES, InputConfig, StdinFormat, jsonl::FieldMap, read_inputs,
+};
 use crate::output::records::Layout;
 use crate::pipeline::PipelineConfig;
+use crate::preprocess::preprocess;
+use crate::record::FailedArticle;
 use crate::stance::nli::NliStanceConfig;
 use crate::summarize::builtin::ExtractiveConfig;
 
@@ -122,6 +127,19 @@ impl InputArgs {
             stdin_format: self.stdin_format,
             max_article_bytes: self.max_article_bytes,
         }
+    }
+
+    /// The articles of `paths` read and preprocessed as these options say,
+    /// in order; an input that cannot be read comes as its failure record.
+    pub fn articles(
+        &self,
+        paths: &[PathBuf],
+    ) -> impl Iterator<Item = Result<Article, FailedArticle>> + use<> {
+        let config = self.preprocess_config();
+        read_inputs(paths, &self.input_config()).map(move |item| match item {
+            Ok(raw) => Ok(preprocess(raw, &config)),
+            Err(err) => Err(FailedArticle::unreadable(err.origin, err.message)),
+        })
     }
 
     pub fn preprocess_config(&self) -> crate::preprocess::PreprocessConfig {

@@ -9,13 +9,12 @@ use clap::Args;
 
 use crate::commands::Outcome;
 use crate::commands::args::{ActorArgs, EngineArgs, InputArgs, SummaryArgs};
-use crate::input::read_inputs;
+use crate::commands::records::start_pipeline;
 use crate::output::Destination;
 use crate::output::guard::{ReadPaths, refuse_same_output};
 use crate::output::records::{Layout, RecordStream};
-use crate::pipeline::{Pipeline, PipelineConfig};
-use crate::preprocess::preprocess;
-use crate::record::{FailedArticle, Record, SCHEMA_VERSION};
+use crate::pipeline::PipelineConfig;
+use crate::record::Record;
 use crate::report::compute::build_report;
 use crate::report::load::{LoadedRecords, looks_like_records};
 use crate::report::{GroupBy, ReportConfig, ReportFormat, SimilarityKind, StoryMode};
@@ -202,34 +201,25 @@ fn analyze_articles(
     let mut config = PipelineConfig::new(args.actors.actor_set()?);
     args.engine.configure(&mut config);
     args.summary.configure(&mut config);
-    let pipeline = Pipeline::new(config)?;
-    if let Some(notice) = pipeline.notice() {
-        eprintln!("newsframe: notice: {notice}");
-    }
-    let preprocess_config = args.input.preprocess_config();
+    let pipeline = start_pipeline(config)?;
+    // Articles stream through the pipeline a batch at a time; only their
+    // records stay, for the report.
+    let mut records_out = match records_out {
+        Some(destination) => Some(RecordStream::new(
+            destination.replace()?,
+            Layout::JsonLines,
+        )?),
+        None => None,
+    };
     let mut records: Vec<Record> = Vec::new();
-    let mut articles = Vec::new();
-    for item in read_inputs(inputs, &args.input.input_config()) {
-        match item {
-            Ok(raw) => articles.push(preprocess(raw, &preprocess_config)),
-            Err(err) => records.push(Record::Failed(FailedArticle {
-                schema_version: SCHEMA_VERSION,
-                id: None,
-                source: None,
-                origin: err.origin.clone(),
-                error: err.message.clone(),
-            })),
+    pipeline.analyze_stream(args.input.articles(inputs), |record| {
+        if let Some(out) = &mut records_out {
+            out.write(&record, |_| Ok(()))?;
         }
-    }
-    // Batches as `analyze` makes them, so NLI calls are shared.
-    for batch in articles.chunks(8) {
-        records.extend(pipeline.analyze(batch));
-    }
-    if let Some(destination) = records_out {
-        let mut out = RecordStream::new(destination.replace()?, Layout::JsonLines)?;
-        for record in &records {
-            out.write(record, |_| Ok(()))?;
-        }
+        records.push(record);
+        anyhow::Ok(())
+    })?;
+    if let Some(out) = records_out {
         out.finish()?;
     }
     let name = format!("{} article input(s), analyzed", inputs.len());

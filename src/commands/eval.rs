@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use crate::commands::Outcome;
 use crate::commands::args::{EngineArgs, SummaryArgs};
+use crate::commands::records::start_pipeline;
 use crate::eval::EVAL_SCHEMA_VERSION;
 use crate::eval::bootstrap::{BootstrapConfig, Interval};
 use crate::eval::datasets::{self, DatasetError, DatasetFormat, FieldMap, LoadConfig, Loaded};
@@ -502,11 +503,7 @@ fn finish_stance(
 }
 
 fn build_pipeline(config: PipelineConfig) -> anyhow::Result<Pipeline> {
-    let pipeline = Pipeline::new(config).context("cannot start the engine")?;
-    if let Some(notice) = pipeline.notice() {
-        eprintln!("newsframe: {notice}");
-    }
-    Ok(pipeline)
+    start_pipeline(config).context("cannot start the engine")
 }
 
 fn write_report<T: Serialize>(

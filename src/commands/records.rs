@@ -6,25 +6,17 @@ use std::io::{IsTerminal, Write};
 
 use anyhow::bail;
 
-use crate::article::Article;
 use crate::commands::Outcome;
 use crate::commands::args::{
     ActorArgs, EngineArgs, InputArgs, RecordFormat, RecordOutputArgs, SummaryArgs,
 };
-use crate::engine::EngineChoice;
-use crate::input::read_inputs;
 use crate::output::Destination;
 use crate::output::guard::ReadPaths;
 use crate::output::records::RecordStream;
 use crate::output::resume::ResumeState;
 use crate::pipeline::{Pipeline, PipelineConfig};
-use crate::preprocess::preprocess;
-use crate::record::{ArticleAnalysis, FailedArticle, Record, SCHEMA_VERSION};
+use crate::record::{ArticleAnalysis, Record};
 use crate::terminal::printable;
-
-/// Articles per pipeline batch: large enough for shared NLI batches, small
-/// enough that records appear steadily.
-const ARTICLES_PER_BATCH: usize = 8;
 
 /// Reads the articles of `input`, analyzes them and writes one record per
 /// article: the body of `analyze` (`summary: Some(..)`) and `stance`
@@ -60,17 +52,7 @@ pub fn write_records(
         (true, Some(path)) => Some(ResumeState::scan(path)?),
         (true, None) => bail!("--resume needs --out FILE (not standard output)"),
     };
-    if config.engine.choice == EngineChoice::Builtin
-        && (config.engine.summary_model.is_some() || config.engine.nli_model.is_some())
-    {
-        eprintln!(
-            "newsframe: notice: --summary-model and --nli-model choose transformer models; the builtin engine ignores them"
-        );
-    }
-    let pipeline = Pipeline::new(config)?;
-    if let Some(notice) = pipeline.notice() {
-        eprintln!("newsframe: notice: {notice}");
-    }
+    let pipeline = start_pipeline(config)?;
     let out = match &resume {
         Some(state) => {
             state.check_engine(&pipeline.engine_info())?;
@@ -81,64 +63,24 @@ pub fn write_records(
     };
     let mut sink = RecordStream::new(out, format.layout())?;
     let progress = Progress::new();
-    let preprocess_config = input.preprocess_config();
     let mut failures = 0usize;
     let mut skipped = 0usize;
-    let mut pending: Vec<Pending> = Vec::new();
-    let mut articles_in_batch = 0;
-
-    let flush = |pending: &mut Vec<Pending>,
-                 sink: &mut RecordStream,
-                 failures: &mut usize|
-     -> anyhow::Result<()> {
-        let articles: Vec<Article> = pending
-            .iter_mut()
-            .filter_map(|p| match p {
-                Pending::Article(a) => Some(std::mem::replace(a.as_mut(), placeholder())),
-                Pending::Failed(_) => None,
-            })
-            .collect();
-        let mut analyzed = pipeline.analyze(&articles).into_iter();
-        for item in pending.drain(..) {
-            let record = match item {
-                Pending::Failed(record) => Record::Failed(record),
-                Pending::Article(_) => analyzed.next().expect("one record per article"),
-            };
-            if let Record::Failed(f) = &record {
-                *failures += 1;
-                progress.println(&printable(&format!("newsframe: {}: {}", f.origin, f.error)));
-            }
-            sink.write(&record, |out| write_record_text(out, &record))?;
-            progress.inc();
+    let articles = input.articles(&input.inputs).filter(|item| match item {
+        Ok(article) if resume.as_mut().is_some_and(|state| state.take(article)) => {
+            skipped += 1;
+            false
         }
-        Ok(())
-    };
-
-    for item in read_inputs(&input.inputs, &input.input_config()) {
-        match item {
-            Ok(raw) => {
-                let article = preprocess(raw, &preprocess_config);
-                if resume.as_mut().is_some_and(|state| state.take(&article)) {
-                    skipped += 1;
-                    continue;
-                }
-                pending.push(Pending::Article(Box::new(article)));
-                articles_in_batch += 1;
-            }
-            Err(err) => pending.push(Pending::Failed(FailedArticle {
-                schema_version: SCHEMA_VERSION,
-                id: None,
-                source: None,
-                origin: err.origin.clone(),
-                error: err.message.clone(),
-            })),
+        _ => true,
+    });
+    pipeline.analyze_stream(articles, |record| {
+        if let Record::Failed(f) = &record {
+            failures += 1;
+            progress.println(&printable(&format!("newsframe: {}: {}", f.origin, f.error)));
         }
-        if articles_in_batch >= ARTICLES_PER_BATCH {
-            flush(&mut pending, &mut sink, &mut failures)?;
-            articles_in_batch = 0;
-        }
-    }
-    flush(&mut pending, &mut sink, &mut failures)?;
+        sink.write(&record, |out| write_record_text(out, &record))?;
+        progress.inc();
+        anyhow::Ok(())
+    })?;
     progress.finish();
     let analyzed = sink.written() - failures;
     sink.finish_unless_all_failed(analyzed, failures)?;
@@ -148,28 +90,14 @@ pub fn write_records(
     Ok(Outcome::from_failures(failures))
 }
 
-enum Pending {
-    Article(Box<Article>),
-    Failed(FailedArticle),
-}
-
-fn placeholder() -> Article {
-    Article {
-        id: String::new(),
-        origin: crate::article::Origin::file(""),
-        meta: Default::default(),
-        language: crate::article::Language {
-            code: "und".into(),
-            source: crate::article::LanguageSource::Detected,
-            confidence: 0.0,
-            mixed: false,
-            others: Vec::new(),
-        },
-        body: String::new(),
-        paragraphs: Vec::new(),
-        sentences: Vec::new(),
-        warnings: Vec::new(),
+/// Starts the pipeline's engines and tells the user about the choice (the
+/// `auto` fallback, options the engine ignores).
+pub fn start_pipeline(config: PipelineConfig) -> anyhow::Result<Pipeline> {
+    let pipeline = Pipeline::new(config)?;
+    if let Some(notice) = pipeline.notice() {
+        eprintln!("newsframe: notice: {notice}");
     }
+    Ok(pipeline)
 }
 
 /// The human view of a record: an analysis, or the line of a failure.

@@ -64,6 +64,11 @@ pub fn start(config: &EngineConfig, summarize: bool) -> Result<Started, EngineEr
             Err(failed) => return Err(failed.into()),
         },
     };
+    let models_notice = (config.choice == EngineChoice::Builtin
+        && (config.summary_model.is_some() || config.nli_model.is_some()))
+    .then_some(
+        "--summary-model and --nli-model choose transformer models; the builtin engine ignores them",
+    );
     let precision_notice = match (builtin, config.precision) {
         (_, Precision::F32) => None,
         (true, _) if config.choice == EngineChoice::Builtin => {
@@ -76,14 +81,15 @@ pub fn start(config: &EngineConfig, summarize: bool) -> Result<Started, EngineEr
         ),
         (false, _) => None,
     };
-    let notice = match (notice, precision_notice) {
-        (Some(a), Some(b)) => Some(format!("{a}; {b}")),
-        (a, b) => a.or(b.map(String::from)),
-    };
+    let notices: Vec<String> = notice
+        .into_iter()
+        .chain(models_notice.map(String::from))
+        .chain(precision_notice.map(String::from))
+        .collect();
     Ok(Started {
         engines,
         builtin,
-        notice,
+        notice: (!notices.is_empty()).then(|| notices.join("; ")),
     })
 }
 

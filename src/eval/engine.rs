@@ -4,11 +4,13 @@
 //!
 //! Each dataset example becomes an article (its id, language, title and
 //! text), is preprocessed as `analyze` would, and goes through the pipeline
-//! in batches. Stance examples are matched by article id and actor id, so
-//! engine stance needs actor ids that the actor set defines (the project's
-//! data, or generic data whose target column holds actor ids).
+//! in its batches ([`Pipeline::analyze_stream`]). Stance examples are
+//! matched by article id and actor id, so engine stance needs actor ids that
+//! the actor set defines (the project's data, or generic data whose target
+//! column holds actor ids).
 
 use std::collections::{BTreeMap, HashMap};
+use std::convert::Infallible;
 
 use crate::article::{Article, ArticleMeta, RawArticle};
 use crate::eval::datasets::{DatasetError, StanceExample, SummaryExample};
@@ -16,9 +18,6 @@ use crate::eval::predictions::{StancePrediction, StancePredictions, SummaryPredi
 use crate::pipeline::Pipeline;
 use crate::preprocess::{PreprocessConfig, preprocess};
 use crate::record::Record;
-
-/// Articles per pipeline call.
-const BATCH: usize = 8;
 
 struct ArticleInput<'a> {
     id: &'a str,
@@ -54,15 +53,16 @@ impl ArticleInput<'_> {
     }
 }
 
-/// Runs the pipeline over `inputs`, calling `each` with every record.
+/// Runs the pipeline over `inputs` in its batches, calling `each` with
+/// every record.
 fn run(pipeline: &Pipeline, inputs: &[ArticleInput<'_>], mut each: impl FnMut(Record)) {
     let config = PreprocessConfig::default();
-    for chunk in inputs.chunks(BATCH) {
-        let articles: Vec<_> = chunk.iter().map(|input| input.article(&config)).collect();
-        for record in pipeline.analyze(&articles) {
-            each(record);
-        }
-    }
+    let articles = inputs.iter().map(|input| Ok(input.article(&config)));
+    let done: Result<(), Infallible> = pipeline.analyze_stream(articles, |record| {
+        each(record);
+        Ok(())
+    });
+    let Ok(()) = done;
 }
 
 fn failure(record: &crate::record::FailedArticle) -> DatasetError {
