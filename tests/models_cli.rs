@@ -80,6 +80,9 @@ fn list_shows_every_registry_model() {
         assert!(line.trim_end().ends_with("no"), "{line}");
     }
     assert!(list.contains("91.6 MB"), "{list}");
+    // The legend and the sources are lines of their own, not an escaped "\n".
+    assert!(!list.contains("\\n"), "{list}");
+    assert!(list.lines().any(|l| l.starts_with("(registry: ")), "{list}");
     // Stored dtype, conversion and pinned hashes per model.
     let line = |name: &str| list.lines().find(|l| l.starts_with(name)).unwrap();
     assert!(line("mdeberta-nli").contains("float16"), "{list}");

@@ -294,6 +294,81 @@ fn overlay_tensors_replace_the_base_ones_and_half_precision_is_read() {
 }
 
 #[test]
+fn an_int8_delta_is_added_to_the_base_matrix_row_by_row() {
+    let name = "deberta.encoder.layer.1.output.dense.weight";
+    // Row r changes by (r + 1) × 0.5 × q, with q = 2 everywhere.
+    let q = Tensor::full([32, 48], 2, (Kind::Int8, tch::Device::Cpu));
+    let scale = (Tensor::arange(32, (Kind::Float, tch::Device::Cpu)) + 1.0) * 0.5;
+    let split = split_fixture(
+        &[
+            (&format!("{name}.{}", overlay::DELTA_INT8), q),
+            (
+                &format!("{name}.{}", overlay::DELTA_SCALE),
+                scale.shallow_clone(),
+            ),
+        ],
+        None,
+    );
+    let manifest = OverlayManifest::read(split.overlay.path()).unwrap();
+    let merged = overlay::materialize(split.overlay.path(), &manifest, split.base.path()).unwrap();
+    let tensors: BTreeMap<String, Tensor> =
+        Tensor::read_safetensors(merged.path().join("model.safetensors"))
+            .unwrap()
+            .into_iter()
+            .collect();
+    assert!(!tensors.keys().any(|n| n.contains("delta")));
+    let base: BTreeMap<String, Tensor> =
+        Tensor::read_safetensors(split.base.path().join("model.safetensors"))
+            .unwrap()
+            .into_iter()
+            .collect();
+    let change = &tensors[name] - &base["encoder.layer.1.output.dense.weight"];
+    let want = (scale * 2.0).unsqueeze(1).expand([32, 48], false);
+    assert!(change.allclose(&want, 1e-5, 1e-6, false));
+}
+
+#[test]
+fn an_int8_delta_without_its_scale_or_of_another_shape_is_refused() {
+    let name = "deberta.encoder.layer.1.output.dense.weight";
+    let cases = [
+        vec![(
+            format!("{name}.{}", overlay::DELTA_INT8),
+            Tensor::zeros([32, 48], (Kind::Int8, tch::Device::Cpu)),
+        )],
+        vec![
+            (
+                format!("{name}.{}", overlay::DELTA_INT8),
+                Tensor::zeros([48, 32], (Kind::Int8, tch::Device::Cpu)),
+            ),
+            (
+                format!("{name}.{}", overlay::DELTA_SCALE),
+                Tensor::ones([48], (Kind::Float, tch::Device::Cpu)),
+            ),
+        ],
+        vec![(
+            format!("{name}.{}", overlay::DELTA_SCALE),
+            Tensor::ones([32], (Kind::Float, tch::Device::Cpu)),
+        )],
+    ];
+    for extra in cases {
+        let refs: Vec<(&str, Tensor)> = extra
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.shallow_clone()))
+            .collect();
+        let split = split_fixture(&refs, None);
+        let manifest = OverlayManifest::read(split.overlay.path()).unwrap();
+        let err = overlay::materialize(split.overlay.path(), &manifest, split.base.path())
+            .err()
+            .expect("refused")
+            .to_string();
+        assert!(
+            err.contains(name) && err.contains("overlay.safetensors"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
 fn an_overlay_over_another_base_file_is_refused_with_what_to_install() {
     let split = split_fixture(&[], Some(&"0".repeat(64)));
     let manifest = OverlayManifest::read(split.overlay.path()).unwrap();

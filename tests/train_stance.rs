@@ -323,6 +323,50 @@ fn an_overlay_merged_over_its_base_gives_the_logits_training_ended_with() {
     assert_close(&got, &report.dev_logits, 1e-4, "overlay logits");
 }
 
+#[test]
+fn an_int8_delta_overlay_gives_the_logits_training_ended_with_in_a_quarter_of_the_bytes() {
+    let _turn = one_at_a_time();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut config = config(tmp.path(), "delta", 3);
+    config.base.name = "bert-stance-tiny".into();
+    config.base.registry = true;
+    config.trainable = Trainable::Top(2);
+    config.overlay = Some(newsframe::train::output::OverlayFormat::Int8Delta);
+    let report = train_stance(&config, &mut |_| {}).unwrap();
+    let manifest = OverlayManifest::read(&config.out).unwrap();
+    let stored: std::collections::HashMap<String, Tensor> =
+        Tensor::read_safetensors(config.out.join("overlay.safetensors"))
+            .unwrap()
+            .into_iter()
+            .collect();
+    // A matrix the base has: its change in int8 with a scale per row.
+    let query = "bert.encoder.layer.1.attention.self.query.weight";
+    assert_eq!(
+        stored[&format!("{query}.delta_int8")].kind(),
+        tch::Kind::Int8
+    );
+    let rows = stored[&format!("{query}.delta_int8")].size()[0];
+    assert_eq!(stored[&format!("{query}.delta_scale")].size(), [rows]);
+    assert!(!stored.contains_key(query));
+    // The new head and the vectors: float16.
+    assert_eq!(stored["classifier.weight"].kind(), tch::Kind::Half);
+    assert_eq!(
+        stored["bert.encoder.layer.1.output.LayerNorm.weight"].kind(),
+        tch::Kind::Half
+    );
+    // The training changed the matrix (the delta is not all zero).
+    assert!(
+        stored[&format!("{query}.delta_int8")]
+            .abs()
+            .sum(tch::Kind::Int64)
+            .int64_value(&[])
+            > 0
+    );
+    let merged = materialize(&config.out, &manifest, &fixture()).unwrap();
+    let got = engine_logits(merged.path(), &dev_pairs(&config));
+    assert_close(&got, &report.dev_logits, 1e-4, "int8 delta overlay logits");
+}
+
 /// Python transformers loads the directory and computes the same logits.
 fn python_parity(dir: &Path, pairs: &[(String, String)], want: &[Vec<f32>]) {
     let python = newsframe::models::convert::python_path();

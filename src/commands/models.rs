@@ -327,14 +327,18 @@ fn list(store: &ModelStore, json: bool, out: &mut dyn Write) -> anyhow::Result<O
             ))
         )?;
     }
-    let footer = format!(
+    writeln!(
+        out,
         "(DTYPE: stored weights; CONVERT: pickle = converted to safetensors on install; \
-         PINNED: files with a sha256 known in advance, the rest trusted on first use)\n\
-         (registry: {}; cache: {})",
+         PINNED: files with a sha256 known in advance, the rest trusted on first use)"
+    )?;
+    // The cache path comes from the environment: escaped, on a line of its own.
+    let sources = format!(
+        "(registry: {}; cache: {})",
         store.registry.source,
         store.cache.root().display()
     );
-    writeln!(out, "{}", for_terminal(&footer))?;
+    writeln!(out, "{}", for_terminal(&sources))?;
     Ok(Outcome::Success)
 }
 

@@ -400,7 +400,7 @@ pub fn train_stance(
     // The best epoch's weights, as they will be stored.
     network.load_trained(&checkpoint.join("best.safetensors"))?;
     if let Some(format) = config.overlay {
-        network.round_trained(format.kind());
+        network.round_trained(format);
     }
     let (dev_pred, dev_logits) =
         predict_with_logits(&network, &prepared.dev, prepared.dev_cache.as_deref());

@@ -13,6 +13,7 @@ use crate::transformer::weights::SafetensorsFile;
 use crate::transformer::{Precision, TransformerError};
 
 use super::TrainError;
+use super::output::OverlayFormat;
 
 /// A classifier being trained.
 pub struct Network {
@@ -22,7 +23,13 @@ pub struct Network {
     pub pad_id: i64,
     /// Whether the model reads token type ids (`type_vocab_size` > 0).
     pub uses_token_types: bool,
+    /// The base's values of the trained parameters (internal names), which
+    /// a delta overlay is measured against.
+    base_values: Vec<(String, Tensor)>,
 }
+
+/// Names of the head [`HeadInit::Fresh`] starts anew.
+pub const FRESH_HEAD_PREFIX: &str = "classifier.";
 
 /// Which parameters train.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,20 +72,37 @@ impl Network {
                 .and_then(|v| v.as_i64())
                 .unwrap_or(0),
             uses_token_types: config.type_vocab_size > 0,
+            base_values: Vec::new(),
         };
-        network.make_trainable(trainable);
+        // The classifier is always fresh, whatever the base file holds.
+        network.make_trainable(trainable, |name| {
+            !name.starts_with(FRESH_HEAD_PREFIX)
+                && split_fused(name, &Tensor::zeros([3], (Kind::Float, tch::Device::Cpu)))
+                    .iter()
+                    .all(|(part, _)| {
+                        let bare = part.strip_prefix("bert.").unwrap_or(part);
+                        weights.contains(part) || weights.contains(bare)
+                    })
+        });
         Ok(network)
     }
 
     /// Replaces every trained parameter (a view of the mapped file) by an
-    /// owned copy that records gradients.
-    fn make_trainable(&mut self, trainable: Trainable) {
+    /// owned copy that records gradients, and keeps the starting values of
+    /// those the base file has (`in_base`) for delta overlays.
+    fn make_trainable(&mut self, trainable: Trainable, in_base: impl Fn(&str) -> bool) {
         let first = self.first_trained_layer;
+        let mut base_values = Vec::new();
         for (name, tensor) in self.net.parameters_mut() {
             if is_trained(&name, trainable, first) {
-                *tensor = tensor.detach().copy().set_requires_grad(true);
+                let base = tensor.detach().copy();
+                *tensor = base.copy().set_requires_grad(true);
+                if in_base(&name) {
+                    base_values.push((name, base));
+                }
             }
         }
+        self.base_values = base_values;
     }
 
     /// The trained parameters, sharing storage with the network.
@@ -172,15 +196,50 @@ impl Network {
         Tensor::write_safetensors(&detached, path).map_err(|e| TrainError::io(path, e))
     }
 
-    /// Rounds every trained parameter through `kind` (what an overlay
-    /// stored in that format gives back when loaded).
-    pub fn round_trained(&mut self, kind: Kind) {
+    /// Rounds every trained parameter to what an overlay stored in `format`
+    /// gives back when loaded.
+    pub fn round_trained(&mut self, format: OverlayFormat) {
         let _guard = tch::no_grad_guard();
-        for (_, mut t) in self.trained_parameters() {
-            let rounded = t.to_kind(kind).to_kind(Kind::Float);
+        let base: HashMap<String, Tensor> = self
+            .base_values
+            .iter()
+            .map(|(n, t)| (n.clone(), t.shallow_clone()))
+            .collect();
+        for (name, mut t) in self.trained_parameters() {
+            let rounded = match (format, base.get(&name)) {
+                (OverlayFormat::Int8Delta, Some(base)) if t.dim() == 2 => {
+                    let (q, scale) = quantize_delta(&t, base);
+                    dequantize_delta(base, &q, &scale)
+                }
+                (OverlayFormat::Int8Delta, _) => t.to_kind(Kind::Half).to_kind(Kind::Float),
+                (format, _) => t.to_kind(format.kind()).to_kind(Kind::Float),
+            };
             t.copy_(&rounded);
         }
     }
+}
+
+/// `trained - base` as int8 with one float32 scale per row (the row's
+/// largest change maps to ±127): a fine-tune's change to a matrix in a
+/// quarter of float32's bytes, close to lossless because the change is small
+/// next to the weights.
+pub fn quantize_delta(trained: &Tensor, base: &Tensor) -> (Tensor, Tensor) {
+    let delta = trained - base;
+    let scale = delta
+        .abs()
+        .amax([1].as_slice(), true)
+        .clamp_min(f64::from(f32::MIN_POSITIVE))
+        / 127.0;
+    let q = (&delta / &scale)
+        .round()
+        .clamp(-127.0, 127.0)
+        .to_kind(Kind::Int8);
+    (q, scale.squeeze_dim(1))
+}
+
+/// `base + q * scale` by rows: the inverse of [`quantize_delta`].
+pub fn dequantize_delta(base: &Tensor, q: &Tensor, scale: &Tensor) -> Tensor {
+    base + q.to_kind(Kind::Float) * scale.to_kind(Kind::Float).unsqueeze(1)
 }
 
 /// Whether parameter `name` (a `BertForSequenceClassification` name) trains.

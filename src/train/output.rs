@@ -14,7 +14,11 @@ use crate::models::digest::hash_file;
 use crate::transformer::model_dir::ModelDir;
 
 use super::data::LABELS;
-use super::model::Network;
+use super::model::{FRESH_HEAD_PREFIX, Network, quantize_delta};
+use crate::transformer::overlay::{DELTA_INT8, DELTA_SCALE};
+
+/// Prefix of the base's tensor names in the classification model.
+const BASE_PREFIX: &str = "bert.";
 use super::{TrainConfig, TrainError, TrainReport, Trainable};
 
 /// Schema of `newsframe-card.json`.
@@ -26,12 +30,17 @@ pub enum OverlayFormat {
     F16,
     Bf16,
     F32,
+    /// Each trained matrix as its change from the base in int8 with a
+    /// float32 scale per row; vectors and new tensors in float16.
+    Int8Delta,
 }
 
 impl OverlayFormat {
+    /// The number format of stored tensors (an int8 delta's vectors and new
+    /// tensors: float16).
     pub fn kind(self) -> Kind {
         match self {
-            OverlayFormat::F16 => Kind::Half,
+            OverlayFormat::F16 | OverlayFormat::Int8Delta => Kind::Half,
             OverlayFormat::Bf16 => Kind::BFloat16,
             OverlayFormat::F32 => Kind::Float,
         }
@@ -42,6 +51,7 @@ impl OverlayFormat {
             OverlayFormat::F16 => "F16",
             OverlayFormat::Bf16 => "BF16",
             OverlayFormat::F32 => "F32",
+            OverlayFormat::Int8Delta => "INT8-DELTA",
         }
     }
 }
@@ -62,6 +72,51 @@ pub fn sha256_file(path: &Path) -> Result<String, TrainError> {
     hash_file(path)
         .map(|d| d.sha256)
         .map_err(|e| TrainError::io(path, e))
+}
+
+/// The trained tensors as an overlay stores them: in `format`, or for
+/// [`OverlayFormat::Int8Delta`] each matrix the base also has as
+/// `NAME.delta_int8` + `NAME.delta_scale` (see `transformer::overlay`).
+fn overlay_tensors(
+    network: &mut Network,
+    format: OverlayFormat,
+    base_weights: &Path,
+) -> Result<Vec<(String, Tensor)>, TrainError> {
+    let trained = network.state_dict(true);
+    if format != OverlayFormat::Int8Delta {
+        return Ok(trained
+            .into_iter()
+            .map(|(n, t)| (n, t.to_kind(format.kind())))
+            .collect());
+    }
+    let base: std::collections::HashMap<String, Tensor> = Tensor::read_safetensors(base_weights)
+        .map_err(|e| TrainError::io(base_weights, e))?
+        .into_iter()
+        .map(|(name, t)| (prefixed(name), t))
+        .collect();
+    let mut tensors = Vec::new();
+    for (name, t) in trained {
+        match base.get(&name) {
+            Some(b)
+                if t.dim() == 2 && b.size() == t.size() && !name.starts_with(FRESH_HEAD_PREFIX) =>
+            {
+                let (q, scale) = quantize_delta(&t, &b.to_kind(Kind::Float));
+                tensors.push((format!("{name}.{DELTA_INT8}"), q));
+                tensors.push((format!("{name}.{DELTA_SCALE}"), scale));
+            }
+            _ => tensors.push((name, t.to_kind(Kind::Half))),
+        }
+    }
+    Ok(tensors)
+}
+
+/// A base tensor's name in the classification model (`bert.` added).
+fn prefixed(name: String) -> String {
+    if name.starts_with(BASE_PREFIX) {
+        name
+    } else {
+        format!("{BASE_PREFIX}{name}")
+    }
 }
 
 /// Writes the finished model into `dir` (created).
@@ -106,17 +161,13 @@ pub fn write_model_dir(
             "model.safetensors"
         }
         Some(format) => {
-            let tensors: Vec<(String, Tensor)> = network
-                .state_dict(true)
-                .into_iter()
-                .map(|(n, t)| (n, t.to_kind(format.kind())))
-                .collect();
+            let tensors = overlay_tensors(network, format, &base_weights)?;
             let path = dir.join("overlay.safetensors");
             Tensor::write_safetensors(&tensors, &path).map_err(|e| TrainError::io(&path, e))?;
             let overlay = json!({
                 "base_model": config.base.name,
                 "base_sha256": {"model.safetensors": base_sha256},
-                "base_prefix": "bert.",
+                "base_prefix": BASE_PREFIX,
                 "weights": "overlay.safetensors",
             });
             write(

@@ -14,9 +14,11 @@
 //!
 //! and the weights file it names, holding only the tensors that replace or add
 //! to the base's (full classification names; float32, float16 or bfloat16,
-//! read as float32). The effective weights are the base's tensors, each name
-//! given `base_prefix` when it lacks it, overridden and extended by the
-//! overlay's. The base file must be byte-identical to the one the overlay
+//! read as float32), or a matrix's change from the base as the pair
+//! `NAME.delta_int8` (int8, the matrix's shape) and `NAME.delta_scale`
+//! (one float per row): `NAME = base NAME + delta_int8 × delta_scale`. The
+//! effective weights are the base's tensors, each name given `base_prefix`
+//! when it lacks it, overridden and extended by the overlay's. The base file must be byte-identical to the one the overlay
 //! was trained on (its sha256), since tensors the overlay does not carry come
 //! from it.
 //!
@@ -50,6 +52,11 @@ pub struct OverlayManifest {
     /// The overlay's weights file, relative to the overlay directory.
     pub weights: String,
 }
+
+/// Suffix of a matrix's change from the base, in int8.
+pub const DELTA_INT8: &str = "delta_int8";
+/// Suffix of the per-row scale of a [`DELTA_INT8`] tensor.
+pub const DELTA_SCALE: &str = "delta_scale";
 
 /// Whether `dir` is an overlay directory.
 pub fn is_overlay(dir: &Path) -> bool {
@@ -154,9 +161,60 @@ pub fn materialize(
         };
         merged.insert(name, tensor);
     }
-    for (name, tensor) in Tensor::read_safetensors(&overlay_weights)
+    let mut overlay: BTreeMap<String, Tensor> = Tensor::read_safetensors(&overlay_weights)
         .map_err(|e| weights_error(&overlay_weights, e))?
+        .into_iter()
+        .collect();
+    let deltas: Vec<String> = overlay
+        .keys()
+        .filter_map(|n| n.strip_suffix(&format!(".{DELTA_INT8}")))
+        .map(str::to_string)
+        .collect();
+    for name in deltas {
+        let q = overlay
+            .remove(&format!("{name}.{DELTA_INT8}"))
+            .expect("listed");
+        let scale = overlay.remove(&format!("{name}.{DELTA_SCALE}"));
+        let base = merged.get(&name);
+        let bad = |message: String| TransformerError::Weights {
+            path: overlay_weights.clone(),
+            message,
+        };
+        let (Some(scale), Some(base)) = (scale, base) else {
+            return Err(bad(format!(
+                "{name}.{DELTA_INT8} needs {name}.{DELTA_SCALE} in the overlay and {name} in \
+                 the base"
+            )));
+        };
+        let float_scale = matches!(scale.kind(), Kind::Float | Kind::Half | Kind::BFloat16);
+        if base.dim() != 2
+            || q.kind() != Kind::Int8
+            || q.size() != base.size()
+            || !float_scale
+            || scale.size() != [base.size()[0]]
+        {
+            return Err(bad(format!(
+                "{name}: the change is {:?} {:?} with scale {:?}; the base tensor is {:?}",
+                q.kind(),
+                q.size(),
+                scale.size(),
+                base.size()
+            )));
+        }
+        let weights = base.to_kind(Kind::Float)
+            + q.to_kind(Kind::Float) * scale.to_kind(Kind::Float).unsqueeze(1);
+        merged.insert(name, weights);
+    }
+    if let Some(name) = overlay
+        .keys()
+        .find(|n| n.ends_with(&format!(".{DELTA_SCALE}")))
     {
+        return Err(TransformerError::Weights {
+            path: overlay_weights.clone(),
+            message: format!("{name} has no {DELTA_INT8} tensor beside it"),
+        });
+    }
+    for (name, tensor) in overlay {
         let tensor = match tensor.kind() {
             Kind::Float => tensor,
             Kind::Half | Kind::BFloat16 => tensor.to_kind(Kind::Float),
