@@ -47,11 +47,12 @@ impl OverlayFormat {
 }
 
 /// Tokenizer files copied from the base when it has them.
-const TOKENIZER_FILES: [&str; 4] = [
+const TOKENIZER_FILES: [&str; 5] = [
     "tokenizer.json",
     "tokenizer_config.json",
     "special_tokens_map.json",
     "vocab.txt",
+    "spm.model",
 ];
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -80,9 +81,12 @@ pub fn write_model_dir(
     };
     write(
         "config.json",
-        serde_json::to_string_pretty(&classification_config(base.config()))
-            .expect("config serializes")
-            .as_bytes(),
+        serde_json::to_string_pretty(&classification_config(
+            base.config(),
+            network.net.transformers_class(),
+        ))
+        .expect("config serializes")
+        .as_bytes(),
     )?;
     for name in TOKENIZER_FILES {
         let from = base.path.join(name);
@@ -116,7 +120,7 @@ pub fn write_model_dir(
             let overlay = json!({
                 "base_model": config.base.name,
                 "base_sha256": {"model.safetensors": base_sha256},
-                "base_prefix": "bert.",
+                "base_prefix": network.net.overlay_base_prefix(),
                 "weights": "overlay.safetensors",
             });
             write(
@@ -138,8 +142,9 @@ pub fn write_model_dir(
     write("README.md", readme(config, report, &card).as_bytes())
 }
 
-/// The base's config with transformers' sequence classification fields.
-pub fn classification_config(base: &Value) -> Value {
+/// The base's config with transformers' sequence classification fields
+/// (`class`: e.g. `BertForSequenceClassification`).
+pub fn classification_config(base: &Value, class: &str) -> Value {
     let mut config = base.clone();
     let id2label: serde_json::Map<String, Value> = LABELS
         .iter()
@@ -152,10 +157,7 @@ pub fn classification_config(base: &Value) -> Value {
         .map(|(i, l)| (l.as_str().to_string(), json!(i)))
         .collect();
     if let Value::Object(map) = &mut config {
-        map.insert(
-            "architectures".into(),
-            json!(["BertForSequenceClassification"]),
-        );
+        map.insert("architectures".into(), json!([class]));
         map.insert("id2label".into(), Value::Object(id2label));
         map.insert("label2id".into(), Value::Object(label2id));
         map.insert("problem_type".into(), json!("single_label_classification"));
