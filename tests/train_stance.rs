@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use newsframe::eval::datasets::{DatasetFormat, LoadConfig};
+use newsframe::eval::labels::LabelMap;
+use newsframe::train::data::load_pairs;
 use newsframe::train::optim::AdamWConfig;
 use newsframe::train::{BaseModel, TrainConfig, TrainError, TrainReport, Trainable, train_stance};
 use newsframe::transformer::bert::{BertClassifier, BertConfig, HeadInit};
@@ -656,7 +658,9 @@ fn bad_data_fails_naming_file_and_line() {
         "jsonl",
     );
     assert!(
-        err.contains("bad.jsonl:2") && err.contains("unknown stance label \"great\""),
+        err.contains("bad.jsonl:2")
+            && err.contains("unknown stance label \"great\"")
+            && err.contains("--label-map"),
         "{err}"
     );
     let err = data_error(
@@ -700,4 +704,84 @@ fn the_command_reports_bad_data_with_exit_code_2() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("train.jsonl:1"), "{stderr}");
     assert!(!tmp.path().join("model").exists());
+}
+
+/// `train stance --label-map`: the data's own label names (here 0/1/2 for
+/// negative/neutral/positive, where 0 alone would read as neutral) become
+/// the model's labels; a name the map lacks fails naming file and line.
+#[test]
+fn the_command_reads_other_label_names_through_label_map() {
+    let tmp = tempfile::tempdir().unwrap();
+    let train = write_data(tmp.path(), "train.jsonl", 12, 0);
+    let renamed = std::fs::read_to_string(&train)
+        .unwrap()
+        .replace("\"negative\"", "0")
+        .replace("\"neutral\"", "1")
+        .replace("\"positive\"", "2");
+    std::fs::write(&train, &renamed).unwrap();
+    let map = ["0=negative", "1=neutral", "2=positive"].map(String::from);
+    let load = LoadConfig {
+        format: Some(DatasetFormat::Jsonl),
+        labels: LabelMap::parse(&map).unwrap(),
+        ..LoadConfig::default()
+    };
+    let pairs = load_pairs(&train, &load).unwrap();
+    let labels: Vec<usize> = pairs.iter().map(|p| p.label).collect();
+    assert_eq!(
+        &labels[..3],
+        [0, 1, 2],
+        "the first rows are bad, fine, good"
+    );
+
+    let run = |extra: &[&str], out: &str| {
+        Command::new(env!("CARGO_BIN_EXE_newsframe"))
+            .args(["train", "stance", "--base"])
+            .arg(fixture())
+            .arg("--train")
+            .arg(&train)
+            .arg("--out")
+            .arg(tmp.path().join(out))
+            .args([
+                "--format",
+                "jsonl",
+                "--epochs",
+                "1",
+                "--dev-fraction",
+                "0.3",
+            ])
+            .args(["--threads", "1"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    // Only two of the three names mapped: "2" is an error, not read as NewsMTSC's negative.
+    let partial = run(
+        &["--label-map", "0=negative", "--label-map", "1=neutral"],
+        "partial",
+    );
+    let stderr = String::from_utf8_lossy(&partial.stderr);
+    assert_eq!(partial.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("train.jsonl:3") && stderr.contains("not in --label-map"),
+        "{stderr}"
+    );
+    let mut args = Vec::new();
+    for pair in &map {
+        args.extend(["--label-map", pair.as_str()]);
+    }
+    let ok = run(&args, "model");
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let card: Value = serde_json::from_str(
+        &std::fs::read_to_string(tmp.path().join("model/newsframe-card.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        card["hyperparameters"]["label_map"],
+        json!([["0", "negative"], ["1", "neutral"], ["2", "positive"]])
+    );
 }

@@ -219,6 +219,12 @@ fn card(
             },
             "frozen_layers_cached": config.trainable != Trainable::All,
             "dataset_format": config.load.format.map(|f| f.as_str()),
+            "label_map": config
+                .load
+                .labels
+                .entries()
+                .map(|(from, to)| json!([from, to.as_str()]))
+                .collect::<Vec<_>>(),
         },
         "seed": config.seed,
         "threads": tch::get_num_threads(),
