@@ -483,47 +483,56 @@ fn a_deberta_base_trains_and_the_engine_and_transformers_load_the_same_logits() 
 
 /// `--train-layers 1` on DeBERTa: the lower layer's output is cached (the
 /// relative position embeddings stay frozen), and the overlay merged over
-/// its base gives the logits training ended with.
+/// its base gives the logits training ended with; also over a base stored
+/// in float16, as the registry's mDeBERTa is.
 #[test]
 fn a_deberta_overlay_of_the_top_layer_gives_the_logits_training_ended_with() {
     let _turn = one_at_a_time();
-    let tmp = tempfile::tempdir().unwrap();
-    let mut config = config_on(deberta_fixture(), tmp.path(), "overlay", 3);
-    config.base.name = "mdeberta-nli-tiny".into();
-    config.base.registry = true;
-    config.trainable = Trainable::Top(1);
-    config.overlay = Some(newsframe::train::output::OverlayFormat::F16);
-    let mut notes = Vec::new();
-    let report = train_stance(&config, &mut |event| {
-        if let newsframe::train::Event::Note(line) = event {
-            notes.push(line);
-        }
-    })
-    .unwrap();
-    assert!(
-        notes
-            .iter()
-            .any(|n| n.contains("cached the 1 frozen layers")),
-        "{notes:?}"
-    );
-    let manifest = OverlayManifest::read(&config.out).unwrap();
-    assert_eq!(manifest.base_prefix, "");
-    let stored = Tensor::read_safetensors(config.out.join("overlay.safetensors")).unwrap();
-    let names: Vec<&str> = stored.iter().map(|(n, _)| n.as_str()).collect();
-    assert!(
-        names.contains(&"deberta.encoder.layer.1.attention.self.key_proj.weight"),
-        "{names:?}"
-    );
-    assert!(names.contains(&"classifier.bias"), "{names:?}");
-    assert!(
-        names.iter().all(|n| !n.contains("layer.0.")
-            && !n.contains("embeddings")
-            && !n.contains("encoder.LayerNorm")),
-        "{names:?}"
-    );
-    let merged = materialize(&config.out, &manifest, &deberta_fixture()).unwrap();
-    let got = engine_logits(merged.path(), &dev_pairs(&config));
-    assert_close(&got, &report.dev_logits, 1e-4, "overlay logits");
+    for name in ["mdeberta-nli-tiny", "mdeberta-nli-f16"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let base = model_fixture(name);
+        let mut config = config_on(base.clone(), tmp.path(), "overlay", 3);
+        config.base.name = name.into();
+        config.base.registry = true;
+        config.trainable = Trainable::Top(1);
+        config.overlay = Some(newsframe::train::output::OverlayFormat::F16);
+        let mut notes = Vec::new();
+        let report = train_stance(&config, &mut |event| {
+            if let newsframe::train::Event::Note(line) = event {
+                notes.push(line);
+            }
+        })
+        .unwrap();
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("cached the 1 frozen layers")),
+            "{name}: {notes:?}"
+        );
+        let manifest = OverlayManifest::read(&config.out).unwrap();
+        assert_eq!(manifest.base_prefix, "");
+        let stored = Tensor::read_safetensors(config.out.join("overlay.safetensors")).unwrap();
+        let names: Vec<&str> = stored.iter().map(|(n, _)| n.as_str()).collect();
+        assert!(
+            names.contains(&"deberta.encoder.layer.1.attention.self.key_proj.weight"),
+            "{name}: {names:?}"
+        );
+        assert!(names.contains(&"classifier.bias"), "{name}: {names:?}");
+        assert!(
+            names.iter().all(|n| !n.contains("layer.0.")
+                && !n.contains("embeddings")
+                && !n.contains("encoder.LayerNorm")),
+            "{name}: {names:?}"
+        );
+        let merged = materialize(&config.out, &manifest, &base).unwrap();
+        let got = engine_logits(merged.path(), &dev_pairs(&config));
+        assert_close(
+            &got,
+            &report.dev_logits,
+            1e-4,
+            &format!("{name}: overlay logits"),
+        );
+    }
 }
 
 /// Python transformers loads the directory and computes the same logits.
