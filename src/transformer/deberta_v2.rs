@@ -494,17 +494,17 @@ impl DebertaV2ForSequenceClassification {
         let seq = input_ids.size()[1];
         let mut x = Tensor::embedding(&self.word_embeddings, input_ids, -1, false, false);
         if let Some(pos) = &self.position_embeddings {
-            x = x + pos.narrow(0, 0, seq).unsqueeze(0);
+            x += pos.narrow(0, 0, seq).unsqueeze(0);
         }
         if let Some(types) = &self.token_type_embeddings {
-            x = x + types.get(0);
+            x += types.get(0);
         }
         if let Some(proj) = &self.embed_proj {
             x = proj.forward(&x);
         }
         x = self.embeddings_norm.forward(&x);
         let kind = x.kind();
-        x = x * attention_mask.unsqueeze(2).to_kind(kind);
+        x *= attention_mask.unsqueeze(2).to_kind(kind);
         dropout(&x, self.hidden_dropout, train)
     }
 
@@ -760,7 +760,7 @@ impl DebertaV2ForSequenceClassification {
                     &index.c2p.expand([batch, self.heads, q, k], false),
                     false,
                 );
-                scores = scores + gathered.to_kind(Kind::Float) / scale;
+                scores += gathered.to_kind(Kind::Float) / scale;
             }
             if let Some(queries) = &windows.queries {
                 // position -> content: key j against the query of position -r(j, i).
@@ -773,7 +773,7 @@ impl DebertaV2ForSequenceClassification {
                         false,
                     )
                     .transpose(-1, -2);
-                scores = scores + gathered.to_kind(Kind::Float) / scale;
+                scores += gathered.to_kind(Kind::Float) / scale;
             }
         }
         let probs = dropout(
