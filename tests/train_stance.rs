@@ -695,6 +695,19 @@ fn bad_data_fails_naming_file_and_line() {
 }
 
 #[test]
+fn a_base_of_another_architecture_is_refused_naming_the_trainable_ones() {
+    let _turn = one_at_a_time();
+    let tmp = tempfile::tempdir().unwrap();
+    let config = config_on(model_fixture("xlmr-nli-tiny"), tmp.path(), "model", 1);
+    let err = train_stance(&config, &mut |_| {}).unwrap_err().to_string();
+    assert!(
+        err.contains("xlm-roberta") && err.contains("bert, deberta-v2"),
+        "{err}"
+    );
+    assert!(!config.out.exists());
+}
+
+#[test]
 fn the_command_reports_bad_data_with_exit_code_2() {
     let tmp = tempfile::tempdir().unwrap();
     let train = tmp.path().join("train.jsonl");
