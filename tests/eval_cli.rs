@@ -185,6 +185,61 @@ fn stance_runs_on_every_stance_format() {
     }
 }
 
+/// Labels in the data's own names are read through --label-map, with the
+/// scores of the same data in the project's names; without it each row is
+/// named with the flag that reads it.
+#[test]
+fn label_map_reads_the_datasets_own_label_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("own_labels.csv");
+    let original = std::fs::read_to_string(fixture("generic_stance.csv")).unwrap();
+    let renamed = original
+        .replace(",positive,", ",pro,")
+        .replace(",negative,", ",con,")
+        .replace(",neutral,", ",meh,");
+    assert_ne!(renamed, original);
+    std::fs::write(&data, renamed).unwrap();
+    let preds = fixture("stance_pred.jsonl");
+    let mut args = vec![
+        "stance",
+        data.to_str().unwrap(),
+        "--pred",
+        preds.as_str(),
+        "--field",
+        "id=doc",
+        "--field",
+        "text=body",
+        "--field",
+        "target=who",
+        "--field",
+        "label=gold",
+    ];
+    let output = Command::cargo_bin("newsframe")
+        .unwrap()
+        .arg("eval")
+        .args(&args)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_ne!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("own_labels.csv:2") && stderr.contains("--label-map"),
+        "{stderr}"
+    );
+    args.extend([
+        "--label-map",
+        "pro=positive",
+        "--label-map",
+        "con=negative",
+        "--label-map",
+        "meh=neutral",
+    ]);
+    let (code, report, stderr) = eval(&args);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(report["overall"]["n"], 3);
+    close(&report["overall"]["accuracy"], 2.0 / 3.0);
+}
+
 #[test]
 fn semeval_reports_f_avg_in_its_own_labels_and_reads_latin1() {
     let (_, report, stderr) = eval(&[

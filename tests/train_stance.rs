@@ -1,8 +1,10 @@
 //! `newsframe train stance` on the tiny BERT classifier fixture
 //! (tests/fixtures/models/bert-stance-tiny, made by
-//! scripts/make_model_fixtures.py): the classifier matches transformers'
-//! BertForSequenceClassification; a few seconds of training lower the loss
-//! and write a directory that the engine's `SequenceClassifier` and Python
+//! scripts/make_model_fixtures.py) and the tiny mDeBERTa-v3-style fixture
+//! (mdeberta-nli-tiny): the classifier matches transformers'
+//! BertForSequenceClassification; DeBERTa's train mode without dropout is
+//! its inference network; a few seconds of training lower the loss and
+//! write a directory that the engine's `SequenceClassifier` and Python
 //! transformers load with the logits training ended with (an overlay too,
 //! merged over its base); a resumed run equals an uninterrupted one; bad data
 //! fails naming its file and line.
@@ -14,10 +16,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use newsframe::eval::datasets::{DatasetFormat, LoadConfig};
+use newsframe::eval::labels::LabelMap;
+use newsframe::train::data::load_pairs;
 use newsframe::train::optim::AdamWConfig;
 use newsframe::train::{BaseModel, TrainConfig, TrainError, TrainReport, Trainable, train_stance};
 use newsframe::transformer::bert::{BertClassifier, BertConfig, HeadInit};
 use newsframe::transformer::classifier::{ClassifierConfig, SequenceClassifier};
+use newsframe::transformer::deberta_v2::{DebertaV2Config, DebertaV2ForSequenceClassification};
 use newsframe::transformer::model_dir::ModelDir;
 use newsframe::transformer::overlay::{OverlayManifest, materialize};
 use newsframe::transformer::tokenize::TextTokenizer;
@@ -35,7 +40,19 @@ fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
 }
 
 fn fixture() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/models/bert-stance-tiny")
+    model_fixture("bert-stance-tiny")
+}
+
+fn model_fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/models")
+        .join(name)
+}
+
+/// An mDeBERTa-v3-style NLI model (multilingual sentencepiece vocabulary):
+/// a base whose head training replaces.
+fn deberta_fixture() -> PathBuf {
+    model_fixture("mdeberta-nli-tiny")
 }
 
 fn reference() -> Value {
@@ -168,6 +185,10 @@ fn write_data(dir: &Path, name: &str, n: usize, offset: usize) -> PathBuf {
 }
 
 fn config(dir: &Path, out: &str, epochs: usize) -> TrainConfig {
+    config_on(fixture(), dir, out, epochs)
+}
+
+fn config_on(base: PathBuf, dir: &Path, out: &str, epochs: usize) -> TrainConfig {
     RuntimeConfig {
         threads: Some(1),
         ..RuntimeConfig::default()
@@ -175,10 +196,10 @@ fn config(dir: &Path, out: &str, epochs: usize) -> TrainConfig {
     .apply();
     TrainConfig {
         base: BaseModel {
-            name: fixture().display().to_string(),
+            name: base.display().to_string(),
             registry: false,
             revision: "local".into(),
-            dir: fixture(),
+            dir: base,
         },
         train: write_data(dir, "train.jsonl", 48, 0),
         dev: Some(write_data(dir, "dev.jsonl", 12, 1)),
@@ -367,6 +388,197 @@ fn an_int8_delta_overlay_gives_the_logits_training_ended_with_in_a_quarter_of_th
     assert_close(&got, &report.dev_logits, 1e-4, "int8 delta overlay logits");
 }
 
+/// Padded `[rows, seq]` ids and mask of `rows`.
+fn padded(rows: &[Vec<i64>]) -> (Tensor, Tensor) {
+    let seq = rows.iter().map(Vec::len).max().unwrap();
+    let pad = |fill: &dyn Fn(&[i64], usize) -> i64| -> Tensor {
+        let flat: Vec<i64> = rows
+            .iter()
+            .flat_map(|r| (0..seq).map(move |i| fill(r, i)))
+            .collect();
+        Tensor::from_slice(&flat).view([rows.len() as i64, seq as i64])
+    };
+    (
+        pad(&|r, i| r.get(i).copied().unwrap_or(0)),
+        pad(&|r, i| i64::from(i < r.len())),
+    )
+}
+
+fn max_diff(a: &Tensor, b: &Tensor) -> f64 {
+    (a - b).abs().max().double_value(&[])
+}
+
+/// One network for inference and training: DeBERTa's train mode with the
+/// fixtures' dropout (0) gives the inference logits, and so does inference
+/// once the parameters are handed out (positions projected in every pass
+/// instead of at load); both equal transformers' logits. With dropout the
+/// train mode differs and inference does not.
+#[test]
+fn deberta_train_mode_without_dropout_is_the_inference_network() {
+    let _turn = one_at_a_time();
+    // Shared position projections, and separate ones with few buckets.
+    for name in ["mdeberta-nli-tiny", "deberta-buckets-tiny"] {
+        let dir = ModelDir::open(&model_fixture(name)).unwrap();
+        let config: DebertaV2Config = dir.parse_config().unwrap();
+        assert_eq!(config.hidden_dropout_prob, 0.0, "{name}");
+        assert_eq!(config.attention_probs_dropout_prob, 0.0, "{name}");
+        let weights = SafetensorsFile::open(&dir.safetensors_path().unwrap()).unwrap();
+        let reference: Value = serde_json::from_str(
+            &std::fs::read_to_string(model_fixture(name).join("reference.json")).unwrap(),
+        )
+        .unwrap();
+        let rows: Vec<Vec<i64>> = serde_json::from_value(reference["input_ids"].clone()).unwrap();
+        let want: Vec<Vec<f32>> = serde_json::from_value(reference["logits"].clone()).unwrap();
+        let (ids, mask) = padded(&rows);
+        let mut net =
+            DebertaV2ForSequenceClassification::load(&weights, &config, 3, Precision::F32).unwrap();
+        let inference = net.logits(&ids, &mask);
+        let got = Vec::<Vec<f32>>::try_from(&inference).unwrap();
+        assert_close(&got, &want, 1e-4, &format!("{name}: inference"));
+        let train = tch::no_grad(|| net.forward(&ids, &mask, true));
+        assert!(
+            max_diff(&train, &inference) < 1e-5,
+            "{name}: train mode without dropout differs by {}",
+            max_diff(&train, &inference)
+        );
+        let _ = net.parameters_mut();
+        let projected_now = net.logits(&ids, &mask);
+        assert!(
+            max_diff(&projected_now, &inference) < 1e-5,
+            "{name}: inference after handing out the parameters differs by {}",
+            max_diff(&projected_now, &inference)
+        );
+
+        let mut noisy = config.clone();
+        noisy.hidden_dropout_prob = 0.3;
+        noisy.attention_probs_dropout_prob = 0.3;
+        let net =
+            DebertaV2ForSequenceClassification::load(&weights, &noisy, 3, Precision::F32).unwrap();
+        tch::manual_seed(1);
+        assert!(max_diff(&net.logits(&ids, &mask), &inference) < 1e-6);
+        let dropped = tch::no_grad(|| net.forward(&ids, &mask, true));
+        assert!(
+            max_diff(&dropped, &inference) > 1e-3,
+            "{name}: dropout changed nothing in train mode"
+        );
+    }
+}
+
+#[test]
+fn a_deberta_base_trains_and_the_engine_and_transformers_load_the_same_logits() {
+    let _turn = one_at_a_time();
+    let tmp = tempfile::tempdir().unwrap();
+    let config = config_on(deberta_fixture(), tmp.path(), "model", 12);
+    let report = train_stance(&config, &mut |_| {}).unwrap();
+    let (first, last) = (&report.history[0], report.history.last().unwrap());
+    assert!(
+        last.train_loss < first.train_loss * 0.7,
+        "mean loss of epoch 1 {} → of the last {}",
+        first.train_loss,
+        last.train_loss
+    );
+    assert!(
+        report.dev.macro_f1 > 0.5,
+        "dev macro-F1 {}",
+        report.dev.macro_f1
+    );
+    let saved: Value =
+        serde_json::from_str(&std::fs::read_to_string(config.out.join("config.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        saved["architectures"],
+        json!(["DebertaV2ForSequenceClassification"])
+    );
+    assert_eq!(
+        saved["id2label"],
+        json!({"0": "negative", "1": "neutral", "2": "positive"})
+    );
+    assert!(config.out.join("spm.model").is_file());
+    // transformers' names, and everything trained (the relative position
+    // embeddings too).
+    let stored: std::collections::HashMap<String, Tensor> =
+        Tensor::read_safetensors(config.out.join("model.safetensors"))
+            .unwrap()
+            .into_iter()
+            .collect();
+    let base: std::collections::HashMap<String, Tensor> =
+        Tensor::read_safetensors(deberta_fixture().join("model.safetensors"))
+            .unwrap()
+            .into_iter()
+            .collect();
+    assert!(stored.keys().all(|n| !n.contains(".qkv.")));
+    for name in [
+        "deberta.encoder.layer.0.attention.self.query_proj.weight",
+        "deberta.encoder.layer.1.attention.self.value_proj.bias",
+        "deberta.encoder.rel_embeddings.weight",
+        "deberta.encoder.LayerNorm.weight",
+        "deberta.embeddings.word_embeddings.weight",
+        "pooler.dense.weight",
+    ] {
+        let (a, b) = (&stored[name], &base[name]);
+        assert_eq!(a.size(), b.size(), "{name}");
+        assert!(max_diff(a, b) > 0.0, "{name} did not train");
+    }
+    assert_eq!(stored["classifier.weight"].size(), [3, 32]);
+    let got = engine_logits(&config.out, &dev_pairs(&config));
+    assert_close(&got, &report.dev_logits, 1e-4, "reloaded logits");
+    python_parity(&config.out, &dev_pairs(&config), &report.dev_logits);
+}
+
+/// `--train-layers 1` on DeBERTa: the lower layer's output is cached (the
+/// relative position embeddings stay frozen), and the overlay merged over
+/// its base gives the logits training ended with; also over a base stored
+/// in float16, as the registry's mDeBERTa is.
+#[test]
+fn a_deberta_overlay_of_the_top_layer_gives_the_logits_training_ended_with() {
+    let _turn = one_at_a_time();
+    for name in ["mdeberta-nli-tiny", "mdeberta-nli-f16"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let base = model_fixture(name);
+        let mut config = config_on(base.clone(), tmp.path(), "overlay", 3);
+        config.base.name = name.into();
+        config.base.registry = true;
+        config.trainable = Trainable::Top(1);
+        config.overlay = Some(newsframe::train::output::OverlayFormat::F16);
+        let mut notes = Vec::new();
+        let report = train_stance(&config, &mut |event| {
+            if let newsframe::train::Event::Note(line) = event {
+                notes.push(line);
+            }
+        })
+        .unwrap();
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("cached the 1 frozen layers")),
+            "{name}: {notes:?}"
+        );
+        let manifest = OverlayManifest::read(&config.out).unwrap();
+        assert_eq!(manifest.base_prefix, "");
+        let stored = Tensor::read_safetensors(config.out.join("overlay.safetensors")).unwrap();
+        let names: Vec<&str> = stored.iter().map(|(n, _)| n.as_str()).collect();
+        assert!(
+            names.contains(&"deberta.encoder.layer.1.attention.self.key_proj.weight"),
+            "{name}: {names:?}"
+        );
+        assert!(names.contains(&"classifier.bias"), "{name}: {names:?}");
+        assert!(
+            names.iter().all(|n| !n.contains("layer.0.")
+                && !n.contains("embeddings")
+                && !n.contains("encoder.LayerNorm")),
+            "{name}: {names:?}"
+        );
+        let merged = materialize(&config.out, &manifest, &base).unwrap();
+        let got = engine_logits(merged.path(), &dev_pairs(&config));
+        assert_close(
+            &got,
+            &report.dev_logits,
+            1e-4,
+            &format!("{name}: overlay logits"),
+        );
+    }
+}
+
 /// Python transformers loads the directory and computes the same logits.
 fn python_parity(dir: &Path, pairs: &[(String, String)], want: &[Vec<f32>]) {
     let python = newsframe::models::convert::python_path();
@@ -499,7 +711,9 @@ fn bad_data_fails_naming_file_and_line() {
         "jsonl",
     );
     assert!(
-        err.contains("bad.jsonl:2") && err.contains("unknown stance label \"great\""),
+        err.contains("bad.jsonl:2")
+            && err.contains("unknown stance label \"great\"")
+            && err.contains("--label-map"),
         "{err}"
     );
     let err = data_error(
@@ -525,6 +739,19 @@ fn bad_data_fails_naming_file_and_line() {
 }
 
 #[test]
+fn a_base_of_another_architecture_is_refused_naming_the_trainable_ones() {
+    let _turn = one_at_a_time();
+    let tmp = tempfile::tempdir().unwrap();
+    let config = config_on(model_fixture("xlmr-nli-tiny"), tmp.path(), "model", 1);
+    let err = train_stance(&config, &mut |_| {}).unwrap_err().to_string();
+    assert!(
+        err.contains("xlm-roberta") && err.contains("bert, deberta-v2"),
+        "{err}"
+    );
+    assert!(!config.out.exists());
+}
+
+#[test]
 fn the_command_reports_bad_data_with_exit_code_2() {
     let tmp = tempfile::tempdir().unwrap();
     let train = tmp.path().join("train.jsonl");
@@ -543,4 +770,84 @@ fn the_command_reports_bad_data_with_exit_code_2() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("train.jsonl:1"), "{stderr}");
     assert!(!tmp.path().join("model").exists());
+}
+
+/// `train stance --label-map`: the data's own label names (here 0/1/2 for
+/// negative/neutral/positive, where 0 alone would read as neutral) become
+/// the model's labels; a name the map lacks fails naming file and line.
+#[test]
+fn the_command_reads_other_label_names_through_label_map() {
+    let tmp = tempfile::tempdir().unwrap();
+    let train = write_data(tmp.path(), "train.jsonl", 12, 0);
+    let renamed = std::fs::read_to_string(&train)
+        .unwrap()
+        .replace("\"negative\"", "0")
+        .replace("\"neutral\"", "1")
+        .replace("\"positive\"", "2");
+    std::fs::write(&train, &renamed).unwrap();
+    let map = ["0=negative", "1=neutral", "2=positive"].map(String::from);
+    let load = LoadConfig {
+        format: Some(DatasetFormat::Jsonl),
+        labels: LabelMap::parse(&map).unwrap(),
+        ..LoadConfig::default()
+    };
+    let pairs = load_pairs(&train, &load).unwrap();
+    let labels: Vec<usize> = pairs.iter().map(|p| p.label).collect();
+    assert_eq!(
+        &labels[..3],
+        [0, 1, 2],
+        "the first rows are bad, fine, good"
+    );
+
+    let run = |extra: &[&str], out: &str| {
+        Command::new(env!("CARGO_BIN_EXE_newsframe"))
+            .args(["train", "stance", "--base"])
+            .arg(fixture())
+            .arg("--train")
+            .arg(&train)
+            .arg("--out")
+            .arg(tmp.path().join(out))
+            .args([
+                "--format",
+                "jsonl",
+                "--epochs",
+                "1",
+                "--dev-fraction",
+                "0.3",
+            ])
+            .args(["--threads", "1"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    // Only two of the three names mapped: "2" is an error, not read as NewsMTSC's negative.
+    let partial = run(
+        &["--label-map", "0=negative", "--label-map", "1=neutral"],
+        "partial",
+    );
+    let stderr = String::from_utf8_lossy(&partial.stderr);
+    assert_eq!(partial.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("train.jsonl:3") && stderr.contains("not in --label-map"),
+        "{stderr}"
+    );
+    let mut args = Vec::new();
+    for pair in &map {
+        args.extend(["--label-map", pair.as_str()]);
+    }
+    let ok = run(&args, "model");
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let card: Value = serde_json::from_str(
+        &std::fs::read_to_string(tmp.path().join("model/newsframe-card.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        card["hyperparameters"]["label_map"],
+        json!([["0", "negative"], ["1", "neutral"], ["2", "positive"]])
+    );
 }

@@ -20,6 +20,7 @@ use crate::commands::records::start_pipeline;
 use crate::eval::EVAL_SCHEMA_VERSION;
 use crate::eval::bootstrap::{BootstrapConfig, Interval};
 use crate::eval::datasets::{self, DatasetError, DatasetFormat, FieldMap, LoadConfig, Loaded};
+use crate::eval::labels::LabelMap;
 use crate::eval::predictions;
 use crate::eval::rouge::{RougeMode, VARIANTS};
 use crate::eval::stances::{StanceEvaluation, StanceGroup};
@@ -157,6 +158,11 @@ pub struct StanceArgs {
     /// the dataset marks (NewsMTSC), else the target's name in the text.
     #[arg(long, value_name = "FILE", conflicts_with = "pred")]
     pub actors: Option<PathBuf>,
+
+    /// Read the dataset's label FROM as TO (negative, neutral or positive);
+    /// repeatable. Once given, only mapped names are labels.
+    #[arg(long = "label-map", value_name = "FROM=TO")]
+    pub label_map: Vec<String>,
 }
 
 pub fn run(args: &EvalArgs) -> anyhow::Result<Outcome> {
@@ -234,6 +240,7 @@ impl CommonArgs {
             format: self.dataset_format,
             fields: FieldMap::parse(&self.fields).map_err(anyhow::Error::msg)?,
             lang: self.lang.clone(),
+            labels: LabelMap::default(),
         })
     }
 
@@ -393,8 +400,11 @@ fn run_stance(args: &StanceArgs) -> anyhow::Result<Outcome> {
     let common = &args.common;
     common.check_engine_use(Vec::new())?;
     let out = common.claim_output(ReadPaths::new().file("--actors", args.actors.as_deref()))?;
-    let loaded = datasets::load_stance(&common.dataset, &common.load_config()?)
-        .map_err(anyhow::Error::new)?;
+    let load = LoadConfig {
+        labels: LabelMap::parse(&args.label_map).map_err(anyhow::Error::msg)?,
+        ..common.load_config()?
+    };
+    let loaded = datasets::load_stance(&common.dataset, &load).map_err(anyhow::Error::new)?;
     let failed_rows = report_load(&loaded, &common.dataset)?;
     let preds = match &common.pred {
         Some(path) => predictions::read_stance(path).map_err(anyhow::Error::new)?,

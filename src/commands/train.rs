@@ -8,6 +8,7 @@ use clap::{Args, Subcommand};
 
 use super::Outcome;
 use crate::eval::datasets::{DatasetFormat, FieldMap, LoadConfig};
+use crate::eval::labels::LabelMap;
 
 #[derive(Debug, Args)]
 pub struct TrainArgs {
@@ -95,6 +96,12 @@ pub struct TrainStanceArgs {
     #[arg(long = "field", value_name = "NAME=COLUMN")]
     pub fields: Vec<String>,
 
+    /// Read the data's label FROM as TO (negative, neutral or positive);
+    /// repeatable, e.g. --label-map against=negative. Once given, only
+    /// mapped names are labels.
+    #[arg(long = "label-map", value_name = "FROM=TO")]
+    pub label_map: Vec<String>,
+
     /// Also score the final model on this labeled file (repeatable); the
     /// numbers go into the model card with 95% bootstrap intervals.
     #[arg(long = "report", value_name = "FILE")]
@@ -143,6 +150,7 @@ fn stance(args: &TrainStanceArgs) -> anyhow::Result<Outcome> {
             format: args.format,
             fields: FieldMap::parse(&args.fields).map_err(anyhow::Error::msg)?,
             lang: None,
+            labels: LabelMap::parse(&args.label_map).map_err(anyhow::Error::msg)?,
         },
         out: args.out.clone(),
         epochs: args.epochs,

@@ -12,7 +12,7 @@
 //!
 //! A [`LabelScheme`] remembers which convention a dataset uses, so reports
 //! print its own label names and compute its own headline metric (SemEval's
-//! F_avg).
+//! F_avg). Other names come in through a [`LabelMap`] (`--label-map`).
 
 use serde::Serialize;
 
@@ -100,6 +100,106 @@ pub fn parse_label_value(value: &serde_json::Value) -> Result<StanceLabel, Strin
     }
 }
 
+/// How to tell a dataset label what to map other names: the hint of an
+/// unknown-label error.
+const LABEL_MAP_HINT: &str = "map other names with --label-map NAME=negative|neutral|positive";
+
+/// A dataset's own label names mapped onto the stance labels
+/// (`--label-map FROM=TO`, repeatable). Once given, only the mapped names are
+/// labels: a name left out is an error rather than read in one of the
+/// conventions above (`0` means neutral there, negative in a 0/1/2 set).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LabelMap(Vec<(String, StanceLabel)>);
+
+impl LabelMap {
+    /// Parses `FROM=TO` pairs, `TO` one of negative, neutral, positive.
+    pub fn parse(pairs: &[String]) -> Result<LabelMap, String> {
+        let mut map = LabelMap::default();
+        for pair in pairs {
+            let (from, to) = pair
+                .rsplit_once('=')
+                .map(|(f, t)| (f.trim(), t.trim()))
+                .filter(|(f, _)| !f.is_empty())
+                .ok_or_else(|| {
+                    format!("--label-map {pair:?}: expected FROM=TO, e.g. -1=negative")
+                })?;
+            let label = match to.to_ascii_lowercase().as_str() {
+                "negative" => StanceLabel::Negative,
+                "neutral" => StanceLabel::Neutral,
+                "positive" => StanceLabel::Positive,
+                _ => {
+                    return Err(format!(
+                        "--label-map {pair:?}: {to:?} is not a stance label \
+                         (negative, neutral or positive)"
+                    ));
+                }
+            };
+            match map.lookup(from) {
+                Some(earlier) if earlier != label => {
+                    return Err(format!(
+                        "--label-map {pair:?}: {from:?} is already mapped to {earlier}"
+                    ));
+                }
+                Some(_) => {}
+                None => map.0.push((from.to_string(), label)),
+            }
+        }
+        Ok(map)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The mapped names and their labels, in the order given.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, StanceLabel)> {
+        self.0.iter().map(|(from, label)| (from.as_str(), *label))
+    }
+
+    /// A dataset's label as text: by the map when one is given, else in any
+    /// known convention.
+    pub fn label(&self, text: &str) -> Result<StanceLabel, String> {
+        if self.is_empty() {
+            return parse_label(text).map_err(|e| format!("{e}; {LABEL_MAP_HINT}"));
+        }
+        self.lookup(text).ok_or_else(|| {
+            let names: Vec<&str> = self.0.iter().map(|(from, _)| from.as_str()).collect();
+            format!(
+                "stance label {text:?} is not in --label-map (mapped: {})",
+                names.join(", ")
+            )
+        })
+    }
+
+    /// A dataset's label as JSON (a string or a number).
+    pub fn label_value(&self, value: &serde_json::Value) -> Result<StanceLabel, String> {
+        match value {
+            _ if self.is_empty() => {
+                parse_label_value(value).map_err(|e| format!("{e}; {LABEL_MAP_HINT}"))
+            }
+            serde_json::Value::String(s) => self.label(s),
+            serde_json::Value::Number(n) => self.label(&n.to_string()),
+            other => Err(format!(
+                "stance label must be a string or number, got {other}"
+            )),
+        }
+    }
+
+    /// The mapped label of `text`: names compared without case, numbers by
+    /// value (`1` and `1.0` are one label).
+    fn lookup(&self, text: &str) -> Option<StanceLabel> {
+        let text = text.trim();
+        let number = |s: &str| s.parse::<f64>().ok().filter(|x| x.is_finite());
+        self.0
+            .iter()
+            .find(|(from, _)| {
+                from.eq_ignore_ascii_case(text)
+                    || number(from).is_some_and(|a| number(text) == Some(a))
+            })
+            .map(|(_, label)| *label)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,6 +222,40 @@ mod tests {
             parse_label_value(&serde_json::json!(4.0)),
             Ok(StanceLabel::Neutral)
         );
+    }
+
+    #[test]
+    fn a_label_map_replaces_the_conventions() {
+        let map = LabelMap::parse(&[
+            "0=negative".into(),
+            "1 = Neutral".into(),
+            "2=positive".into(),
+            "Bad=negative".into(),
+        ])
+        .unwrap();
+        assert_eq!(map.label("0"), Ok(StanceLabel::Negative));
+        assert_eq!(map.label(" 1.0 "), Ok(StanceLabel::Neutral));
+        assert_eq!(map.label("bad"), Ok(StanceLabel::Negative));
+        assert_eq!(
+            map.label_value(&serde_json::json!(2)),
+            Ok(StanceLabel::Positive)
+        );
+        // Only mapped names: "positive" is not one of them.
+        let err = map.label("positive").unwrap_err();
+        assert!(
+            err.contains("not in --label-map (mapped: 0, 1, 2, Bad)"),
+            "{err}"
+        );
+        // Without a map, the conventions, and a hint.
+        let none = LabelMap::default();
+        assert_eq!(none.label("0"), Ok(StanceLabel::Neutral));
+        let err = none.label("great").unwrap_err();
+        assert!(err.contains("--label-map NAME=negative"), "{err}");
+        for bad in ["x", "=negative", "a=good"] {
+            assert!(LabelMap::parse(&[bad.into()]).is_err(), "{bad}");
+        }
+        let clash = LabelMap::parse(&["a=negative".into(), "A=positive".into()]).unwrap_err();
+        assert!(clash.contains("already mapped to negative"), "{clash}");
     }
 
     #[test]

@@ -549,6 +549,8 @@ fn fingerprint(config: &TrainConfig, max_length: usize) -> Result<String, TrainE
         config.trainable,
         config.load.format
     ));
+    // What turns rows into pairs: other columns or label names are other data.
+    parts.push(format!("{:?} {:?}", config.load.fields, config.load.labels));
     Ok(output::sha256_hex(parts.join("\n").as_bytes()))
 }
 

@@ -1,13 +1,16 @@
-//! The network being trained: the engine's own encoder with a sequence
-//! classification head ([`BertClassifier`]), made trainable in place, and
-//! its weights written back under transformers' names.
+//! The network being trained: one of the engine's own encoders with a
+//! sequence classification head ([`BertClassifier`],
+//! [`DebertaV2ForSequenceClassification`]), made trainable in place, and its
+//! weights written back under transformers' names.
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::path::Path;
 
 use tch::{Kind, Tensor};
 
-use crate::transformer::bert::{BertClassifier, BertConfig, HeadInit, split_fused};
+use crate::transformer::bert::{self, BertClassifier, BertConfig, HeadInit};
+use crate::transformer::deberta_v2::{self, DebertaV2Config, DebertaV2ForSequenceClassification};
 use crate::transformer::model_dir::{Architecture, ModelDir};
 use crate::transformer::weights::SafetensorsFile;
 use crate::transformer::{Precision, TransformerError};
@@ -15,9 +18,83 @@ use crate::transformer::{Precision, TransformerError};
 use super::TrainError;
 use super::output::OverlayFormat;
 
+/// The trainable architectures, for the error about another.
+const TRAINABLE_ARCHITECTURES: &str = "bert, deberta-v2";
+
+/// The classifier network, one arm per trainable architecture.
+pub enum Classifier {
+    /// `BertForSequenceClassification`; reads token types.
+    Bert(BertClassifier),
+    /// `DebertaV2ForSequenceClassification` (DeBERTa-v3, mDeBERTa-v3).
+    DebertaV2(DebertaV2ForSequenceClassification),
+}
+
+impl Classifier {
+    /// transformers' class name, for `config.json`.
+    pub fn transformers_class(&self) -> &'static str {
+        match self {
+            Classifier::Bert(_) => "BertForSequenceClassification",
+            Classifier::DebertaV2(_) => "DebertaV2ForSequenceClassification",
+        }
+    }
+
+    /// What an overlay's base lacks of the classification names (its
+    /// `base_prefix`): BERT bases may be bare `BertModel`s; a DeBERTa base
+    /// is read under `deberta.` names, so it already has them.
+    pub fn overlay_base_prefix(&self) -> &'static str {
+        match self {
+            Classifier::Bert(_) => "bert.",
+            Classifier::DebertaV2(_) => "",
+        }
+    }
+
+    fn num_layers(&self) -> usize {
+        match self {
+            Classifier::Bert(net) => net.encoder.num_layers(),
+            Classifier::DebertaV2(net) => net.num_layers(),
+        }
+    }
+
+    fn parameters_mut(&mut self) -> Vec<(String, &mut Tensor)> {
+        match self {
+            Classifier::Bert(net) => net.parameters_mut(),
+            Classifier::DebertaV2(net) => net.parameters_mut(),
+        }
+    }
+
+    /// `(name, tensor)` under transformers' names (fused projections split).
+    fn transformers_tensors(&self, name: &str, tensor: &Tensor) -> Vec<(String, Tensor)> {
+        match self {
+            Classifier::Bert(_) => bert::split_fused(name, tensor),
+            Classifier::DebertaV2(_) => deberta_v2::split_fused(name, tensor),
+        }
+    }
+
+    fn embed(&self, ids: &Tensor, mask: &Tensor, types: Option<&Tensor>, train: bool) -> Tensor {
+        match self {
+            Classifier::Bert(net) => net.encoder.embed(ids, types, train),
+            Classifier::DebertaV2(net) => net.embed(ids, mask, train),
+        }
+    }
+
+    fn run_layers(&self, x: Tensor, mask: &Tensor, range: Range<usize>, train: bool) -> Tensor {
+        match self {
+            Classifier::Bert(net) => net.encoder.run_layers(x, mask, range, train),
+            Classifier::DebertaV2(net) => net.run_layers(x, mask, range, train),
+        }
+    }
+
+    fn head(&self, hidden: &Tensor, train: bool) -> Tensor {
+        match self {
+            Classifier::Bert(net) => net.head(hidden, train),
+            Classifier::DebertaV2(net) => net.head(hidden, train),
+        }
+    }
+}
+
 /// A classifier being trained.
 pub struct Network {
-    pub net: BertClassifier,
+    pub net: Classifier,
     /// Layers below this index are frozen (their output can be cached).
     pub first_trained_layer: usize,
     pub pad_id: i64,
@@ -44,16 +121,41 @@ impl Network {
     /// The base model of `dir` with a fresh 3-label head (`resume_from`: the
     /// head and every trained tensor come from a checkpoint instead).
     pub fn load(dir: &ModelDir, labels: i64, trainable: Trainable) -> Result<Network, TrainError> {
-        dir.require("train stance", "bert", &[Architecture::Bert])?;
-        let config: BertConfig = dir.parse_config()?;
-        let weights = SafetensorsFile::open(&dir.safetensors_path()?)?;
-        let net = BertClassifier::load(
-            &weights,
-            &config,
-            Precision::F32,
-            HeadInit::Fresh { labels },
+        let arch = dir.require(
+            "train stance",
+            TRAINABLE_ARCHITECTURES,
+            &[Architecture::Bert, Architecture::DebertaV2],
         )?;
-        let layers = net.encoder.num_layers();
+        let weights = SafetensorsFile::open(&dir.safetensors_path()?)?;
+        let (net, uses_token_types) = match arch {
+            Architecture::Bert => {
+                let config: BertConfig = dir.parse_config()?;
+                let net = BertClassifier::load(
+                    &weights,
+                    &config,
+                    Precision::F32,
+                    HeadInit::Fresh { labels },
+                )?;
+                (Classifier::Bert(net), config.type_vocab_size > 0)
+            }
+            Architecture::DebertaV2 => {
+                let config: DebertaV2Config = dir.parse_config()?;
+                if config.type_vocab_size > 0 {
+                    // The engine's classifier refuses these (it feeds type 0 everywhere).
+                    return Err(TrainError::Usage(format!(
+                        "{}: a DeBERTa-v2 base with token types (type_vocab_size {}) is not \
+                         supported; DeBERTa-v3 and mDeBERTa-v3 have none",
+                        dir.config_path().display(),
+                        config.type_vocab_size
+                    )));
+                }
+                let net =
+                    DebertaV2ForSequenceClassification::load_fresh_head(&weights, &config, labels)?;
+                (Classifier::DebertaV2(net), false)
+            }
+            _ => unreachable!("require() admits only trainable architectures"),
+        };
+        let layers = net.num_layers();
         let first_trained_layer = match trainable {
             Trainable::All => 0,
             Trainable::Top(k) if k == 0 || k > layers => {
@@ -71,19 +173,43 @@ impl Network {
                 .get("pad_token_id")
                 .and_then(|v| v.as_i64())
                 .unwrap_or(0),
-            uses_token_types: config.type_vocab_size > 0,
+            uses_token_types,
             base_values: Vec::new(),
         };
-        // The classifier is always fresh, whatever the base file holds.
-        network.make_trainable(trainable, |name| {
-            !name.starts_with(FRESH_HEAD_PREFIX)
-                && split_fused(name, &Tensor::zeros([3], (Kind::Float, tch::Device::Cpu)))
-                    .iter()
-                    .all(|(part, _)| {
-                        let bare = part.strip_prefix("bert.").unwrap_or(part);
+        // Which trained tensors the base file has (a delta overlay stores
+        // their change); the classifier is always fresh, whatever it holds.
+        let prefix = network.net.overlay_base_prefix();
+        let probe = Tensor::zeros([3], (Kind::Float, tch::Device::Cpu));
+        let params: Vec<String> = network
+            .net
+            .parameters_mut()
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
+        let names: Vec<(String, Vec<String>)> = params
+            .into_iter()
+            .map(|name| {
+                let parts = network
+                    .net
+                    .transformers_tensors(&name, &probe)
+                    .into_iter()
+                    .map(|(part, _)| part)
+                    .collect();
+                (name, parts)
+            })
+            .collect();
+        let in_base: std::collections::HashSet<String> = names
+            .into_iter()
+            .filter(|(name, parts)| {
+                !name.starts_with(FRESH_HEAD_PREFIX)
+                    && parts.iter().all(|part| {
+                        let bare = part.strip_prefix(prefix).unwrap_or(part);
                         weights.contains(part) || weights.contains(bare)
                     })
-        });
+            })
+            .map(|(name, _)| name)
+            .collect();
+        network.make_trainable(trainable, |name| in_base.contains(name));
         Ok(network)
     }
 
@@ -119,19 +245,17 @@ impl Network {
     /// [`Self::first_trained_layer`]) in inference mode; no autograd.
     pub fn frozen_states(&self, ids: &Tensor, mask: &Tensor, types: Option<&Tensor>) -> Tensor {
         let _guard = tch::no_grad_guard();
-        let x = self.net.encoder.embed(ids, types, false);
+        let x = self.net.embed(ids, mask, types, false);
         self.net
-            .encoder
             .run_layers(x, mask, 0..self.first_trained_layer, false)
     }
 
     /// Logits from the frozen layers' output.
     pub fn forward_from_states(&self, states: Tensor, mask: &Tensor, train: bool) -> Tensor {
-        let layers = self.net.encoder.num_layers();
-        let hidden =
-            self.net
-                .encoder
-                .run_layers(states, mask, self.first_trained_layer..layers, train);
+        let layers = self.net.num_layers();
+        let hidden = self
+            .net
+            .run_layers(states, mask, self.first_trained_layer..layers, train);
         self.net.head(&hidden, train)
     }
 
@@ -143,18 +267,27 @@ impl Network {
         types: Option<&Tensor>,
         train: bool,
     ) -> Tensor {
-        self.net.forward(ids, mask, types, train)
+        let x = self.net.embed(ids, mask, types, train);
+        let hidden = self
+            .net
+            .run_layers(x, mask, 0..self.net.num_layers(), train);
+        self.net.head(&hidden, train)
     }
 
-    /// Every tensor under transformers' `BertForSequenceClassification`
-    /// names (`only_trained`: just the trained ones), float32, contiguous.
+    /// Every tensor under transformers' names (`only_trained`: just the
+    /// trained ones), float32, contiguous.
     pub fn state_dict(&mut self, only_trained: bool) -> Vec<(String, Tensor)> {
         let _guard = tch::no_grad_guard();
-        self.net
+        let tensors: Vec<(String, Tensor)> = self
+            .net
             .parameters_mut()
             .into_iter()
             .filter(|(_, t)| !only_trained || t.requires_grad())
-            .flat_map(|(name, t)| split_fused(&name, &t.detach()))
+            .map(|(name, t)| (name, t.detach()))
+            .collect();
+        tensors
+            .iter()
+            .flat_map(|(name, t)| self.net.transformers_tensors(name, t))
             .map(|(name, t)| (name, t.to_kind(Kind::Float).contiguous()))
             .collect()
     }
@@ -242,12 +375,19 @@ pub fn dequantize_delta(base: &Tensor, q: &Tensor, scale: &Tensor) -> Tensor {
     base + q.to_kind(Kind::Float) * scale.to_kind(Kind::Float).unsqueeze(1)
 }
 
-/// Whether parameter `name` (a `BertForSequenceClassification` name) trains.
+/// Whether parameter `name` (a `BertForSequenceClassification` or
+/// `DebertaV2ForSequenceClassification` name) trains. With `Top(k)` what sits
+/// outside the layers stays frozen: the embeddings and DeBERTa's relative
+/// position embeddings (with their norm), which every layer reads, so the
+/// frozen layers' output can be cached.
 fn is_trained(name: &str, trainable: Trainable, first_layer: usize) -> bool {
     match trainable {
         Trainable::All => true,
         Trainable::Top(_) => {
-            if let Some(rest) = name.strip_prefix("bert.encoder.layer.") {
+            let layer = ["bert.encoder.layer.", "deberta.encoder.layer."]
+                .iter()
+                .find_map(|prefix| name.strip_prefix(prefix));
+            if let Some(rest) = layer {
                 let layer: usize = rest
                     .split('.')
                     .next()
@@ -255,7 +395,13 @@ fn is_trained(name: &str, trainable: Trainable, first_layer: usize) -> bool {
                     .unwrap_or(0);
                 layer >= first_layer
             } else {
-                !name.starts_with("bert.embeddings.")
+                ![
+                    "bert.embeddings.",
+                    "deberta.embeddings.",
+                    "deberta.encoder.",
+                ]
+                .iter()
+                .any(|prefix| name.starts_with(prefix))
             }
         }
     }
@@ -298,6 +444,31 @@ mod tests {
         assert!(is_trained("classifier.bias", top, 4));
         assert!(is_trained(
             "bert.embeddings.LayerNorm.weight",
+            Trainable::All,
+            0
+        ));
+    }
+
+    #[test]
+    fn deberta_top_layers_train_but_not_the_relative_embeddings_every_layer_reads() {
+        let top = Trainable::Top(1);
+        assert!(is_trained(
+            "deberta.encoder.layer.1.attention.self.qkv.weight",
+            top,
+            1
+        ));
+        assert!(!is_trained(
+            "deberta.encoder.layer.0.output.dense.weight",
+            top,
+            1
+        ));
+        assert!(!is_trained("deberta.encoder.rel_embeddings.weight", top, 1));
+        assert!(!is_trained("deberta.encoder.LayerNorm.bias", top, 1));
+        assert!(!is_trained("deberta.embeddings.LayerNorm.bias", top, 1));
+        assert!(is_trained("pooler.dense.weight", top, 1));
+        assert!(is_trained("classifier.weight", top, 1));
+        assert!(is_trained(
+            "deberta.encoder.rel_embeddings.weight",
             Trainable::All,
             0
         ));

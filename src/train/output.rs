@@ -17,8 +17,6 @@ use super::data::LABELS;
 use super::model::{FRESH_HEAD_PREFIX, Network, quantize_delta};
 use crate::transformer::overlay::{DELTA_INT8, DELTA_SCALE};
 
-/// Prefix of the base's tensor names in the classification model.
-const BASE_PREFIX: &str = "bert.";
 use super::{TrainConfig, TrainError, TrainReport, Trainable};
 
 /// Schema of `newsframe-card.json`.
@@ -57,11 +55,12 @@ impl OverlayFormat {
 }
 
 /// Tokenizer files copied from the base when it has them.
-const TOKENIZER_FILES: [&str; 4] = [
+const TOKENIZER_FILES: [&str; 5] = [
     "tokenizer.json",
     "tokenizer_config.json",
     "special_tokens_map.json",
     "vocab.txt",
+    "spm.model",
 ];
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -83,6 +82,7 @@ fn overlay_tensors(
     base_weights: &Path,
 ) -> Result<Vec<(String, Tensor)>, TrainError> {
     let trained = network.state_dict(true);
+    let prefix = network.net.overlay_base_prefix();
     if format != OverlayFormat::Int8Delta {
         return Ok(trained
             .into_iter()
@@ -92,7 +92,7 @@ fn overlay_tensors(
     let base: std::collections::HashMap<String, Tensor> = Tensor::read_safetensors(base_weights)
         .map_err(|e| TrainError::io(base_weights, e))?
         .into_iter()
-        .map(|(name, t)| (prefixed(name), t))
+        .map(|(name, t)| (prefixed(name, prefix), t))
         .collect();
     let mut tensors = Vec::new();
     for (name, t) in trained {
@@ -110,12 +110,12 @@ fn overlay_tensors(
     Ok(tensors)
 }
 
-/// A base tensor's name in the classification model (`bert.` added).
-fn prefixed(name: String) -> String {
-    if name.starts_with(BASE_PREFIX) {
+/// A base tensor's name in the classification model (`prefix` added).
+fn prefixed(name: String, prefix: &str) -> String {
+    if name.starts_with(prefix) {
         name
     } else {
-        format!("{BASE_PREFIX}{name}")
+        format!("{prefix}{name}")
     }
 }
 
@@ -135,9 +135,12 @@ pub fn write_model_dir(
     };
     write(
         "config.json",
-        serde_json::to_string_pretty(&classification_config(base.config()))
-            .expect("config serializes")
-            .as_bytes(),
+        serde_json::to_string_pretty(&classification_config(
+            base.config(),
+            network.net.transformers_class(),
+        ))
+        .expect("config serializes")
+        .as_bytes(),
     )?;
     for name in TOKENIZER_FILES {
         let from = base.path.join(name);
@@ -167,7 +170,7 @@ pub fn write_model_dir(
             let overlay = json!({
                 "base_model": config.base.name,
                 "base_sha256": {"model.safetensors": base_sha256},
-                "base_prefix": BASE_PREFIX,
+                "base_prefix": network.net.overlay_base_prefix(),
                 "weights": "overlay.safetensors",
             });
             write(
@@ -189,8 +192,9 @@ pub fn write_model_dir(
     write("README.md", readme(config, report, &card).as_bytes())
 }
 
-/// The base's config with transformers' sequence classification fields.
-pub fn classification_config(base: &Value) -> Value {
+/// The base's config with transformers' sequence classification fields
+/// (`class`: e.g. `BertForSequenceClassification`).
+pub fn classification_config(base: &Value, class: &str) -> Value {
     let mut config = base.clone();
     let id2label: serde_json::Map<String, Value> = LABELS
         .iter()
@@ -203,10 +207,7 @@ pub fn classification_config(base: &Value) -> Value {
         .map(|(i, l)| (l.as_str().to_string(), json!(i)))
         .collect();
     if let Value::Object(map) = &mut config {
-        map.insert(
-            "architectures".into(),
-            json!(["BertForSequenceClassification"]),
-        );
+        map.insert("architectures".into(), json!([class]));
         map.insert("id2label".into(), Value::Object(id2label));
         map.insert("label2id".into(), Value::Object(label2id));
         map.insert("problem_type".into(), json!("single_label_classification"));
@@ -268,6 +269,12 @@ fn card(
             },
             "frozen_layers_cached": config.trainable != Trainable::All,
             "dataset_format": config.load.format.map(|f| f.as_str()),
+            "label_map": config
+                .load
+                .labels
+                .entries()
+                .map(|(from, to)| json!([from, to.as_str()]))
+                .collect::<Vec<_>>(),
         },
         "seed": config.seed,
         "threads": tch::get_num_threads(),

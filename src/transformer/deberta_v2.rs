@@ -8,11 +8,19 @@
 //! NLI probabilities by tenths; tests/transformer_parity.rs holds this copy to
 //! transformers within 1e-4. Variable names follow the checkpoints, so
 //! `model.safetensors` loads as is.
+//!
+//! The same network trains (`newsframe train stance`): `train = true` turns
+//! dropout on where transformers has it, and
+//! [`DebertaV2ForSequenceClassification::parameters_mut`] hands its tensors
+//! to the trainer. Inference projects each layer's relative position
+//! embeddings once, at load; training projects the rows a batch reads in
+//! every forward pass instead, since the projections (the layer's own query
+//! and key with `share_att_key`) and the embeddings train.
 
 use serde::Deserialize;
 use tch::{Kind, Tensor};
 
-use super::layers::{LayerLoader, LayerNorm, Linear, activation};
+use super::layers::{LayerLoader, LayerNorm, Linear, activation, dropout};
 use super::weights::{MappedFile, SafetensorsFile};
 use super::{Precision, TransformerError};
 
@@ -54,6 +62,18 @@ pub struct DebertaV2Config {
     pub pooler_hidden_size: Option<i64>,
     #[serde(default)]
     pub pooler_hidden_act: Option<String>,
+    #[serde(default = "default_dropout")]
+    pub hidden_dropout_prob: f64,
+    #[serde(default = "default_dropout")]
+    pub attention_probs_dropout_prob: f64,
+    /// Dropout on the pooler's input (the first token).
+    #[serde(default)]
+    pub pooler_dropout: f64,
+    /// Dropout on the classifier's input; None: `hidden_dropout_prob`.
+    #[serde(default)]
+    pub cls_dropout: Option<f64>,
+    #[serde(default = "default_init_range")]
+    pub initializer_range: f64,
 }
 
 /// `pos_att_type` is a list in v3 configs and a `"p2c|c2p"` string in older ones.
@@ -88,11 +108,23 @@ fn minus_one() -> i64 {
 fn default_true() -> bool {
     true
 }
+fn default_dropout() -> f64 {
+    0.1
+}
+fn default_init_range() -> f64 {
+    0.02
+}
 
-/// One layer's relative-position keys and queries `[heads, 2 * att_span, head]`:
-/// the position embeddings projected once at load, since they do not depend
+/// One layer's relative-position keys and queries `[heads, 2 * att_span, head]`
+/// over the whole table, projected at load for inference: they do not depend
 /// on the input (transformers projects them again in every forward pass).
 struct PositionProjections {
+    keys: Option<Tensor>,
+    queries: Option<Tensor>,
+}
+
+/// The rows of one layer's position keys and queries a forward pass reads.
+struct PositionWindows {
     keys: Option<Tensor>,
     queries: Option<Tensor>,
 }
@@ -100,7 +132,14 @@ struct PositionProjections {
 struct Attention {
     /// Query, key and value projections as one product: `[3 * hidden, hidden]`.
     qkv: Linear,
-    positions: PositionProjections,
+    /// `pos_key_proj` and `pos_query_proj` (float32); None with
+    /// `share_att_key`, where the positions go through the content
+    /// projections of `qkv`, or when the term is off.
+    pos_key: Option<Linear>,
+    pos_query: Option<Linear>,
+    /// Projections made at load; dropped once the parameters are handed out
+    /// (they may train, and these would go stale).
+    cached: Option<PositionProjections>,
     output_dense: Linear,
     output_norm: LayerNorm,
 }
@@ -114,12 +153,25 @@ struct Layer {
 
 /// DeBERTa-v2 encoder with the `ContextPooler` and classifier head of
 /// `DebertaV2ForSequenceClassification`.
+///
+/// The same network runs inference and trains (`newsframe train stance`):
+/// `train = true` turns on transformers' dropouts (embeddings, relative
+/// position embeddings, attention probabilities, both residual branches, the
+/// pooler's input and the classifier's input), and
+/// [`Self::parameters_mut`] hands the tensors to the trainer. Training
+/// projects the position rows a batch reads in every forward pass, from the
+/// current weights, since with `share_att_key` they go through the trained
+/// query and key projections.
 pub struct DebertaV2ForSequenceClassification {
     word_embeddings: Tensor,
     position_embeddings: Option<Tensor>,
     token_type_embeddings: Option<Tensor>,
     embed_proj: Option<Linear>,
     embeddings_norm: LayerNorm,
+    /// `[2 * att_span, hidden]`, before `rel_norm`.
+    rel_embeddings: Option<Tensor>,
+    /// The encoder's `LayerNorm` over the relative embeddings (`norm_rel_ebd`).
+    rel_norm: Option<LayerNorm>,
     layers: Vec<Layer>,
     pooler: Linear,
     classifier: Linear,
@@ -128,15 +180,37 @@ pub struct DebertaV2ForSequenceClassification {
     relative_attention: bool,
     c2p: bool,
     p2c: bool,
+    share_att_key: bool,
     /// Half the number of relative position embeddings (`pos_ebd_size`).
     att_span: i64,
     position_buckets: i64,
     max_relative_positions: i64,
     hidden_act: String,
     pooler_act: String,
+    hidden_dropout: f64,
+    attention_dropout: f64,
+    pooler_dropout: f64,
+    classifier_dropout: f64,
     /// Keeps the memory-mapped weights the tensors above view; declared last
     /// so it is dropped after them.
     _mapping: MappedFile,
+}
+
+/// Where the classification head comes from.
+enum Head {
+    /// `pooler.dense` and `classifier` of the checkpoint, `labels` outputs.
+    Checkpoint { labels: i64 },
+    /// A fresh classifier (normal, `initializer_range`; zero bias, as
+    /// transformers initializes it); the checkpoint's pooler when it has one.
+    Fresh { labels: i64 },
+}
+
+/// `rows` `[n, hidden]` of the relative position table through `proj`, as
+/// `[heads, n, head]`.
+fn project_positions(proj: &Linear, rows: &Tensor, heads: i64) -> Tensor {
+    proj.forward(rows)
+        .view([rows.size()[0], heads, -1])
+        .permute([1, 0, 2])
 }
 
 impl DebertaV2ForSequenceClassification {
@@ -147,6 +221,31 @@ impl DebertaV2ForSequenceClassification {
         config: &DebertaV2Config,
         num_labels: i64,
         precision: Precision,
+    ) -> Result<Self, TransformerError> {
+        Self::build(
+            weights,
+            config,
+            precision,
+            Head::Checkpoint { labels: num_labels },
+        )
+    }
+
+    /// The encoder of a checkpoint with a fresh classifier of `labels`
+    /// outputs, in float32, to be trained. The pooler is the checkpoint's when
+    /// it has one (a classification fine-tune), else fresh too (a base model).
+    pub fn load_fresh_head(
+        weights: &SafetensorsFile,
+        config: &DebertaV2Config,
+        labels: i64,
+    ) -> Result<Self, TransformerError> {
+        Self::build(weights, config, Precision::F32, Head::Fresh { labels })
+    }
+
+    fn build(
+        weights: &SafetensorsFile,
+        config: &DebertaV2Config,
+        precision: Precision,
+        head: Head,
     ) -> Result<Self, TransformerError> {
         let invalid = |message: String| TransformerError::Weights {
             path: weights.path().to_path_buf(),
@@ -236,38 +335,35 @@ impl DebertaV2ForSequenceClassification {
             max_relative_positions
         };
         let enc = "deberta.encoder";
-        // The relative position embeddings as every layer sees them.
         let rel_embeddings = config
             .relative_attention
-            .then(|| -> Result<Tensor, TransformerError> {
-                let table = view(
+            .then(|| {
+                view(
                     &format!("{enc}.rel_embeddings.weight"),
                     &[att_span * 2, hidden],
-                )?;
-                let norm_rel = config
-                    .norm_rel_ebd
-                    .as_deref()
-                    .unwrap_or("none")
-                    .to_lowercase()
-                    .split('|')
-                    .any(|s| s.trim() == "layer_norm");
-                Ok(if norm_rel {
-                    layer_norm(&format!("{enc}.LayerNorm"))?.forward(&table)
-                } else {
-                    table
-                })
-            })
-            .transpose()?;
-        // `[2 * span, hidden]` -> `[heads, 2 * span, head]`, in fp32 whatever the precision.
-        let project_positions = |weight: &Tensor, bias: &Tensor| {
-            rel_embeddings.as_ref().map(|rel| {
-                precision.weight(
-                    rel.linear(weight, Some(bias))
-                        .view([att_span * 2, heads, -1])
-                        .permute([1, 0, 2])
-                        .contiguous(),
                 )
             })
+            .transpose()?;
+        let norm_rel = config
+            .norm_rel_ebd
+            .as_deref()
+            .unwrap_or("none")
+            .to_lowercase()
+            .split('|')
+            .any(|s| s.trim() == "layer_norm");
+        let rel_norm = (config.relative_attention && norm_rel)
+            .then(|| layer_norm(&format!("{enc}.LayerNorm")))
+            .transpose()?;
+        // The relative position embeddings as every layer sees them.
+        let rel_table = rel_embeddings.as_ref().map(|table| match &rel_norm {
+            Some(norm) => norm.forward(table),
+            None => table.shallow_clone(),
+        });
+        // Over the whole table, in fp32 whatever the precision.
+        let project_all = |proj: &Linear| {
+            rel_table
+                .as_ref()
+                .map(|rel| precision.weight(project_positions(proj, rel, heads).contiguous()))
         };
 
         let mut layers = Vec::with_capacity(config.num_hidden_layers as usize);
@@ -279,39 +375,35 @@ impl DebertaV2ForSequenceClassification {
                 .read_stacked_f32(&names.map(|n| format!("{s}.{n}.weight")), &[hidden, hidden])?;
             let qkv_bias =
                 weights.read_stacked_f32(&names.map(|n| format!("{s}.{n}.bias")), &[hidden])?;
-            let part = |t: &Tensor, k: i64| t.narrow(0, k * hidden, hidden);
-            let separate = |name: &str| -> Result<(Tensor, Tensor), TransformerError> {
-                Ok((
-                    view(&format!("{s}.{name}.weight"), &[hidden, hidden])?,
-                    view(&format!("{s}.{name}.bias"), &[hidden])?,
-                ))
+            let qkv_f32 = Linear::new(
+                qkv_weight.shallow_clone(),
+                Some(qkv_bias.shallow_clone()),
+                Precision::F32,
+            );
+            let separate = |name: &str, on: bool| {
+                (config.relative_attention && !config.share_att_key && on)
+                    .then(|| load.linear_f32(&format!("{s}.{name}"), hidden, hidden))
+                    .transpose()
             };
-            let positions = if !config.relative_attention {
+            let pos_key = separate("pos_key_proj", c2p)?;
+            let pos_query = separate("pos_query_proj", p2c)?;
+            let cached = if config.share_att_key {
                 PositionProjections {
-                    keys: None,
-                    queries: None,
-                }
-            } else if config.share_att_key {
-                PositionProjections {
-                    keys: c2p
-                        .then(|| project_positions(&part(&qkv_weight, 1), &part(&qkv_bias, 1)))
-                        .flatten(),
-                    queries: p2c
-                        .then(|| project_positions(&part(&qkv_weight, 0), &part(&qkv_bias, 0)))
-                        .flatten(),
+                    keys: c2p.then(|| project_all(&qkv_f32.part(1, hidden))).flatten(),
+                    queries: p2c.then(|| project_all(&qkv_f32.part(0, hidden))).flatten(),
                 }
             } else {
-                let keys = c2p.then(|| separate("pos_key_proj")).transpose()?;
-                let queries = p2c.then(|| separate("pos_query_proj")).transpose()?;
                 PositionProjections {
-                    keys: keys.and_then(|(w, b)| project_positions(&w, &b)),
-                    queries: queries.and_then(|(w, b)| project_positions(&w, &b)),
+                    keys: pos_key.as_ref().and_then(project_all),
+                    queries: pos_query.as_ref().and_then(project_all),
                 }
             };
             layers.push(Layer {
                 attention: Attention {
                     qkv: Linear::new(qkv_weight, Some(qkv_bias), precision),
-                    positions,
+                    pos_key,
+                    pos_query,
+                    cached: Some(cached),
                     output_dense: linear(&format!("{l}.attention.output.dense"), hidden, hidden)?,
                     output_norm: layer_norm(&format!("{l}.attention.output.LayerNorm"))?,
                 },
@@ -330,33 +422,76 @@ impl DebertaV2ForSequenceClassification {
         }
         let pooler_size = config.pooler_hidden_size.unwrap_or(hidden);
         // The small head stays in fp32: it is a negligible share of the work.
-        let head = |prefix: &str, i: i64, o: i64| load.linear_f32(prefix, i, o);
+        let checkpoint_head = |prefix: &str, i: i64, o: i64| load.linear_f32(prefix, i, o);
+        let fresh = |rows: i64, cols: i64| {
+            let weight = Tensor::randn([rows, cols], (Kind::Float, tch::Device::Cpu))
+                * config.initializer_range;
+            Linear::new(
+                weight,
+                Some(Tensor::zeros([rows], (Kind::Float, tch::Device::Cpu))),
+                Precision::F32,
+            )
+        };
+        let (pooler, classifier) = match head {
+            Head::Checkpoint { labels } => (
+                checkpoint_head("pooler.dense", pooler_size, pooler_size)?,
+                checkpoint_head("classifier", pooler_size, labels)?,
+            ),
+            Head::Fresh { labels } => {
+                let pooler = if weights.contains("pooler.dense.weight") {
+                    checkpoint_head("pooler.dense", pooler_size, pooler_size)?
+                } else {
+                    fresh(pooler_size, pooler_size)
+                };
+                (pooler, fresh(labels, pooler_size))
+            }
+        };
         Ok(DebertaV2ForSequenceClassification {
             word_embeddings,
             position_embeddings,
             token_type_embeddings,
             embed_proj,
             embeddings_norm,
+            rel_embeddings,
+            rel_norm,
             layers,
-            pooler: head("pooler.dense", pooler_size, pooler_size)?,
-            classifier: head("classifier", pooler_size, num_labels)?,
+            pooler,
+            classifier,
             heads,
             hidden,
             relative_attention: config.relative_attention,
             c2p,
             p2c,
+            share_att_key: config.share_att_key,
             att_span,
             position_buckets: config.position_buckets,
             max_relative_positions,
             hidden_act: config.hidden_act.clone(),
             pooler_act: config.pooler_hidden_act.clone().unwrap_or_else(default_act),
+            hidden_dropout: config.hidden_dropout_prob,
+            attention_dropout: config.attention_probs_dropout_prob,
+            pooler_dropout: config.pooler_dropout,
+            classifier_dropout: config.cls_dropout.unwrap_or(config.hidden_dropout_prob),
             _mapping: weights.mapping(),
         })
     }
 
-    /// Last hidden states `[batch, seq, hidden]`.
+    /// Number of transformer layers.
+    pub fn num_layers(&self) -> usize {
+        self.layers.len()
+    }
+
+    /// Last hidden states `[batch, seq, hidden]`; no autograd.
     pub fn encode(&self, input_ids: &Tensor, attention_mask: &Tensor) -> Tensor {
-        let (batch, seq) = (input_ids.size()[0], input_ids.size()[1]);
+        let _guard = tch::no_grad_guard();
+        let x = self.embed(input_ids, attention_mask, false);
+        self.run_layers(x, attention_mask, 0..self.layers.len(), false)
+    }
+
+    /// The embedding block's output (padding zeroed, as transformers does).
+    /// Every token has token type 0.
+    pub fn embed(&self, input_ids: &Tensor, attention_mask: &Tensor, train: bool) -> Tensor {
+        let seq = input_ids.size()[1];
         let mut x = Tensor::embedding(&self.word_embeddings, input_ids, -1, false, false);
         if let Some(pos) = &self.position_embeddings {
             x += pos.narrow(0, 0, seq).unsqueeze(0);
@@ -370,41 +505,166 @@ impl DebertaV2ForSequenceClassification {
         x = self.embeddings_norm.forward(&x);
         let kind = x.kind();
         x *= attention_mask.unsqueeze(2).to_kind(kind);
+        dropout(&x, self.hidden_dropout, train)
+    }
 
+    /// Runs layers `range` over hidden states `x` (the embeddings' output for
+    /// the first layer). Every layer reads the relative position embeddings,
+    /// which sit outside the layers: training the top layers over cached
+    /// output of the lower ones keeps them frozen.
+    pub fn run_layers(
+        &self,
+        mut x: Tensor,
+        attention_mask: &Tensor,
+        range: std::ops::Range<usize>,
+        train: bool,
+    ) -> Tensor {
+        let (batch, seq) = (x.size()[0], x.size()[1]);
         // [batch, 1, q, k]: a query attends a key when both are real tokens.
         let extended = attention_mask.unsqueeze(1).unsqueeze(2);
         let pair_mask = (&extended * extended.squeeze_dim(-2).unsqueeze(-1)).to_kind(Kind::Bool);
         let padding = pair_mask.logical_not();
-        let positions = self.relative_attention.then(|| {
+        let layers = &self.layers[range];
+        let index = self.relative_attention.then(|| {
             let relative = build_relative_position(
                 seq,
                 self.position_buckets,
                 self.max_relative_positions,
-                input_ids.device(),
+                x.device(),
             );
             RelativeIndex::new(&relative, self.att_span)
         });
-        for layer in &self.layers {
-            let attended =
-                self.attention(&layer.attention, &x, &padding, positions.as_ref(), batch);
+        // The table itself, when some layer projects its positions now.
+        let projects_now = train || layers.iter().any(|l| l.attention.cached.is_none());
+        let table = self
+            .rel_embeddings
+            .as_ref()
+            .filter(|_| projects_now)
+            .map(|t| match &self.rel_norm {
+                Some(norm) => norm.forward(t),
+                None => t.shallow_clone(),
+            });
+        for layer in layers {
+            let positions = index
+                .as_ref()
+                .map(|index| self.positions(&layer.attention, table.as_ref(), index, train));
+            let attended = self.attention(
+                &layer.attention,
+                &x,
+                &padding,
+                index.as_ref().zip(positions.as_ref()),
+                batch,
+                train,
+            );
             let inner = activation(
                 &self.hidden_act,
                 &layer.intermediate.forward_reduced(&attended),
             )
             .expect("checked in load");
-            x = layer
-                .output_norm
-                .forward(&(layer.output_dense.forward(&inner) + &attended));
+            let out = dropout(
+                &layer.output_dense.forward(&inner),
+                self.hidden_dropout,
+                train,
+            );
+            x = layer.output_norm.forward(&(out + &attended));
         }
         x
     }
 
-    /// Classification logits `[batch, num_labels]`.
-    pub fn logits(&self, input_ids: &Tensor, attention_mask: &Tensor) -> Tensor {
-        let states = self.encode(input_ids, attention_mask);
-        let first = self.pooler.forward(&states.select(1, 0));
+    /// Logits `[batch, labels]` from the last hidden states: the
+    /// `ContextPooler` (dropout, dense, activation over the first token),
+    /// dropout, the classifier.
+    pub fn head(&self, hidden: &Tensor, train: bool) -> Tensor {
+        let first = dropout(&hidden.select(1, 0), self.pooler_dropout, train);
+        let pooled =
+            activation(&self.pooler_act, &self.pooler.forward(&first)).expect("checked in load");
         self.classifier
-            .forward(&activation(&self.pooler_act, &first).expect("checked in load"))
+            .forward(&dropout(&pooled, self.classifier_dropout, train))
+    }
+
+    /// Logits with autograd where parameters require it; dropout when `train`.
+    pub fn forward(&self, input_ids: &Tensor, attention_mask: &Tensor, train: bool) -> Tensor {
+        let x = self.embed(input_ids, attention_mask, train);
+        let hidden = self.run_layers(x, attention_mask, 0..self.layers.len(), train);
+        self.head(&hidden, train)
+    }
+
+    /// Classification logits `[batch, num_labels]`; no autograd.
+    pub fn logits(&self, input_ids: &Tensor, attention_mask: &Tensor) -> Tensor {
+        let _guard = tch::no_grad_guard();
+        self.forward(input_ids, attention_mask, false)
+    }
+
+    /// Every parameter with its `DebertaV2ForSequenceClassification` name.
+    /// Query, key and value appear fused as
+    /// `deberta.encoder.layer.N.attention.self.qkv.{weight,bias}`;
+    /// [`split_fused`] turns them back into transformers' three. Drops the
+    /// position projections made at load: from here on each forward pass
+    /// projects the rows it reads from the current weights.
+    pub fn parameters_mut(&mut self) -> Vec<(String, &mut Tensor)> {
+        let emb = "deberta.embeddings";
+        let mut params: Vec<(String, &mut Tensor)> = vec![(
+            format!("{emb}.word_embeddings.weight"),
+            &mut self.word_embeddings,
+        )];
+        if let Some(t) = self.position_embeddings.as_mut() {
+            params.push((format!("{emb}.position_embeddings.weight"), t));
+        }
+        if let Some(t) = self.token_type_embeddings.as_mut() {
+            params.push((format!("{emb}.token_type_embeddings.weight"), t));
+        }
+        if let Some(proj) = self.embed_proj.as_mut() {
+            params.extend(proj.parameters_mut(&format!("{emb}.embed_proj")));
+        }
+        params.extend(
+            self.embeddings_norm
+                .parameters_mut(&format!("{emb}.LayerNorm")),
+        );
+        let enc = "deberta.encoder";
+        if let Some(t) = self.rel_embeddings.as_mut() {
+            params.push((format!("{enc}.rel_embeddings.weight"), t));
+        }
+        if let Some(norm) = self.rel_norm.as_mut() {
+            params.extend(norm.parameters_mut(&format!("{enc}.LayerNorm")));
+        }
+        for (i, layer) in self.layers.iter_mut().enumerate() {
+            let l = format!("{enc}.layer.{i}");
+            let a = &mut layer.attention;
+            a.cached = None;
+            params.extend(a.qkv.parameters_mut(&format!("{l}.attention.self.qkv")));
+            if let Some(proj) = a.pos_key.as_mut() {
+                params.extend(proj.parameters_mut(&format!("{l}.attention.self.pos_key_proj")));
+            }
+            if let Some(proj) = a.pos_query.as_mut() {
+                params.extend(proj.parameters_mut(&format!("{l}.attention.self.pos_query_proj")));
+            }
+            params.extend(
+                a.output_dense
+                    .parameters_mut(&format!("{l}.attention.output.dense")),
+            );
+            params.extend(
+                a.output_norm
+                    .parameters_mut(&format!("{l}.attention.output.LayerNorm")),
+            );
+            params.extend(
+                layer
+                    .intermediate
+                    .parameters_mut(&format!("{l}.intermediate.dense")),
+            );
+            params.extend(
+                layer
+                    .output_dense
+                    .parameters_mut(&format!("{l}.output.dense")),
+            );
+            params.extend(
+                layer
+                    .output_norm
+                    .parameters_mut(&format!("{l}.output.LayerNorm")),
+            );
+        }
+        params.extend(self.pooler.parameters_mut("pooler.dense"));
+        params.extend(self.classifier.parameters_mut("classifier"));
+        params
     }
 
     /// `[batch, seq, hidden]` -> `[batch, heads, seq, head]`.
@@ -414,13 +674,68 @@ impl DebertaV2ForSequenceClassification {
             .permute([0, 2, 1, 3])
     }
 
+    /// The rows of layer `a`'s position keys (c2p) and queries (p2c) that
+    /// `index` reads: from the projections made at load in inference, else
+    /// projected now from `table` (the normalized relative embeddings, with
+    /// dropout when training).
+    fn positions(
+        &self,
+        a: &Attention,
+        table: Option<&Tensor>,
+        index: &RelativeIndex,
+        train: bool,
+    ) -> PositionWindows {
+        if let Some(cached) = a.cached.as_ref().filter(|_| !train) {
+            return PositionWindows {
+                keys: cached
+                    .keys
+                    .as_ref()
+                    .map(|k| k.narrow(1, index.c2p_start, index.c2p_len)),
+                queries: cached
+                    .queries
+                    .as_ref()
+                    .map(|q| q.narrow(1, index.p2c_start, index.p2c_len)),
+            };
+        }
+        let table = dropout(
+            table.expect("the table is read when a layer projects now"),
+            self.hidden_dropout,
+            train,
+        );
+        let project = |proj: &Linear, start: i64, len: i64| {
+            project_positions(proj, &table.narrow(0, start, len), self.heads)
+        };
+        let (key_proj, query_proj) = if self.share_att_key {
+            (
+                Some(a.qkv.part(1, self.hidden)),
+                Some(a.qkv.part(0, self.hidden)),
+            )
+        } else {
+            // The whole of each layer, as an owned view.
+            let whole = |p: &Linear| p.part(0, self.hidden);
+            (
+                a.pos_key.as_ref().map(whole),
+                a.pos_query.as_ref().map(whole),
+            )
+        };
+        PositionWindows {
+            keys: key_proj
+                .filter(|_| self.c2p)
+                .map(|p| project(&p, index.c2p_start, index.c2p_len)),
+            queries: query_proj
+                .filter(|_| self.p2c)
+                .map(|p| project(&p, index.p2c_start, index.p2c_len)),
+        }
+    }
+
     fn attention(
         &self,
         a: &Attention,
         hidden: &Tensor,
         padding: &Tensor,
-        positions: Option<&RelativeIndex>,
+        positions: Option<(&RelativeIndex, &PositionWindows)>,
         batch: i64,
+        train: bool,
     ) -> Tensor {
         // In bf16 the attention products run in bfloat16 too (float32
         // accumulation); scores are summed, masked and normalized in float32.
@@ -435,11 +750,10 @@ impl DebertaV2ForSequenceClassification {
         let mut scores = query
             .matmul(&(key.transpose(-1, -2) / scale))
             .to_kind(Kind::Float);
-        if let Some(index) = positions {
-            if let Some(keys) = &a.positions.keys {
+        if let Some((index, windows)) = positions {
+            if let Some(keys) = &windows.keys {
                 // content -> position: query i against the key of position r(i, j).
-                let keys = keys.narrow(1, index.c2p_start, index.c2p_len);
-                let c2p = query.matmul(&keys.transpose(-1, -2));
+                let c2p = query.matmul(&keys.to_kind(query.kind()).transpose(-1, -2));
                 let (q, k) = (index.c2p.size()[0], index.c2p.size()[1]);
                 let gathered = c2p.gather(
                     -1,
@@ -448,10 +762,9 @@ impl DebertaV2ForSequenceClassification {
                 );
                 scores += gathered.to_kind(Kind::Float) / scale;
             }
-            if let Some(queries) = &a.positions.queries {
+            if let Some(queries) = &windows.queries {
                 // position -> content: key j against the query of position -r(j, i).
-                let queries = queries.narrow(1, index.p2c_start, index.p2c_len);
-                let p2c = key.matmul(&queries.transpose(-1, -2));
+                let p2c = key.matmul(&queries.to_kind(key.kind()).transpose(-1, -2));
                 let (q, k) = (index.p2c.size()[0], index.p2c.size()[1]);
                 let gathered = p2c
                     .gather(
@@ -463,9 +776,13 @@ impl DebertaV2ForSequenceClassification {
                 scores += gathered.to_kind(Kind::Float) / scale;
             }
         }
-        let probs = scores
-            .masked_fill(padding, f32::MIN as f64)
-            .softmax(-1, Kind::Float);
+        let probs = dropout(
+            &scores
+                .masked_fill(padding, f32::MIN as f64)
+                .softmax(-1, Kind::Float),
+            self.attention_dropout,
+            train,
+        );
         let context = probs.to_kind(value.kind()).matmul(&value);
         let (q, head) = (context.size()[2], context.size()[3]);
         let context =
@@ -473,8 +790,29 @@ impl DebertaV2ForSequenceClassification {
                 .permute([0, 2, 1, 3])
                 .contiguous()
                 .view([batch, q, self.heads * head]);
-        a.output_norm
-            .forward(&(a.output_dense.forward(&context) + hidden))
+        let out = dropout(
+            &a.output_dense.forward(&context),
+            self.hidden_dropout,
+            train,
+        );
+        a.output_norm.forward(&(out + hidden))
+    }
+}
+
+/// `(name, tensor)` with a fused `….attention.self.qkv.{weight,bias}` split
+/// into transformers' `query_proj`, `key_proj` and `value_proj` (other names
+/// unchanged).
+pub fn split_fused(name: &str, tensor: &Tensor) -> Vec<(String, Tensor)> {
+    match name.rsplit_once(".qkv.") {
+        Some((stem, part)) => {
+            let rows = tensor.size()[0] / 3;
+            ["query_proj", "key_proj", "value_proj"]
+                .iter()
+                .zip(tensor.split(rows, 0))
+                .map(|(p, t)| (format!("{stem}.{p}.{part}"), t.contiguous()))
+                .collect()
+        }
+        None => vec![(name.to_string(), tensor.shallow_clone())],
     }
 }
 

@@ -54,6 +54,15 @@ impl Linear {
         x.to_kind(kind).linear(&self.weight, bias.as_ref())
     }
 
+    /// Output rows `[k * size, (k + 1) * size)` as a layer of their own (one
+    /// of fused projections): a view, so gradients reach the whole.
+    pub fn part(&self, k: i64, size: i64) -> Linear {
+        Linear {
+            weight: self.weight.narrow(0, k * size, size),
+            bias: self.bias.as_ref().map(|b| b.narrow(0, k * size, size)),
+        }
+    }
+
     /// `{prefix}.weight` and `{prefix}.bias`, for training and saving.
     pub fn parameters_mut(&mut self, prefix: &str) -> Vec<(String, &mut Tensor)> {
         let mut params = vec![(format!("{prefix}.weight"), &mut self.weight)];

@@ -4,7 +4,7 @@
 
 use super::rows::{Row, field_text};
 use super::{FieldMap, StanceExample, SummaryExample};
-use crate::eval::labels::parse_label;
+use crate::eval::labels::LabelMap;
 
 /// A row's id, or `line-N` when the data has none.
 fn id_of(row: &Row, fields: &FieldMap) -> String {
@@ -32,9 +32,13 @@ pub fn summary(row: &Row, fields: &FieldMap) -> Result<SummaryExample, String> {
     })
 }
 
-pub fn stance(row: &Row, fields: &FieldMap) -> Result<Vec<StanceExample>, String> {
+pub fn stance(
+    row: &Row,
+    fields: &FieldMap,
+    labels: &LabelMap,
+) -> Result<Vec<StanceExample>, String> {
     let label = required(row, fields, "label")?;
-    let gold = parse_label(&label)?;
+    let gold = labels.label(&label)?;
     let id = id_of(row, fields);
     Ok(vec![StanceExample {
         id: id.clone(),

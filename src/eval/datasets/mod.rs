@@ -29,7 +29,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::article::Origin;
-use crate::eval::labels::LabelScheme;
+use crate::eval::labels::{LabelMap, LabelScheme};
 use crate::record::StanceLabel;
 use rows::Layout;
 
@@ -225,6 +225,8 @@ pub struct LoadConfig {
     pub fields: FieldMap,
     /// Language of every example, overriding the data.
     pub lang: Option<String>,
+    /// `--label-map`: the dataset's own stance label names.
+    pub labels: LabelMap,
 }
 
 /// A loaded dataset: its examples and the rows that failed.
@@ -277,7 +279,8 @@ pub fn load_stance(
 ) -> Result<Loaded<StanceExample>, DatasetError> {
     let (format, layout, text, warning) = open(path, config.format)?;
     let fields = format.default_fields().overridden_by(&config.fields);
-    let convert: fn(&rows::Row, &FieldMap) -> Result<Vec<StanceExample>, String> = match format {
+    type Convert = fn(&rows::Row, &FieldMap, &LabelMap) -> Result<Vec<StanceExample>, String>;
+    let convert: Convert = match format {
         DatasetFormat::Project => project::stance,
         DatasetFormat::Newsmtsc => newsmtsc::stance,
         DatasetFormat::Xstance
@@ -295,7 +298,7 @@ pub fn load_stance(
         }
     };
     let mut loaded = collect(path, &text, layout, format, warning, |row| {
-        convert(row, &fields)
+        convert(row, &fields, &config.labels)
     });
     for example in &mut loaded.examples {
         set_lang(&mut example.lang, config, format);

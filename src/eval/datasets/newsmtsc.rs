@@ -17,9 +17,13 @@ use serde_json::{Map, Value};
 
 use super::rows::{Row, field_text};
 use super::{CharSpan, FieldMap, StanceExample};
-use crate::eval::labels::parse_label_value;
+use crate::eval::labels::LabelMap;
 
-pub fn stance(row: &Row, _fields: &FieldMap) -> Result<Vec<StanceExample>, String> {
+pub fn stance(
+    row: &Row,
+    _fields: &FieldMap,
+    labels: &LabelMap,
+) -> Result<Vec<StanceExample>, String> {
     let (origin, map) = row;
     let sentence = field_text(map, "sentence_normalized")
         .ok_or_else(|| "missing field \"sentence_normalized\"".to_string())?;
@@ -37,7 +41,9 @@ pub fn stance(row: &Row, _fields: &FieldMap) -> Result<Vec<StanceExample>, Strin
         let polarity = t
             .get("polarity")
             .ok_or_else(|| format!("targets[{k}]: missing \"polarity\""))?;
-        let gold = parse_label_value(polarity).map_err(|e| format!("targets[{k}]: {e}"))?;
+        let gold = labels
+            .label_value(polarity)
+            .map_err(|e| format!("targets[{k}]: {e}"))?;
         let id = field_text(t, "Input.gid").unwrap_or_else(|| format!("{primary}#{k}"));
         let mut spans = Vec::new();
         if let Some(span) = span_of(t, chars).map_err(|e| format!("targets[{k}]: {e}"))? {
@@ -113,6 +119,7 @@ mod tests {
                              "further_mentions": [{"from": 26, "to": 29, "mention": "she"}]},
                             {"Input.gid": "b", "from": 19, "to": 24, "mention": "Trump", "polarity": 6.0}]}"#),
             &FieldMap::default(),
+            &LabelMap::default(),
         )
         .unwrap();
         assert_eq!(
@@ -130,6 +137,7 @@ mod tests {
         let err = stance(
             &row(r#"{"sentence_normalized": "Short.", "targets": [{"from": 2, "to": 40, "mention": "x", "polarity": 4.0}]}"#),
             &FieldMap::default(),
+            &LabelMap::default(),
         )
         .unwrap_err();
         assert!(

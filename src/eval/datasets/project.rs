@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use super::rows::{Row, field_text};
 use super::{FieldMap, StanceExample, SummaryExample};
-use crate::eval::labels::parse_label;
+use crate::eval::labels::LabelMap;
 
 fn id_of(row: &Row, fields: &FieldMap) -> Result<String, String> {
     field_text(&row.1, fields.column("id"))
@@ -37,7 +37,11 @@ pub fn summary(row: &Row, fields: &FieldMap) -> Result<SummaryExample, String> {
     })
 }
 
-pub fn stance(row: &Row, fields: &FieldMap) -> Result<Vec<StanceExample>, String> {
+pub fn stance(
+    row: &Row,
+    fields: &FieldMap,
+    labels: &LabelMap,
+) -> Result<Vec<StanceExample>, String> {
     let id = id_of(row, fields)?;
     let Some(Value::Object(stance)) = row.1.get("stance") else {
         return Err("missing object field \"stance\" (actor id → {label})".to_string());
@@ -50,7 +54,11 @@ pub fn stance(row: &Row, fields: &FieldMap) -> Result<Vec<StanceExample>, String
         };
         let gold = match &label {
             Value::Null => None,
-            Value::String(s) => Some(parse_label(s).map_err(|e| format!("actor {actor:?}: {e}"))?),
+            Value::String(s) => Some(
+                labels
+                    .label(s)
+                    .map_err(|e| format!("actor {actor:?}: {e}"))?,
+            ),
             other => {
                 return Err(format!(
                     "actor {actor:?}: label must be a string or null, got {other}"
