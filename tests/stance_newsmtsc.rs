@@ -10,11 +10,11 @@ mod common;
 use std::path::PathBuf;
 
 use newsframe::actors::ActorSet;
-use newsframe::eval::bootstrap::BootstrapConfig;
 use newsframe::eval::datasets::{LoadConfig, load_stance};
 use newsframe::eval::stances::evaluate;
 use newsframe::eval::targets::stances;
 use newsframe::pipeline::{EngineChoice, Pipeline, PipelineConfig};
+use newsframe::stats::BootstrapConfig;
 
 fn dataset_dir() -> PathBuf {
     match std::env::var_os("NEWSFRAME_NEWSMTSC_DIR") {

@@ -17,15 +17,17 @@ use serde::Serialize;
 use crate::commands::Outcome;
 use crate::commands::analyze::EngineArgs;
 use crate::eval::EVAL_SCHEMA_VERSION;
-use crate::eval::bootstrap::{BootstrapConfig, Interval};
 use crate::eval::datasets::{self, DatasetError, DatasetFormat, FieldMap, LoadConfig, Loaded};
 use crate::eval::predictions;
-use crate::eval::rouge::{RougeMode, VARIANTS};
+use crate::eval::rouge::{RougeMode, RougeVariant};
 use crate::eval::stances::{StanceEvaluation, StanceGroup};
-use crate::eval::summaries::{BaselineRow, RougeGroup, SummaryEvalConfig, SummaryEvaluation};
+use crate::eval::summaries::{
+    BaselineRow, ModeChoice, RougeGroup, SummaryEvalConfig, SummaryEvaluation,
+};
 use crate::output::Destination;
 use crate::output::guard::ReadPaths;
 use crate::pipeline::{Pipeline, PipelineConfig};
+use crate::stats::{BootstrapConfig, Interval};
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
@@ -347,7 +349,9 @@ fn run_summarize(args: &SummarizeArgs) -> anyhow::Result<Outcome> {
         evaluation.rouge.mode_choice,
         evaluation.rouge.tokenizer
     );
-    if evaluation.rouge.mode_choice == "auto" && evaluation.rouge.mode == RougeMode::Multilingual {
+    if evaluation.rouge.mode_choice == ModeChoice::Auto
+        && evaluation.rouge.mode == RougeMode::Multilingual
+    {
         let seen: Vec<String> = evaluation
             .by_language
             .iter()
@@ -583,7 +587,7 @@ fn write_summary_table(
         out,
         "ROUGE mode:  {} ({}); {}",
         e.rouge.mode.as_str(),
-        if e.rouge.mode_choice == "auto" {
+        if e.rouge.mode_choice == ModeChoice::Auto {
             "chosen from the data's languages"
         } else {
             "given"
@@ -610,12 +614,12 @@ fn write_summary_table(
         "{:<10} {:>7} {:>7} {:>7}  F1 95% CI",
         "variant", "P", "R", "F1"
     )?;
-    for name in VARIANTS {
-        let s = e.overall.scores[name];
+    for variant in RougeVariant::ALL {
+        let s = e.overall.scores.get(variant);
         writeln!(
             out,
             "{:<10} {:>7.2} {:>7.2} {:>7.2}  {}",
-            name,
+            variant.name(),
             s.precision * 100.0,
             s.recall * 100.0,
             s.f1 * 100.0,
@@ -637,10 +641,10 @@ fn write_summary_table(
                 out,
                 "{:<10} R1 {:>6.2}  R2 {:>6.2}  RL {:>6.2}  RLsum {:>6.2}",
                 row.name,
-                row.f1["rouge1"] * 100.0,
-                row.f1["rouge2"] * 100.0,
-                row.f1["rougeL"] * 100.0,
-                row.f1["rougeLsum"] * 100.0
+                row.f1.rouge1 * 100.0,
+                row.f1.rouge2 * 100.0,
+                row.f1.rouge_l * 100.0,
+                row.f1.rouge_lsum * 100.0
             )?;
         }
     }
@@ -658,17 +662,17 @@ fn write_summary_table(
 }
 
 fn write_lang_row(out: &mut dyn Write, lang: &str, g: &RougeGroup) -> std::io::Result<()> {
-    let f = |name: &str| g.scores[name].f1 * 100.0;
+    let f = |variant| g.scores.get(variant).f1 * 100.0;
     writeln!(
         out,
         "{:<6} {:>5} {:>7.2} {:>7.2} {:>7.2} {:>9.2}  {}",
         lang,
         g.n,
-        f("rouge1"),
-        f("rouge2"),
-        f("rougeL"),
-        f("rougeLsum"),
-        ci_text(g.scores["rouge1"].f1_ci, 100.0)
+        f(RougeVariant::Rouge1),
+        f(RougeVariant::Rouge2),
+        f(RougeVariant::RougeL),
+        f(RougeVariant::RougeLsum),
+        ci_text(g.scores.rouge1.f1_ci, 100.0)
     )
 }
 

@@ -12,7 +12,7 @@
 use serde::Deserialize;
 use tch::{Kind, Tensor};
 
-use super::layers::{LayerLoader, LayerNorm, Linear, activation};
+use super::layers::{Activation, LayerLoader, LayerNorm, Linear};
 use super::weights::{MappedFile, SafetensorsFile};
 use super::{Precision, TransformerError};
 
@@ -24,8 +24,8 @@ pub struct DebertaV2Config {
     pub num_hidden_layers: i64,
     pub num_attention_heads: i64,
     pub intermediate_size: i64,
-    #[serde(default = "default_act")]
-    pub hidden_act: String,
+    #[serde(default)]
+    pub hidden_act: Activation,
     #[serde(default = "default_max_position")]
     pub max_position_embeddings: i64,
     #[serde(default)]
@@ -53,7 +53,7 @@ pub struct DebertaV2Config {
     #[serde(default)]
     pub pooler_hidden_size: Option<i64>,
     #[serde(default)]
-    pub pooler_hidden_act: Option<String>,
+    pub pooler_hidden_act: Option<Activation>,
 }
 
 /// `pos_att_type` is a list in v3 configs and a `"p2c|c2p"` string in older ones.
@@ -73,9 +73,6 @@ impl PosAttType {
     }
 }
 
-fn default_act() -> String {
-    "gelu".into()
-}
 fn default_max_position() -> i64 {
     512
 }
@@ -132,8 +129,8 @@ pub struct DebertaV2ForSequenceClassification {
     att_span: i64,
     position_buckets: i64,
     max_relative_positions: i64,
-    hidden_act: String,
-    pooler_act: String,
+    hidden_act: Activation,
+    pooler_act: Activation,
     /// Keeps the memory-mapped weights the tensors above view; declared last
     /// so it is dropped after them.
     _mapping: MappedFile,
@@ -154,14 +151,6 @@ impl DebertaV2ForSequenceClassification {
         };
         if config.conv_kernel_size.unwrap_or(0) > 0 {
             return Err(invalid("DeBERTa-v2 models with a convolution layer (conv_kernel_size > 0) are not supported".into()));
-        }
-        for act in [Some(&config.hidden_act), config.pooler_hidden_act.as_ref()]
-            .into_iter()
-            .flatten()
-        {
-            if activation(act, &Tensor::zeros([1], (Kind::Float, tch::Device::Cpu))).is_none() {
-                return Err(invalid(format!("unsupported activation {act:?}")));
-            }
         }
         if config.num_attention_heads < 1 || config.hidden_size % config.num_attention_heads != 0 {
             return Err(invalid(format!(
@@ -348,8 +337,8 @@ impl DebertaV2ForSequenceClassification {
             att_span,
             position_buckets: config.position_buckets,
             max_relative_positions,
-            hidden_act: config.hidden_act.clone(),
-            pooler_act: config.pooler_hidden_act.clone().unwrap_or_else(default_act),
+            hidden_act: config.hidden_act,
+            pooler_act: config.pooler_hidden_act.unwrap_or_default(),
             _mapping: weights.mapping(),
         })
     }
@@ -387,11 +376,9 @@ impl DebertaV2ForSequenceClassification {
         for layer in &self.layers {
             let attended =
                 self.attention(&layer.attention, &x, &padding, positions.as_ref(), batch);
-            let inner = activation(
-                &self.hidden_act,
-                &layer.intermediate.forward_reduced(&attended),
-            )
-            .expect("checked in load");
+            let inner = self
+                .hidden_act
+                .apply(&layer.intermediate.forward_reduced(&attended));
             x = layer
                 .output_norm
                 .forward(&(layer.output_dense.forward(&inner) + &attended));
@@ -403,8 +390,7 @@ impl DebertaV2ForSequenceClassification {
     pub fn logits(&self, input_ids: &Tensor, attention_mask: &Tensor) -> Tensor {
         let states = self.encode(input_ids, attention_mask);
         let first = self.pooler.forward(&states.select(1, 0));
-        self.classifier
-            .forward(&activation(&self.pooler_act, &first).expect("checked in load"))
+        self.classifier.forward(&self.pooler_act.apply(&first))
     }
 
     /// `[batch, seq, hidden]` -> `[batch, heads, seq, head]`.
