@@ -17,7 +17,7 @@ use serde::Serialize;
 use crate::commands::Outcome;
 use crate::commands::analyze::EngineArgs;
 use crate::eval::EVAL_SCHEMA_VERSION;
-use crate::eval::datasets::{self, DatasetError, DatasetFormat, FieldMap, LoadConfig, Loaded};
+use crate::eval::datasets::{self, ColumnMap, DatasetError, DatasetFormat, LoadConfig, Loaded};
 use crate::eval::predictions;
 use crate::eval::rouge::{RougeMode, RougeVariant};
 use crate::eval::stances::{StanceEvaluation, StanceGroup};
@@ -237,7 +237,7 @@ impl CommonArgs {
     fn load_config(&self) -> anyhow::Result<LoadConfig> {
         Ok(LoadConfig {
             format: self.dataset_format,
-            fields: FieldMap::parse(&self.fields).map_err(anyhow::Error::msg)?,
+            fields: ColumnMap::parse(&self.fields)?,
             lang: self.lang.clone(),
         })
     }

@@ -59,8 +59,22 @@ impl LabelScheme {
     }
 }
 
+/// A gold or predicted label that is none of the known conventions.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LabelError {
+    #[error(
+        "unknown stance label {0:?} (expected positive/neutral/negative, \
+         FAVOR/AGAINST/NONE, -1/0/1 or NewsMTSC's 2/4/6)"
+    )]
+    Unknown(String),
+    #[error("unknown numeric stance label {0}")]
+    UnknownNumber(serde_json::Number),
+    #[error("stance label must be a string or number, got {0}")]
+    NotText(serde_json::Value),
+}
+
 /// Parses a label in any of the conventions above (case-insensitive).
-pub fn parse_label(text: &str) -> Result<StanceLabel, String> {
+pub fn parse_label(text: &str) -> Result<StanceLabel, LabelError> {
     let t = text.trim().to_ascii_lowercase();
     match t.as_str() {
         "positive" | "pos" | "favor" | "favour" | "1" | "+1" | "1.0" | "6" | "6.0" => {
@@ -68,15 +82,12 @@ pub fn parse_label(text: &str) -> Result<StanceLabel, String> {
         }
         "neutral" | "neu" | "none" | "0" | "0.0" | "4" | "4.0" => Ok(StanceLabel::Neutral),
         "negative" | "neg" | "against" | "-1" | "-1.0" | "2" | "2.0" => Ok(StanceLabel::Negative),
-        _ => Err(format!(
-            "unknown stance label {text:?} (expected positive/neutral/negative, \
-             FAVOR/AGAINST/NONE, -1/0/1 or NewsMTSC's 2/4/6)"
-        )),
+        _ => Err(LabelError::Unknown(text.to_string())),
     }
 }
 
 /// Parses a label from a JSON value: a string or a number in any convention.
-pub fn parse_label_value(value: &serde_json::Value) -> Result<StanceLabel, String> {
+pub fn parse_label_value(value: &serde_json::Value) -> Result<StanceLabel, LabelError> {
     match value {
         serde_json::Value::String(s) => parse_label(s),
         serde_json::Value::Number(n) => {
@@ -92,11 +103,9 @@ pub fn parse_label_value(value: &serde_json::Value) -> Result<StanceLabel, Strin
             .into_iter()
             .find(|(v, _)| *v == x)
             .map(|(_, l)| l);
-            label.ok_or_else(|| format!("unknown numeric stance label {n}"))
+            label.ok_or_else(|| LabelError::UnknownNumber(n.clone()))
         }
-        other => Err(format!(
-            "stance label must be a string or number, got {other}"
-        )),
+        other => Err(LabelError::NotText(other.clone())),
     }
 }
 

@@ -19,6 +19,7 @@
 pub mod cluster;
 pub mod compute;
 pub mod csv;
+pub mod format;
 pub mod html;
 pub mod json;
 pub mod load;
