@@ -53,7 +53,8 @@ pub enum EngineChoice {
     /// (with one notice).
     #[default]
     Auto,
-    /// rust-bert models; an error when they are not available.
+    /// Transformer models (summary and NLI or stance classifier); an error
+    /// when they are not available.
     Transformer,
     /// Extractive summaries and lexicon stance; no downloads.
     Builtin,

@@ -83,8 +83,8 @@ pub struct CommonArgs {
     pub seed: u64,
 
     /// Output: a readable table or JSON with every number.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
-    pub format: ReportFormat,
+    #[arg(long, value_enum, default_value_t = EvalFormat::Table)]
+    pub format: EvalFormat,
 
     /// Include every example's scores or labels in the JSON report.
     #[arg(long)]
@@ -95,8 +95,9 @@ pub struct CommonArgs {
     pub out: Option<PathBuf>,
 }
 
+/// How `eval` writes its scores: a table for people, JSON for machines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ReportFormat {
+pub enum EvalFormat {
     Table,
     Json,
 }
@@ -525,11 +526,11 @@ fn write_report<T: Serialize>(
 ) -> anyhow::Result<()> {
     let mut out = destination.replace()?;
     match common.format {
-        ReportFormat::Json => {
+        EvalFormat::Json => {
             serde_json::to_writer_pretty(&mut out, report)?;
             out.write_all(b"\n")?;
         }
-        ReportFormat::Table => table(&mut out)?,
+        EvalFormat::Table => table(&mut out)?,
     }
     out.commit()
 }

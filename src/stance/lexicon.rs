@@ -450,7 +450,7 @@ impl LexiconStanceScorer {
         let lexicons = self.lexicons.for_article(article);
         let folded: Vec<&str> = words.iter().map(|t| t.folded.as_str()).collect();
         let hits = lexicon_hits(&lexicons, &folded);
-        let view = SentenceView {
+        let view = RuleSentence {
             mentions: mention_ranges(query, sentence, &words, direct),
             quotes: quote_ranges(text, &words),
             break_before: clause_breaks(&tokens, words.len()),
@@ -486,7 +486,7 @@ impl LexiconStanceScorer {
 
     /// The mentions that may receive the word at `h`, and the weight of the
     /// word: a long quote's words go only to actors named inside it.
-    fn eligible_mentions(&self, view: &SentenceView<'_>, h: usize) -> (Vec<MentionRange>, f64) {
+    fn eligible_mentions(&self, view: &RuleSentence<'_>, h: usize) -> (Vec<MentionRange>, f64) {
         match view.quote_of(h) {
             Some(q) if view.quotes[q].long => (
                 view.mentions
@@ -557,7 +557,7 @@ pub(crate) struct Quote {
 }
 
 /// One sentence as the rules read it, in word positions.
-struct SentenceView<'a> {
+struct RuleSentence<'a> {
     folded: Vec<&'a str>,
     mentions: Vec<MentionRange>,
     quotes: Vec<Quote>,
@@ -570,7 +570,7 @@ struct SentenceView<'a> {
     contrast: Option<usize>,
 }
 
-impl SentenceView<'_> {
+impl RuleSentence<'_> {
     fn in_mention(&self, i: usize) -> bool {
         self.mentions.iter().any(|m| m.first <= i && i <= m.last)
     }
