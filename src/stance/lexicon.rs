@@ -716,29 +716,26 @@ fn target_share(
                 .sum();
             w(d_target) / total
         }
-        EntryKind::Act => {
-            if agent_of(h, eligible, hits) == Some(target) {
-                1.0
-            } else {
-                0.0
-            }
-        }
-        EntryKind::Eval => {
-            let patient = eligible
-                .iter()
-                .filter(|m| m.first > h)
-                .min_by_key(|m| m.first)
-                .or_else(|| {
-                    eligible
-                        .iter()
-                        .filter(|m| m.last < h)
-                        .max_by_key(|m| m.last)
-                })
-                .map(|m| m.actor);
-            if patient == Some(target) { 0.8 } else { 0.0 }
-        }
+        EntryKind::Act if agent_of(h, eligible, hits) == Some(target) => 1.0,
+        EntryKind::Eval if patient_of(h, eligible) == Some(target) => 0.8,
         _ => 0.0,
     }
+}
+
+/// The actor an evaluation word at `h` is about: the one named next after
+/// it, else the one named last before it.
+fn patient_of(h: usize, eligible: &[MentionRange]) -> Option<usize> {
+    eligible
+        .iter()
+        .filter(|m| m.first > h)
+        .min_by_key(|m| m.first)
+        .or_else(|| {
+            eligible
+                .iter()
+                .filter(|m| m.last < h)
+                .max_by_key(|m| m.last)
+        })
+        .map(|m| m.actor)
 }
 
 /// The agent of a conduct word at `h`: after an agent marker (`by X`)
