@@ -18,6 +18,7 @@ pub mod preprocess;
 pub mod record;
 pub mod report;
 pub mod stance;
+pub mod stats;
 pub mod summarize;
 pub mod terminal;
 #[cfg(feature = "transformer")]

@@ -4,7 +4,7 @@
 //! precision, recall and F1 for rouge1, rouge2, rougeL and rougeLsum, with
 //! and without stemming, to 1e-6.
 
-use newsframe::eval::rouge::{RougeConfig, RougeMode, RougeScorer, VARIANTS};
+use newsframe::eval::rouge::{RougeConfig, RougeMode, RougeScorer, RougeVariant};
 use serde_json::Value;
 
 const TOLERANCE: f64 = 1e-6;
@@ -37,9 +37,9 @@ fn english_mode_matches_rouge_score() {
         let prediction = rec["prediction"].as_str().unwrap();
         for (name, scorer) in &scorers {
             let ours = scorer.score(target, prediction, "en");
-            for (v, variant) in VARIANTS.iter().enumerate() {
-                let want = &rec[*name][*variant];
-                let got = ours.get(v);
+            for variant in RougeVariant::ALL {
+                let want = &rec[*name][variant.name()];
+                let got = ours.get(variant);
                 for (k, (field, value)) in [
                     ("precision", got.precision),
                     ("recall", got.recall),
@@ -102,9 +102,9 @@ fn multilingual_mode_matches_xlsum_scorer() {
         let lang = rec["lang"].as_str().unwrap();
         for (name, scorer) in &scorers {
             let ours = scorer.score(target, prediction, lang);
-            for (v, variant) in VARIANTS.iter().take(3).enumerate() {
-                let want = &rec[*name][*variant];
-                let got = ours.get(v);
+            for variant in RougeVariant::ALL.into_iter().take(3) {
+                let want = &rec[*name][variant.name()];
+                let got = ours.get(variant);
                 for (k, (field, value)) in [
                     ("precision", got.precision),
                     ("recall", got.recall),

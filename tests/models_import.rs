@@ -91,6 +91,44 @@ fn a_folder_is_installed_in_the_hub_layout() {
     assert_eq!(store.locate("tiny-embed").unwrap().dir, snapshot);
 }
 
+/// A registry entry whose `architecture` is not the installed config.json's
+/// `model_type` is an error naming both, when the model is used and when it
+/// is verified.
+#[test]
+fn an_architecture_other_than_the_config_model_type_is_refused() {
+    let cache = tempfile::tempdir().unwrap();
+    let source = fixture_repo("newsframe-test/tiny-bert");
+    fixture_store(cache.path())
+        .import(&source, Some("tiny-embed"), &mut print)
+        .unwrap();
+    let text = fs::read_to_string(fixture_registry()).unwrap();
+    assert!(text.contains("architecture = \"bert\""));
+    let wrong = cache.path().join("wrong-registry.toml");
+    fs::write(
+        &wrong,
+        text.replace("architecture = \"bert\"", "architecture = \"xlm-roberta\""),
+    )
+    .unwrap();
+    let store = offline_store(cache.path(), Registry::from_file(&wrong).unwrap());
+    let err = store.locate("tiny-embed").unwrap_err();
+    assert!(matches!(err, ModelError::WrongModelType { .. }), "{err:?}");
+    let message = err.to_string();
+    assert!(
+        message.contains("model_type \"bert\"") && message.contains("\"xlm-roberta\""),
+        "{message}"
+    );
+    let checks = store.verify("tiny-embed").unwrap();
+    assert!(
+        checks.iter().any(|c| c.is_failure()
+            && c.status
+                == FileStatus::WrongModelType {
+                    found: "bert".into(),
+                    expected: "xlm-roberta",
+                }),
+        "{checks:?}"
+    );
+}
+
 #[test]
 fn a_wheel_is_recognized_by_its_hashes_and_installed() {
     let dir = tempfile::tempdir().unwrap();

@@ -6,7 +6,8 @@ use newsframe::article::{Article, ArticleMeta, Origin, RawArticle};
 use newsframe::preprocess::{PreprocessConfig, preprocess};
 use newsframe::record::StanceLabel;
 use newsframe::stance::lexicon::{
-    BUILTIN_LEXICONS, Lexicon, LexiconStanceConfig, LexiconStanceScorer, Lexicons, Polarity,
+    BUILTIN_LEXICONS, BuiltinLexicon, Lexicon, LexiconStanceConfig, LexiconStanceScorer, Lexicons,
+    Polarity,
 };
 use newsframe::stance::{StanceQuery, StanceScorer, TargetSentence};
 
@@ -68,7 +69,7 @@ fn label(text: &str, lang: &str, actor: &str) -> StanceLabel {
 
 #[test]
 fn builtin_lexicons_parse_and_are_substantial() {
-    for (lang, file, text) in BUILTIN_LEXICONS {
+    for &BuiltinLexicon { lang, file, text } in BUILTIN_LEXICONS {
         let lexicon = Lexicon::parse(text, file).unwrap();
         assert!(
             lexicon.len() >= 200,

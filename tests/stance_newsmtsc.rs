@@ -11,11 +11,11 @@ use std::path::PathBuf;
 
 use newsframe::actors::ActorSet;
 use newsframe::engine::EngineChoice;
-use newsframe::eval::bootstrap::BootstrapConfig;
 use newsframe::eval::datasets::{LoadConfig, load_stance};
 use newsframe::eval::stances::evaluate;
 use newsframe::eval::targets::stances;
 use newsframe::pipeline::{Pipeline, PipelineConfig};
+use newsframe::stats::BootstrapConfig;
 
 fn dataset_dir() -> PathBuf {
     match std::env::var_os("NEWSFRAME_NEWSMTSC_DIR") {

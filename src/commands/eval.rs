@@ -18,16 +18,18 @@ use crate::commands::Outcome;
 use crate::commands::args::{EngineArgs, SummaryArgs};
 use crate::commands::records::start_pipeline;
 use crate::eval::EVAL_SCHEMA_VERSION;
-use crate::eval::bootstrap::{BootstrapConfig, Interval};
-use crate::eval::datasets::{self, DatasetError, DatasetFormat, FieldMap, LoadConfig, Loaded};
+use crate::eval::datasets::{self, ColumnMap, DatasetError, DatasetFormat, LoadConfig, Loaded};
 use crate::eval::labels::LabelMap;
 use crate::eval::predictions;
-use crate::eval::rouge::{RougeMode, VARIANTS};
+use crate::eval::rouge::{RougeMode, RougeVariant};
 use crate::eval::stances::{StanceEvaluation, StanceGroup};
-use crate::eval::summaries::{BaselineRow, RougeGroup, SummaryEvalConfig, SummaryEvaluation};
+use crate::eval::summaries::{
+    BaselineRow, ModeChoice, RougeGroup, SummaryEvalConfig, SummaryEvaluation,
+};
 use crate::output::Destination;
 use crate::output::guard::ReadPaths;
 use crate::pipeline::{Pipeline, PipelineConfig};
+use crate::stats::{BootstrapConfig, Interval};
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
@@ -83,8 +85,8 @@ pub struct CommonArgs {
     pub seed: u64,
 
     /// Output: a readable table or JSON with every number.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
-    pub format: ReportFormat,
+    #[arg(long, value_enum, default_value_t = EvalFormat::Table)]
+    pub format: EvalFormat,
 
     /// Include every example's scores or labels in the JSON report.
     #[arg(long)]
@@ -95,8 +97,9 @@ pub struct CommonArgs {
     pub out: Option<PathBuf>,
 }
 
+/// How `eval` writes its scores: a table for people, JSON for machines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ReportFormat {
+pub enum EvalFormat {
     Table,
     Json,
 }
@@ -238,7 +241,7 @@ impl CommonArgs {
     fn load_config(&self) -> anyhow::Result<LoadConfig> {
         Ok(LoadConfig {
             format: self.dataset_format,
-            fields: FieldMap::parse(&self.fields).map_err(anyhow::Error::msg)?,
+            fields: ColumnMap::parse(&self.fields)?,
             lang: self.lang.clone(),
             labels: LabelMap::default(),
         })
@@ -351,7 +354,9 @@ fn run_summarize(args: &SummarizeArgs) -> anyhow::Result<Outcome> {
         evaluation.rouge.mode_choice,
         evaluation.rouge.tokenizer
     );
-    if evaluation.rouge.mode_choice == "auto" && evaluation.rouge.mode == RougeMode::Multilingual {
+    if evaluation.rouge.mode_choice == ModeChoice::Auto
+        && evaluation.rouge.mode == RougeMode::Multilingual
+    {
         let seen: Vec<String> = evaluation
             .by_language
             .iter()
@@ -524,11 +529,11 @@ fn write_report<T: Serialize>(
 ) -> anyhow::Result<()> {
     let mut out = destination.replace()?;
     match common.format {
-        ReportFormat::Json => {
+        EvalFormat::Json => {
             serde_json::to_writer_pretty(&mut out, report)?;
             out.write_all(b"\n")?;
         }
-        ReportFormat::Table => table(&mut out)?,
+        EvalFormat::Table => table(&mut out)?,
     }
     out.commit()
 }
@@ -586,7 +591,7 @@ fn write_summary_table(
         out,
         "ROUGE mode:  {} ({}); {}",
         e.rouge.mode.as_str(),
-        if e.rouge.mode_choice == "auto" {
+        if e.rouge.mode_choice == ModeChoice::Auto {
             "chosen from the data's languages"
         } else {
             "given"
@@ -613,12 +618,12 @@ fn write_summary_table(
         "{:<10} {:>7} {:>7} {:>7}  F1 95% CI",
         "variant", "P", "R", "F1"
     )?;
-    for name in VARIANTS {
-        let s = e.overall.scores[name];
+    for variant in RougeVariant::ALL {
+        let s = e.overall.scores.get(variant);
         writeln!(
             out,
             "{:<10} {:>7.2} {:>7.2} {:>7.2}  {}",
-            name,
+            variant.name(),
             s.precision * 100.0,
             s.recall * 100.0,
             s.f1 * 100.0,
@@ -640,10 +645,10 @@ fn write_summary_table(
                 out,
                 "{:<10} R1 {:>6.2}  R2 {:>6.2}  RL {:>6.2}  RLsum {:>6.2}",
                 row.name,
-                row.f1["rouge1"] * 100.0,
-                row.f1["rouge2"] * 100.0,
-                row.f1["rougeL"] * 100.0,
-                row.f1["rougeLsum"] * 100.0
+                row.f1.rouge1 * 100.0,
+                row.f1.rouge2 * 100.0,
+                row.f1.rouge_l * 100.0,
+                row.f1.rouge_lsum * 100.0
             )?;
         }
     }
@@ -661,17 +666,17 @@ fn write_summary_table(
 }
 
 fn write_lang_row(out: &mut dyn Write, lang: &str, g: &RougeGroup) -> std::io::Result<()> {
-    let f = |name: &str| g.scores[name].f1 * 100.0;
+    let f = |variant| g.scores.get(variant).f1 * 100.0;
     writeln!(
         out,
         "{:<6} {:>5} {:>7.2} {:>7.2} {:>7.2} {:>9.2}  {}",
         lang,
         g.n,
-        f("rouge1"),
-        f("rouge2"),
-        f("rougeL"),
-        f("rougeLsum"),
-        ci_text(g.scores["rouge1"].f1_ci, 100.0)
+        f(RougeVariant::Rouge1),
+        f(RougeVariant::Rouge2),
+        f(RougeVariant::RougeL),
+        f(RougeVariant::RougeLsum),
+        ci_text(g.scores.rouge1.f1_ci, 100.0)
     )
 }
 

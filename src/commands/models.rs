@@ -143,6 +143,9 @@ fn run_escaped(args: &ModelsArgs) -> anyhow::Result<Outcome> {
                             check.sha256.as_deref().unwrap_or("?")
                         ),
                         FileStatus::Missing => "MISSING".to_string(),
+                        FileStatus::WrongModelType { found, expected } => format!(
+                            "WRONG MODEL: model_type {found:?}, the registry says {expected:?}"
+                        ),
                     };
                     let (name, path) = (for_terminal(name), for_terminal(&check.path));
                     writeln!(out, "{name}\t{path}\t{status}")?;
@@ -192,7 +195,7 @@ fn run_escaped(args: &ModelsArgs) -> anyhow::Result<Outcome> {
 struct ListRow<'a> {
     name: &'a str,
     task: &'a str,
-    architecture: crate::models::Architecture,
+    architecture: crate::models::ModelType,
     repo: &'a str,
     revision: &'a str,
     languages: &'a [String],

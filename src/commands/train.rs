@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 
 use super::Outcome;
-use crate::eval::datasets::{DatasetFormat, FieldMap, LoadConfig};
+use crate::eval::datasets::{ColumnMap, DatasetFormat, LoadConfig};
 use crate::eval::labels::LabelMap;
 
 #[derive(Debug, Args)]
@@ -148,7 +148,7 @@ fn stance(args: &TrainStanceArgs) -> anyhow::Result<Outcome> {
         dev_fraction: args.dev_fraction,
         load: LoadConfig {
             format: args.format,
-            fields: FieldMap::parse(&args.fields).map_err(anyhow::Error::msg)?,
+            fields: ColumnMap::parse(&args.fields)?,
             lang: None,
             labels: LabelMap::parse(&args.label_map).map_err(anyhow::Error::msg)?,
         },

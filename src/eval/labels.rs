@@ -59,8 +59,27 @@ impl LabelScheme {
     }
 }
 
+/// A gold or predicted label that is none of the known conventions.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LabelError {
+    #[error(
+        "unknown stance label {0:?} (expected positive/neutral/negative, \
+         FAVOR/AGAINST/NONE, -1/0/1 or NewsMTSC's 2/4/6)"
+    )]
+    Unknown(String),
+    #[error("unknown numeric stance label {0}")]
+    UnknownNumber(serde_json::Number),
+    #[error("stance label must be a string or number, got {0}")]
+    NotText(serde_json::Value),
+    /// An unknown label of a dataset read without `--label-map`.
+    #[error("{0}; {LABEL_MAP_HINT}")]
+    Unmapped(Box<LabelError>),
+    #[error("stance label {text:?} is not in --label-map (mapped: {mapped})")]
+    NotInMap { text: String, mapped: String },
+}
+
 /// Parses a label in any of the conventions above (case-insensitive).
-pub fn parse_label(text: &str) -> Result<StanceLabel, String> {
+pub fn parse_label(text: &str) -> Result<StanceLabel, LabelError> {
     let t = text.trim().to_ascii_lowercase();
     match t.as_str() {
         "positive" | "pos" | "favor" | "favour" | "1" | "+1" | "1.0" | "6" | "6.0" => {
@@ -68,15 +87,12 @@ pub fn parse_label(text: &str) -> Result<StanceLabel, String> {
         }
         "neutral" | "neu" | "none" | "0" | "0.0" | "4" | "4.0" => Ok(StanceLabel::Neutral),
         "negative" | "neg" | "against" | "-1" | "-1.0" | "2" | "2.0" => Ok(StanceLabel::Negative),
-        _ => Err(format!(
-            "unknown stance label {text:?} (expected positive/neutral/negative, \
-             FAVOR/AGAINST/NONE, -1/0/1 or NewsMTSC's 2/4/6)"
-        )),
+        _ => Err(LabelError::Unknown(text.to_string())),
     }
 }
 
 /// Parses a label from a JSON value: a string or a number in any convention.
-pub fn parse_label_value(value: &serde_json::Value) -> Result<StanceLabel, String> {
+pub fn parse_label_value(value: &serde_json::Value) -> Result<StanceLabel, LabelError> {
     match value {
         serde_json::Value::String(s) => parse_label(s),
         serde_json::Value::Number(n) => {
@@ -92,11 +108,9 @@ pub fn parse_label_value(value: &serde_json::Value) -> Result<StanceLabel, Strin
             .into_iter()
             .find(|(v, _)| *v == x)
             .map(|(_, l)| l);
-            label.ok_or_else(|| format!("unknown numeric stance label {n}"))
+            label.ok_or_else(|| LabelError::UnknownNumber(n.clone()))
         }
-        other => Err(format!(
-            "stance label must be a string or number, got {other}"
-        )),
+        other => Err(LabelError::NotText(other.clone())),
     }
 }
 
@@ -158,30 +172,28 @@ impl LabelMap {
 
     /// A dataset's label as text: by the map when one is given, else in any
     /// known convention.
-    pub fn label(&self, text: &str) -> Result<StanceLabel, String> {
+    pub fn label(&self, text: &str) -> Result<StanceLabel, LabelError> {
         if self.is_empty() {
-            return parse_label(text).map_err(|e| format!("{e}; {LABEL_MAP_HINT}"));
+            return parse_label(text).map_err(|e| LabelError::Unmapped(Box::new(e)));
         }
         self.lookup(text).ok_or_else(|| {
             let names: Vec<&str> = self.0.iter().map(|(from, _)| from.as_str()).collect();
-            format!(
-                "stance label {text:?} is not in --label-map (mapped: {})",
-                names.join(", ")
-            )
+            LabelError::NotInMap {
+                text: text.to_string(),
+                mapped: names.join(", "),
+            }
         })
     }
 
     /// A dataset's label as JSON (a string or a number).
-    pub fn label_value(&self, value: &serde_json::Value) -> Result<StanceLabel, String> {
+    pub fn label_value(&self, value: &serde_json::Value) -> Result<StanceLabel, LabelError> {
         match value {
             _ if self.is_empty() => {
-                parse_label_value(value).map_err(|e| format!("{e}; {LABEL_MAP_HINT}"))
+                parse_label_value(value).map_err(|e| LabelError::Unmapped(Box::new(e)))
             }
             serde_json::Value::String(s) => self.label(s),
             serde_json::Value::Number(n) => self.label(&n.to_string()),
-            other => Err(format!(
-                "stance label must be a string or number, got {other}"
-            )),
+            other => Err(LabelError::NotText(other.clone())),
         }
     }
 
@@ -241,7 +253,7 @@ mod tests {
             Ok(StanceLabel::Positive)
         );
         // Only mapped names: "positive" is not one of them.
-        let err = map.label("positive").unwrap_err();
+        let err = map.label("positive").unwrap_err().to_string();
         assert!(
             err.contains("not in --label-map (mapped: 0, 1, 2, Bad)"),
             "{err}"
@@ -249,7 +261,7 @@ mod tests {
         // Without a map, the conventions, and a hint.
         let none = LabelMap::default();
         assert_eq!(none.label("0"), Ok(StanceLabel::Neutral));
-        let err = none.label("great").unwrap_err();
+        let err = none.label("great").unwrap_err().to_string();
         assert!(err.contains("--label-map NAME=negative"), "{err}");
         for bad in ["x", "=negative", "a=good"] {
             assert!(LabelMap::parse(&[bad.into()]).is_err(), "{bad}");

@@ -7,7 +7,7 @@
 //! - [`predictions`]: predictions from a file (analyze output or plain JSONL).
 //! - [`rouge`]: ROUGE per pair, English (`rouge-score` parity) or multilingual.
 //! - [`classify`]: accuracy, per-class P/R/F1, macro-F1, confusion, F_avg.
-//! - [`bootstrap`]: seeded percentile intervals.
+//! - intervals: seeded percentile bootstrap from [`crate::stats`].
 //! - [`summaries`], [`stances`]: a whole evaluation, as a serializable report.
 //! - [`engine`]: predictions by the pipeline; [`targets`]: engine stance toward
 //!   targets the dataset marks (NewsMTSC spans), without an actor set.
@@ -24,10 +24,9 @@
 //! }];
 //! let preds = HashMap::from([("a".to_string(), "Talks began in Oslo".to_string())]);
 //! let report = evaluate(&examples, &preds, &SummaryEvalConfig { stem: true, ..Default::default() });
-//! assert_eq!(report.overall.scores["rouge1"].f1, 1.0);
+//! assert_eq!(report.overall.scores.rouge1.f1, 1.0);
 //! ```
 
-pub mod bootstrap;
 pub mod classify;
 pub mod datasets;
 pub mod engine;

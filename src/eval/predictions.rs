@@ -201,7 +201,7 @@ fn stance_entries(map: &Map<String, Value>) -> Result<Vec<Entry>, String> {
     let label = match map.get("label").or_else(|| map.get("stance")) {
         None => return Err("missing field \"label\" (or \"actors\")".to_string()),
         Some(Value::Null) => None,
-        Some(v) => Some(parse_label_value(v)?),
+        Some(v) => Some(parse_label_value(v).map_err(|e| e.to_string())?),
     };
     let actor = field_text(map, "actor").or_else(|| field_text(map, "target"));
     let mentions = map

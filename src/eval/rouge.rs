@@ -114,39 +114,87 @@ impl From<rougers::Score> for Prf {
     }
 }
 
-/// The four ROUGE variants of one (reference, prediction) pair.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
-pub struct RougeScores {
-    pub rouge1: Prf,
-    pub rouge2: Prf,
-    #[serde(rename = "rougeL")]
-    pub rouge_l: Prf,
-    #[serde(rename = "rougeLsum")]
-    pub rouge_lsum: Prf,
+/// A ROUGE variant, in report order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RougeVariant {
+    Rouge1,
+    Rouge2,
+    RougeL,
+    RougeLsum,
 }
 
-/// The variants, in report order, with their `rouge-score` names.
-pub const VARIANTS: [&str; 4] = ["rouge1", "rouge2", "rougeL", "rougeLsum"];
+impl RougeVariant {
+    /// Every variant, in report order.
+    pub const ALL: [RougeVariant; 4] = [
+        RougeVariant::Rouge1,
+        RougeVariant::Rouge2,
+        RougeVariant::RougeL,
+        RougeVariant::RougeLsum,
+    ];
 
-impl RougeScores {
-    /// The variant at position `i` of [`VARIANTS`].
-    pub fn get(&self, i: usize) -> Prf {
-        match i {
-            0 => self.rouge1,
-            1 => self.rouge2,
-            2 => self.rouge_l,
-            _ => self.rouge_lsum,
+    /// The `rouge-score` name (`rouge1`, `rouge2`, `rougeL`, `rougeLsum`).
+    pub fn name(self) -> &'static str {
+        match self {
+            RougeVariant::Rouge1 => "rouge1",
+            RougeVariant::Rouge2 => "rouge2",
+            RougeVariant::RougeL => "rougeL",
+            RougeVariant::RougeLsum => "rougeLsum",
+        }
+    }
+}
+
+impl std::fmt::Display for RougeVariant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One value per ROUGE variant, serialized under the `rouge-score` names.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct PerVariant<T> {
+    pub rouge1: T,
+    pub rouge2: T,
+    #[serde(rename = "rougeL")]
+    pub rouge_l: T,
+    #[serde(rename = "rougeLsum")]
+    pub rouge_lsum: T,
+}
+
+impl<T> PerVariant<T> {
+    /// The value of each variant computed by `f`.
+    pub fn from_fn(mut f: impl FnMut(RougeVariant) -> T) -> PerVariant<T> {
+        PerVariant {
+            rouge1: f(RougeVariant::Rouge1),
+            rouge2: f(RougeVariant::Rouge2),
+            rouge_l: f(RougeVariant::RougeL),
+            rouge_lsum: f(RougeVariant::RougeLsum),
         }
     }
 
-    fn from_scores(scores: &rougers::Scores) -> RougeScores {
-        let get = |t| scores.get(t).map(Prf::from).unwrap_or_default();
-        RougeScores {
-            rouge1: get(RougeType::N(1)),
-            rouge2: get(RougeType::N(2)),
-            rouge_l: get(RougeType::L),
-            rouge_lsum: get(RougeType::LSum),
+    pub fn get(&self, variant: RougeVariant) -> &T {
+        match variant {
+            RougeVariant::Rouge1 => &self.rouge1,
+            RougeVariant::Rouge2 => &self.rouge2,
+            RougeVariant::RougeL => &self.rouge_l,
+            RougeVariant::RougeLsum => &self.rouge_lsum,
         }
+    }
+}
+
+/// The four ROUGE variants of one (reference, prediction) pair.
+pub type RougeScores = PerVariant<Prf>;
+
+impl RougeScores {
+    fn from_scores(scores: &rougers::Scores) -> RougeScores {
+        PerVariant::from_fn(|variant| {
+            let kind = match variant {
+                RougeVariant::Rouge1 => RougeType::N(1),
+                RougeVariant::Rouge2 => RougeType::N(2),
+                RougeVariant::RougeL => RougeType::L,
+                RougeVariant::RougeLsum => RougeType::LSum,
+            };
+            scores.get(kind).map(Prf::from).unwrap_or_default()
+        })
     }
 }
 
@@ -160,7 +208,7 @@ pub struct RougeScorer {
 impl RougeScorer {
     pub fn new(config: RougeConfig) -> RougeScorer {
         let stem = config.mode == RougeMode::English && config.stem;
-        let scorer = rougers::RougeScorer::new(VARIANTS, stem)
+        let scorer = rougers::RougeScorer::new(RougeVariant::ALL.map(RougeVariant::name), stem)
             .expect("the four rouge-score variant names are valid");
         RougeScorer {
             config,

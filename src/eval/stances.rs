@@ -17,13 +17,13 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::eval::bootstrap::{BootstrapConfig, Interval, interval};
 use crate::eval::classify::{ClassMetrics, MentionDetection};
 use crate::eval::datasets::StanceExample;
 use crate::eval::labels::LabelScheme;
 use crate::eval::language_of;
 use crate::eval::predictions::StancePredictions;
 use crate::record::StanceLabel;
+use crate::stats::{BootstrapConfig, Interval, interval};
 
 /// Per-class scores.
 #[derive(Debug, Clone, Serialize)]

@@ -14,10 +14,12 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
-use crate::eval::bootstrap::{BootstrapConfig, Interval, interval};
 use crate::eval::datasets::SummaryExample;
 use crate::eval::language_of;
-use crate::eval::rouge::{RougeConfig, RougeMode, RougeScorer, RougeScores, VARIANTS, has_stemmer};
+use crate::eval::rouge::{
+    PerVariant, RougeConfig, RougeMode, RougeScorer, RougeScores, has_stemmer,
+};
+use crate::stats::{BootstrapConfig, Interval, interval};
 
 /// Settings of summary evaluation.
 #[derive(Debug, Clone, Copy)]
@@ -44,12 +46,36 @@ impl Default for SummaryEvalConfig {
     }
 }
 
+/// Who picked the ROUGE mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModeChoice {
+    /// Chosen from the data's languages (English only when every example is).
+    Auto,
+    /// Given by the caller (`--rouge-mode`).
+    Given,
+}
+
+impl ModeChoice {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ModeChoice::Auto => "auto",
+            ModeChoice::Given => "given",
+        }
+    }
+}
+
+impl std::fmt::Display for ModeChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// How ROUGE was computed.
 #[derive(Debug, Clone, Serialize)]
 pub struct RougeSettings {
     pub mode: RougeMode,
-    /// `auto` when chosen from the data's languages, else `given`.
-    pub mode_choice: &'static str,
+    pub mode_choice: ModeChoice,
     pub stemming: bool,
     /// Whether one-line texts were split into sentences for Lsum.
     pub split_sentences: bool,
@@ -75,8 +101,8 @@ pub struct RougeGroup {
     pub n: usize,
     /// Examples without a prediction (scored 0).
     pub missing: usize,
-    /// Keyed by `rouge1`, `rouge2`, `rougeL`, `rougeLsum`.
-    pub scores: BTreeMap<&'static str, VariantMean>,
+    /// Serialized under `rouge1`, `rouge2`, `rougeL`, `rougeLsum`.
+    pub scores: PerVariant<VariantMean>,
 }
 
 /// The result of summary evaluation.
@@ -99,8 +125,8 @@ pub struct SummaryEvaluation {
 #[derive(Debug, Clone, Serialize)]
 pub struct BaselineRow {
     pub name: String,
-    /// Keyed by `rouge1`, `rouge2`, `rougeL`, `rougeLsum`.
-    pub f1: BTreeMap<&'static str, f64>,
+    /// Serialized under `rouge1`, `rouge2`, `rougeL`, `rougeLsum`.
+    pub f1: PerVariant<f64>,
 }
 
 impl BaselineRow {
@@ -108,12 +134,7 @@ impl BaselineRow {
     pub fn of(name: &str, evaluation: &SummaryEvaluation) -> BaselineRow {
         BaselineRow {
             name: name.to_string(),
-            f1: evaluation
-                .overall
-                .scores
-                .iter()
-                .map(|(&variant, mean)| (variant, mean.f1))
-                .collect(),
+            f1: PerVariant::from_fn(|variant| evaluation.overall.scores.get(variant).f1),
         }
     }
 }
@@ -140,11 +161,11 @@ pub fn evaluate(
         .map(|e| language_of(e.lang.as_deref(), &[&e.reference, &e.text]))
         .collect();
     let (mode, mode_choice) = match config.mode {
-        Some(mode) => (mode, "given"),
+        Some(mode) => (mode, ModeChoice::Given),
         None if !langs.is_empty() && langs.iter().all(|l| l == "en") => {
-            (RougeMode::English, "auto")
+            (RougeMode::English, ModeChoice::Auto)
         }
-        None => (RougeMode::Multilingual, "auto"),
+        None => (RougeMode::Multilingual, ModeChoice::Auto),
     };
     let scorer = RougeScorer::new(RougeConfig {
         mode,
@@ -251,22 +272,15 @@ fn group(
         }
     };
     let positions: Vec<usize> = (0..n).collect();
-    let mut out = BTreeMap::new();
-    for (v, name) in VARIANTS.iter().enumerate() {
-        let f1_ci = interval(n, bootstrap, |idx| mean(&|s| s.get(v).f1, idx));
-        out.insert(
-            *name,
-            VariantMean {
-                precision: mean(&|s| s.get(v).precision, &positions),
-                recall: mean(&|s| s.get(v).recall, &positions),
-                f1: mean(&|s| s.get(v).f1, &positions),
-                f1_ci,
-            },
-        );
-    }
+    let scores = PerVariant::from_fn(|v| VariantMean {
+        precision: mean(&|s| s.get(v).precision, &positions),
+        recall: mean(&|s| s.get(v).recall, &positions),
+        f1: mean(&|s| s.get(v).f1, &positions),
+        f1_ci: interval(n, bootstrap, |idx| mean(&|s| s.get(v).f1, idx)),
+    });
     RougeGroup {
         n,
         missing: members.iter().filter(|&&i| missing[i]).count(),
-        scores: out,
+        scores,
     }
 }

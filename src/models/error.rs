@@ -22,6 +22,18 @@ pub enum ModelError {
     )]
     NotInstalled { name: String, dir: PathBuf },
 
+    #[error(
+        "model {name}: {dir}/config.json has model_type {found:?}, but the registry entry \
+         says architecture = \"{expected}\"; correct the entry (NEWSFRAME_REGISTRY) or \
+         install the right files with `newsframe models fetch {name}`"
+    )]
+    WrongModelType {
+        name: String,
+        dir: PathBuf,
+        found: String,
+        expected: &'static str,
+    },
+
     #[error("{path}: not a usable model directory: {reason}")]
     BadModelDir { path: PathBuf, reason: String },
 

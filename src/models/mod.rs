@@ -60,7 +60,7 @@ pub use error::ModelError;
 pub use fetch::{HubClient, HubConfig};
 pub use import::ImportReport;
 pub use registry::{
-    Architecture, BundledModel, FileSpec, GenerationSettings, Registry, RegistryEntry, Task,
+    BundledModel, FileSpec, GenerationSettings, ModelType, Registry, RegistryEntry, Task,
 };
 pub use store::{
     Damage, FetchReport, FileCheck, FileStatus, InstallState, InstalledModel, ModelSource,

@@ -45,10 +45,13 @@ impl Task {
     }
 }
 
-/// The network family, which tells the engine which rust-bert model to build.
+/// The network family a registry entry promises (its `architecture` field):
+/// the `model_type` its `config.json` must name. Locating or verifying an
+/// installed model checks it, so that a wrong pin or a wrong file is an
+/// error naming both, not a model of another kind loaded under this name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Architecture {
+pub enum ModelType {
     Mt5,
     T5,
     Bart,
@@ -56,6 +59,21 @@ pub enum Architecture {
     DebertaV2,
     XlmRoberta,
     Bert,
+}
+
+impl ModelType {
+    /// The `model_type` of `config.json`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ModelType::Mt5 => "mt5",
+            ModelType::T5 => "t5",
+            ModelType::Bart => "bart",
+            ModelType::Pegasus => "pegasus",
+            ModelType::DebertaV2 => "deberta-v2",
+            ModelType::XlmRoberta => "xlm-roberta",
+            ModelType::Bert => "bert",
+        }
+    }
 }
 
 /// One file of a hub repository.
@@ -176,7 +194,7 @@ pub struct RegistryEntry {
     /// Short name used on the command line and in outputs.
     pub name: String,
     pub task: Task,
-    pub architecture: Architecture,
+    pub architecture: ModelType,
     /// Hub repository, `org/name`.
     pub repo: String,
     /// Pinned commit (40 hex digits) or a branch name.

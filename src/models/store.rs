@@ -94,6 +94,11 @@ pub enum FileStatus {
         expected: String,
     },
     Missing,
+    /// `config.json` names another `model_type` than the entry's `architecture`.
+    WrongModelType {
+        found: String,
+        expected: &'static str,
+    },
 }
 
 /// One line of `verify`.
@@ -109,7 +114,7 @@ impl FileCheck {
     pub fn is_failure(&self) -> bool {
         matches!(
             self.status,
-            FileStatus::Mismatch { .. } | FileStatus::Missing
+            FileStatus::Mismatch { .. } | FileStatus::Missing | FileStatus::WrongModelType { .. }
         )
     }
 }
@@ -240,6 +245,14 @@ impl ModelStore {
         let weights = dir.join(SAFETENSORS);
         if !weights.is_file() {
             return Err(not_installed());
+        }
+        if let Some(found) = model_type_mismatch(entry, &dir) {
+            return Err(ModelError::WrongModelType {
+                name: entry.name.clone(),
+                dir,
+                found,
+                expected: entry.architecture.as_str(),
+            });
         }
         Ok(InstalledModel {
             dir,
@@ -631,6 +644,17 @@ impl ModelStore {
         if converted && present_weights.iter().all(|s| s.path != SAFETENSORS) {
             checks.push(check(SAFETENSORS, None)?);
         }
+        let dir = self.cache.snapshot_dir(&entry.repo, &commit);
+        if let Some(found) = model_type_mismatch(entry, &dir) {
+            checks.push(FileCheck {
+                path: "config.json".to_string(),
+                status: FileStatus::WrongModelType {
+                    found,
+                    expected: entry.architecture.as_str(),
+                },
+                sha256: None,
+            });
+        }
         Ok(checks)
     }
 
@@ -674,4 +698,14 @@ fn locate_dir(path: &Path) -> Result<InstalledModel, ModelError> {
         revision: "local".to_string(),
         source: ModelSource::LocalDir,
     })
+}
+
+/// The `model_type` of the installed `config.json` when it is not the one
+/// the entry's `architecture` promises. None when they agree, or when
+/// `config.json` cannot be read (the loader reports that with its own error).
+fn model_type_mismatch(entry: &RegistryEntry, dir: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(dir.join("config.json")).ok()?;
+    let config: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let found = config.get("model_type")?.as_str()?;
+    (found != entry.architecture.as_str()).then(|| found.to_string())
 }

@@ -6,14 +6,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::record::{ArticleAnalysis, EngineInfo, StanceLabel};
+use crate::stats::{self, BootstrapConfig, Interval};
 
 use super::cluster::{self, Similarity, TfIdfCosine, TokenJaccard};
 use super::load::{LoadedAnalysis, LoadedRecords};
 use super::novelty::{NoveltyIndex, summary_sentences};
 use super::{
-    ActorSummary, Cell, CellEvidence, Divergence, Group, GroupBy, GroupScore, Interval,
-    LabelCounts, REPORT_SCHEMA_VERSION, Report, ReportConfig, ReportError, Section, SimilarityKind,
-    StoryMode, SummaryEntry, SummarySentence,
+    ActorSummary, Cell, CellEvidence, Divergence, Group, GroupBy, GroupScore, LabelCounts,
+    REPORT_SCHEMA_VERSION, Report, ReportConfig, ReportError, Section, SimilarityKind, StoryMode,
+    SummaryEntry, SummarySentence,
 };
 
 /// The name of the group of articles that lack the grouping field.
@@ -258,12 +259,13 @@ fn build_cell(
         }
     }
     let mean_score = (!scores.is_empty()).then(|| scores.iter().sum::<f64>() / scores.len() as f64);
-    let mut rng = fastrand::Rng::with_seed(config.seed ^ fnv1a(&[group, actor_id]));
     let interval = bootstrap_interval(
         &scores,
-        config.bootstrap_samples,
-        config.confidence_level,
-        &mut rng,
+        &BootstrapConfig {
+            samples: config.bootstrap_samples,
+            seed: config.seed ^ fnv1a(&[group, actor_id]),
+            confidence: config.confidence_level,
+        },
     );
 
     let prevailing = prevailing_label(labels, mean_score);
@@ -335,35 +337,13 @@ fn prevailing_label(labels: LabelCounts, mean: Option<f64>) -> Option<StanceLabe
 }
 
 /// Percentile bootstrap interval of the mean of `scores` (resampling
-/// articles with replacement); quantiles interpolate linearly between order
-/// statistics, as numpy's default. None with fewer than two scores.
-pub fn bootstrap_interval(
-    scores: &[f64],
-    samples: usize,
-    level: f64,
-    rng: &mut fastrand::Rng,
-) -> Option<Interval> {
-    let n = scores.len();
-    if n < 2 || samples == 0 {
+/// articles with replacement). None with fewer than two scores: one article
+/// has no spread to show.
+pub fn bootstrap_interval(scores: &[f64], bootstrap: &BootstrapConfig) -> Option<Interval> {
+    if scores.len() < 2 {
         return None;
     }
-    let mut means: Vec<f64> = (0..samples)
-        .map(|_| (0..n).map(|_| scores[rng.usize(0..n)]).sum::<f64>() / n as f64)
-        .collect();
-    means.sort_by(f64::total_cmp);
-    let alpha = (1.0 - level) / 2.0;
-    Some(Interval {
-        low: quantile(&means, alpha),
-        high: quantile(&means, 1.0 - alpha),
-        level,
-    })
-}
-
-fn quantile(sorted: &[f64], q: f64) -> f64 {
-    let pos = q * (sorted.len() - 1) as f64;
-    let lo = pos.floor() as usize;
-    let hi = pos.ceil() as usize;
-    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+    stats::mean_interval(scores, bootstrap)
 }
 
 /// FNV-1a over the parts (separated by 0xff): a stable per-cell seed.
@@ -591,25 +571,22 @@ mod tests {
 
     #[test]
     fn bootstrap_is_seeded_and_brackets_the_mean() {
+        let config = |samples, seed| BootstrapConfig {
+            samples,
+            seed,
+            confidence: 0.95,
+        };
         let scores = [0.1, 0.5, 0.9, -0.2];
-        let a = bootstrap_interval(&scores, 2000, 0.95, &mut fastrand::Rng::with_seed(7)).unwrap();
-        let b = bootstrap_interval(&scores, 2000, 0.95, &mut fastrand::Rng::with_seed(7)).unwrap();
+        let a = bootstrap_interval(&scores, &config(2000, 7)).unwrap();
+        let b = bootstrap_interval(&scores, &config(2000, 7)).unwrap();
         assert_eq!(a, b);
         assert!(a.low < 0.325 && 0.325 < a.high);
         assert!(a.low >= -0.2 && a.high <= 0.9);
-        assert_eq!(
-            bootstrap_interval(&[0.3], 100, 0.95, &mut fastrand::Rng::with_seed(1)),
-            None
-        );
+        assert_eq!(a.level, 0.95);
+        assert_eq!(bootstrap_interval(&[0.3], &config(100, 1)), None);
         let many: Vec<f64> = (0..30).map(|i| f64::from(i % 7) / 7.0 - 0.4).collect();
-        let c = bootstrap_interval(&many, 500, 0.95, &mut fastrand::Rng::with_seed(1)).unwrap();
-        let d = bootstrap_interval(&many, 500, 0.95, &mut fastrand::Rng::with_seed(2)).unwrap();
+        let c = bootstrap_interval(&many, &config(500, 1)).unwrap();
+        let d = bootstrap_interval(&many, &config(500, 2)).unwrap();
         assert_ne!(c, d, "the seed matters");
-    }
-
-    #[test]
-    fn quantile_interpolates_like_numpy() {
-        // numpy.quantile([0, 1, 2, 3], 0.25) == 0.75
-        assert!((quantile(&[0.0, 1.0, 2.0, 3.0], 0.25) - 0.75).abs() < 1e-12);
     }
 }

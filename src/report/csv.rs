@@ -16,6 +16,7 @@
 use std::borrow::Cow;
 use std::io::Write;
 
+use super::format::fmt_exact;
 use super::{Report, engine_label};
 
 /// One cell of a CSV row: text (neutralized for spreadsheets) or a number.
@@ -51,7 +52,7 @@ pub fn write_row(out: &mut dyn Write, fields: &[CsvField]) -> std::io::Result<()
             out.write_all(b",")?;
         }
         match field {
-            CsvField::Number(value) => out.write_all(number(*value).as_bytes())?,
+            CsvField::Number(value) => out.write_all(fmt_exact(*value).as_bytes())?,
             CsvField::Text(text) => {
                 let neutralized = is_formula_like(text);
                 let cell = spreadsheet_text(text);
@@ -147,14 +148,6 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> anyhow::Result<()
     }
     w.flush()?;
     Ok(())
-}
-
-/// Shortest text that reads back as the same f64; empty for a missing value.
-fn number(value: Option<f64>) -> String {
-    match value {
-        Some(v) => format!("{v}"),
-        None => String::new(),
-    }
 }
 
 #[cfg(test)]

@@ -9,9 +9,9 @@
 
 use serde::Serialize;
 
-use super::markdown::{fmt_percent, fmt_score, score_text};
+use super::format::{fmt_decimal, fmt_percent, fmt_score, score_text};
 use super::svg::{Svg, score_colour, text_colour_on};
-use super::{Report, Section, engine_label};
+use super::{Cell, Group, Report, Section, engine_label};
 
 const TEMPLATE: &str = include_str!("templates/report.html");
 
@@ -162,9 +162,9 @@ fn view(report: &Report) -> PageView {
         generator: report.generator.clone(),
         schema_version: report.schema_version,
         bootstrap_samples: report.config.bootstrap_samples,
-        level_percent: format!("{:.0}%", report.config.confidence_level * 100.0),
+        level_percent: fmt_percent(report.config.confidence_level),
         seed: report.config.seed,
-        novelty_threshold: format!("{:.0}%", report.config.novelty_threshold * 100.0),
+        novelty_threshold: fmt_percent(report.config.novelty_threshold),
         noun: report.config.group_by.noun(),
         articles: report.sections.iter().map(|s| s.articles).sum(),
         engines,
@@ -226,8 +226,8 @@ fn section_view(index: usize, s: &Section, report: &Report) -> SectionView {
             Some(DivergenceView {
                 actor: a.name.clone(),
                 groups: d.groups,
-                range: format!("{:.2}", d.range),
-                sd: format!("{:.2}", d.sd),
+                range: fmt_decimal(d.range),
+                sd: fmt_decimal(d.sd),
                 low_group: d.lowest.group.clone(),
                 low_score: fmt_score(d.lowest.score),
                 high_group: d.highest.group.clone(),
@@ -277,7 +277,7 @@ fn section_view(index: usize, s: &Section, report: &Report) -> SectionView {
                             .map(|t| SentenceView {
                                 text: t.text.clone(),
                                 novel: t.novel,
-                                novelty: t.novelty.map(|n| format!("{n:.2}")).unwrap_or_default(),
+                                novelty: t.novelty.map(fmt_decimal).unwrap_or_default(),
                             })
                             .collect(),
                     })
@@ -305,7 +305,7 @@ fn section_view(index: usize, s: &Section, report: &Report) -> SectionView {
                             evidence: c.evidence.as_ref().map(|e| EvidenceView {
                                 text: e.text.clone(),
                                 label: e.label.to_string(),
-                                p: format!("{:.2}", e.p),
+                                p: fmt_decimal(e.p),
                                 article: e.title.clone().unwrap_or_else(|| e.article_id.clone()),
                             }),
                         })
@@ -330,13 +330,13 @@ fn findings(s: &Section) -> Vec<String> {
     for a in diverging.iter().take(3) {
         let d = a.divergence.as_ref().expect("filtered above");
         out.push(format!(
-            "{}: from {} in {} to {} in {} (range {:.2}).",
+            "{}: from {} in {} to {} in {} (range {}).",
             a.name,
             fmt_score(d.lowest.score),
             d.lowest.group,
             fmt_score(d.highest.score),
             d.highest.group,
-            d.range
+            fmt_decimal(d.range)
         ));
     }
     for a in &s.actors {
@@ -397,31 +397,79 @@ fn wrap(text: &str, width: usize, max_lines: usize) -> Vec<String> {
 
 const FONT: &str = "font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans',sans-serif";
 
+/// Sizes and pattern ids of one section's heatmap.
+struct HeatmapLayout {
+    /// Width of the group labels.
+    left: f64,
+    col: f64,
+    row: f64,
+    header: f64,
+    width: f64,
+    /// Id of the hatch pattern of cells without a score.
+    hatch: String,
+    /// Id of the colour-scale gradient of the legend.
+    grad: String,
+}
+
+impl HeatmapLayout {
+    fn new(index: usize, s: &Section) -> HeatmapLayout {
+        let label_chars = s
+            .groups
+            .iter()
+            .map(|g| g.name.chars().count().min(26))
+            .max()
+            .unwrap_or(8);
+        // About 8 px per character of 13 px semi-bold text.
+        let left = (label_chars as f64 * 8.0 + 28.0).clamp(120.0, 240.0);
+        let col = 124.0;
+        HeatmapLayout {
+            left,
+            col,
+            row: 50.0,
+            header: 56.0,
+            width: left + col * s.actors.len() as f64 + 8.0,
+            hatch: format!("hatch-{}", index + 1),
+            grad: format!("scale-{}", index + 1),
+        }
+    }
+}
+
+/// The groups × actors heatmap of a section: column heads, row heads, one
+/// coloured cell per (group, actor), and the legend.
 fn heatmap(index: usize, s: &Section) -> String {
-    let label_chars = s
-        .groups
-        .iter()
-        .map(|g| g.name.chars().count().min(26))
-        .max()
-        .unwrap_or(8);
-    // About 8 px per character of 13 px semi-bold text.
-    let left = (label_chars as f64 * 8.0 + 28.0).clamp(120.0, 240.0);
-    let col = 124.0;
-    let row = 50.0;
-    let header = 56.0;
+    let layout = HeatmapLayout::new(index, s);
     let legend = 64.0;
-    let width = left + col * s.actors.len() as f64 + 8.0;
-    let height = header + row * s.groups.len() as f64 + legend;
+    let height = layout.header + layout.row * s.groups.len() as f64 + legend;
     let mut svg = Svg::new(
-        width,
+        layout.width,
         height,
         &format!(
             "Mean stance score of each {} toward each actor",
             s.group_by.noun()
         ),
     );
-    let hatch = format!("hatch-{}", index + 1);
-    let grad = format!("scale-{}", index + 1);
+    heatmap_defs(&mut svg, &layout);
+    svg.open_group(&[("style", FONT)]);
+    actor_heads(&mut svg, s, &layout);
+    for (i, g) in s.groups.iter().enumerate() {
+        let y = layout.header + layout.row * i as f64;
+        group_head(&mut svg, g, y, &layout);
+        for (j, a) in s.actors.iter().enumerate() {
+            let Some(c) = s.cell(&g.name, &a.id) else {
+                continue;
+            };
+            let x = layout.left + layout.col * j as f64;
+            heatmap_cell(&mut svg, c, &a.name, x, y, &layout);
+        }
+    }
+    heatmap_legend(&mut svg, s, &layout);
+    svg.close_group();
+    svg.finish()
+}
+
+/// The hatch pattern and the colour-scale gradient.
+fn heatmap_defs(svg: &mut Svg, layout: &HeatmapLayout) {
+    let (hatch, grad) = (&layout.hatch, &layout.grad);
     svg.raw(&format!(
         r##"<defs><pattern id="{hatch}" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="8" height="8" fill="#ececec"/><line x1="0" y1="0" x2="0" y2="8" stroke="#c4c4c4" stroke-width="3"/></pattern><linearGradient id="{grad}">{}</linearGradient></defs>"##,
         (0..=10)
@@ -432,8 +480,13 @@ fn heatmap(index: usize, s: &Section) -> String {
             ))
             .collect::<String>()
     ));
-    svg.open_group(&[("style", FONT)]);
-    // Column headers: actor names, wrapped.
+}
+
+/// Column headers: actor names, wrapped.
+fn actor_heads(svg: &mut Svg, s: &Section, layout: &HeatmapLayout) {
+    let HeatmapLayout {
+        left, col, header, ..
+    } = *layout;
     for (j, a) in s.actors.iter().enumerate() {
         let x = left + col * j as f64 + col / 2.0;
         let lines = wrap(&a.name, 15, 2);
@@ -455,140 +508,154 @@ fn heatmap(index: usize, s: &Section) -> String {
         }
         svg.close_group();
     }
-    for (i, g) in s.groups.iter().enumerate() {
-        let y = header + row * i as f64;
-        svg.open_group(&[("class", "group-head")]);
-        svg.title(&format!(
-            "{} — {} article(s), {}",
-            g.name,
+}
+
+/// A row header: the group's name, its article count and languages.
+fn group_head(svg: &mut Svg, g: &Group, y: f64, layout: &HeatmapLayout) {
+    let HeatmapLayout { left, row, .. } = *layout;
+    svg.open_group(&[("class", "group-head")]);
+    svg.title(&format!(
+        "{} — {} article(s), {}",
+        g.name,
+        g.articles,
+        g.languages.join(", ")
+    ));
+    svg.text(
+        left - 12.0,
+        y + row / 2.0 - 2.0,
+        &clip(&g.name, 26),
+        &[
+            ("text-anchor", "end"),
+            ("font-size", "13"),
+            ("font-weight", "600"),
+            ("fill", "#222"),
+        ],
+    );
+    svg.text(
+        left - 12.0,
+        y + row / 2.0 + 13.0,
+        &format!(
+            "{} article{} · {}",
             g.articles,
+            if g.articles == 1 { "" } else { "s" },
             g.languages.join(", ")
-        ));
-        svg.text(
-            left - 12.0,
-            y + row / 2.0 - 2.0,
-            &clip(&g.name, 26),
-            &[
-                ("text-anchor", "end"),
-                ("font-size", "13"),
-                ("font-weight", "600"),
-                ("fill", "#222"),
-            ],
-        );
-        svg.text(
-            left - 12.0,
-            y + row / 2.0 + 13.0,
-            &format!(
-                "{} article{} · {}",
-                g.articles,
-                if g.articles == 1 { "" } else { "s" },
-                g.languages.join(", ")
-            ),
-            &[
-                ("text-anchor", "end"),
-                ("font-size", "11"),
-                ("fill", "#666"),
-            ],
-        );
-        svg.close_group();
-        for (j, a) in s.actors.iter().enumerate() {
-            let Some(c) = s.cell(&g.name, &a.id) else {
-                continue;
-            };
-            let x = left + col * j as f64;
-            let cx = x + col / 2.0;
-            let score_attr = c.mean_score.map(|m| format!("{m}")).unwrap_or_default();
-            svg.open_group(&[
-                ("class", "cell"),
-                ("data-group", &g.name),
-                ("data-actor", &a.id),
-                ("data-score", &score_attr),
-            ]);
-            let tooltip = format!(
-                "{} → {}: {} · {}/{} articles · {} positive, {} neutral, {} negative",
-                g.name,
-                a.name,
-                score_text(c),
-                c.articles_mentioning,
-                c.articles,
-                c.labels.positive,
-                c.labels.neutral,
-                c.labels.negative
+        ),
+        &[
+            ("text-anchor", "end"),
+            ("font-size", "11"),
+            ("fill", "#666"),
+        ],
+    );
+    svg.close_group();
+}
+
+/// One (group, actor) cell: its colour and score, or a hatch when the
+/// group does not score the actor.
+fn heatmap_cell(svg: &mut Svg, c: &Cell, actor_name: &str, x: f64, y: f64, layout: &HeatmapLayout) {
+    let HeatmapLayout { col, row, .. } = *layout;
+    let hatch = &layout.hatch;
+    let cx = x + col / 2.0;
+    let score_attr = c.mean_score.map(|m| format!("{m}")).unwrap_or_default();
+    svg.open_group(&[
+        ("class", "cell"),
+        ("data-group", &c.group),
+        ("data-actor", &c.actor),
+        ("data-score", &score_attr),
+    ]);
+    let tooltip = format!(
+        "{} → {}: {} · {}/{} articles · {} positive, {} neutral, {} negative",
+        c.group,
+        actor_name,
+        score_text(c),
+        c.articles_mentioning,
+        c.articles,
+        c.labels.positive,
+        c.labels.neutral,
+        c.labels.negative
+    );
+    svg.title(&tooltip);
+    match c.mean_score {
+        Some(m) => {
+            let fill = score_colour(m);
+            svg.rect(
+                x + 1.5,
+                y + 1.5,
+                col - 3.0,
+                row - 3.0,
+                &[("fill", &fill), ("rx", "3")],
             );
-            svg.title(&tooltip);
-            match c.mean_score {
-                Some(m) => {
-                    let fill = score_colour(m);
-                    svg.rect(
-                        x + 1.5,
-                        y + 1.5,
-                        col - 3.0,
-                        row - 3.0,
-                        &[("fill", &fill), ("rx", "3")],
-                    );
-                    let ink = text_colour_on(m);
-                    svg.text(
-                        cx,
-                        y + row / 2.0 + 1.0,
-                        &fmt_score(m),
-                        &[
-                            ("class", "score"),
-                            ("text-anchor", "middle"),
-                            ("font-size", "16"),
-                            ("font-weight", "700"),
-                            ("fill", ink),
-                        ],
-                    );
-                    svg.text(
-                        cx,
-                        y + row / 2.0 + 16.0,
-                        &format!("{}/{} articles", c.articles_mentioning, c.articles),
-                        &[
-                            ("text-anchor", "middle"),
-                            ("font-size", "10.5"),
-                            ("fill", ink),
-                            ("opacity", "0.85"),
-                        ],
-                    );
-                }
-                None => {
-                    svg.rect(
-                        x + 1.5,
-                        y + 1.5,
-                        col - 3.0,
-                        row - 3.0,
-                        &[("fill", &format!("url(#{hatch})")), ("rx", "3")],
-                    );
-                    let label = if c.articles_mentioning > 0 {
-                        "no score"
-                    } else {
-                        "not mentioned"
-                    };
-                    svg.rect(
-                        cx - 44.0,
-                        y + row / 2.0 - 9.0,
-                        88.0,
-                        17.0,
-                        &[("fill", "#ffffff"), ("opacity", "0.85"), ("rx", "8")],
-                    );
-                    svg.text(
-                        cx,
-                        y + row / 2.0 + 4.0,
-                        label,
-                        &[
-                            ("class", "score missing"),
-                            ("text-anchor", "middle"),
-                            ("font-size", "11"),
-                            ("font-style", "italic"),
-                            ("fill", "#555"),
-                        ],
-                    );
-                }
-            }
-            svg.close_group();
+            let ink = text_colour_on(m);
+            svg.text(
+                cx,
+                y + row / 2.0 + 1.0,
+                &fmt_score(m),
+                &[
+                    ("class", "score"),
+                    ("text-anchor", "middle"),
+                    ("font-size", "16"),
+                    ("font-weight", "700"),
+                    ("fill", ink),
+                ],
+            );
+            svg.text(
+                cx,
+                y + row / 2.0 + 16.0,
+                &format!("{}/{} articles", c.articles_mentioning, c.articles),
+                &[
+                    ("text-anchor", "middle"),
+                    ("font-size", "10.5"),
+                    ("fill", ink),
+                    ("opacity", "0.85"),
+                ],
+            );
+        }
+        None => {
+            svg.rect(
+                x + 1.5,
+                y + 1.5,
+                col - 3.0,
+                row - 3.0,
+                &[("fill", &format!("url(#{hatch})")), ("rx", "3")],
+            );
+            let label = if c.articles_mentioning > 0 {
+                "no score"
+            } else {
+                "not mentioned"
+            };
+            svg.rect(
+                cx - 44.0,
+                y + row / 2.0 - 9.0,
+                88.0,
+                17.0,
+                &[("fill", "#ffffff"), ("opacity", "0.85"), ("rx", "8")],
+            );
+            svg.text(
+                cx,
+                y + row / 2.0 + 4.0,
+                label,
+                &[
+                    ("class", "score missing"),
+                    ("text-anchor", "middle"),
+                    ("font-size", "11"),
+                    ("font-style", "italic"),
+                    ("fill", "#555"),
+                ],
+            );
         }
     }
-    // Legend: the scale, and the "not mentioned" swatch.
+    svg.close_group();
+}
+
+/// The legend: the colour scale and the "not mentioned" swatch.
+fn heatmap_legend(svg: &mut Svg, s: &Section, layout: &HeatmapLayout) {
+    let HeatmapLayout {
+        left,
+        row,
+        header,
+        width,
+        ..
+    } = *layout;
+    let (hatch, grad) = (&layout.hatch, &layout.grad);
     let ly = header + row * s.groups.len() as f64 + 18.0;
     let lw = 260.0_f64.min(width - left - 150.0).max(160.0);
     svg.rect(
@@ -644,8 +711,6 @@ fn heatmap(index: usize, s: &Section) -> String {
         "not mentioned",
         &[("font-size", "11"), ("fill", "#444")],
     );
-    svg.close_group();
-    svg.finish()
 }
 
 fn actor_chart(s: &Section, actor: &str, name: &str, level: f64) -> String {
@@ -665,9 +730,9 @@ fn actor_chart(s: &Section, actor: &str, name: &str, level: f64) -> String {
         width,
         height,
         &format!(
-            "Mean score toward {name} by {}, with {:.0}% intervals",
+            "Mean score toward {name} by {}, with {} intervals",
             s.group_by.noun(),
-            level * 100.0
+            fmt_percent(level)
         ),
     );
     let x_of = |v: f64| left + (v.clamp(-1.0, 1.0) + 1.0) / 2.0 * plot;

@@ -7,22 +7,8 @@
 
 use std::io::Write;
 
-use super::{Cell, Report, Section, engine_label};
-
-/// A score as shown to people: two decimals with a sign, `0.00` for zero.
-pub fn fmt_score(score: f64) -> String {
-    let r = (score * 100.0).round() / 100.0;
-    if r == 0.0 {
-        "0.00".to_string()
-    } else {
-        format!("{r:+.2}")
-    }
-}
-
-/// A share as a whole percentage.
-pub fn fmt_percent(share: f64) -> String {
-    format!("{:.0}%", share * 100.0)
-}
+use super::format::{fmt_decimal, fmt_percent, fmt_score, score_text};
+use super::{Report, Section, engine_label};
 
 fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -44,12 +30,12 @@ pub fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> {
     writeln!(out, "# Framing comparison\n")?;
     writeln!(
         out,
-        "Made {} by {} (report schema {}). Bootstrap: {} resamples, {:.0}% intervals, seed {}.\n",
+        "Made {} by {} (report schema {}). Bootstrap: {} resamples, {} intervals, seed {}.\n",
         report.generated_at,
         report.generator,
         report.schema_version,
         report.config.bootstrap_samples,
-        report.config.confidence_level * 100.0,
+        fmt_percent(report.config.confidence_level),
         report.config.seed
     )?;
     for input in &report.inputs {
@@ -104,8 +90,8 @@ fn write_section(report: &Report, s: &Section, out: &mut dyn Write) -> anyhow::R
 
     writeln!(
         out,
-        "### Mean stance score (−1 negative … +1 positive, [{:.0}% interval])\n",
-        report.config.confidence_level * 100.0
+        "### Mean stance score (−1 negative … +1 positive, [{} interval])\n",
+        fmt_percent(report.config.confidence_level)
     )?;
     table_header(s, noun, out)?;
     for g in &s.groups {
@@ -155,8 +141,8 @@ fn write_section(report: &Report, s: &Section, out: &mut dyn Write) -> anyhow::R
                 "| {} | {} | {} | {} | {} ({}) | {} ({}) |",
                 esc(&a.name),
                 d.groups,
-                format_args!("{:.2}", d.range),
-                format_args!("{:.2}", d.sd),
+                fmt_decimal(d.range),
+                fmt_decimal(d.sd),
                 esc(&d.lowest.group),
                 fmt_score(d.lowest.score),
                 esc(&d.highest.group),
@@ -177,8 +163,8 @@ fn write_section(report: &Report, s: &Section, out: &mut dyn Write) -> anyhow::R
     writeln!(out, "\n### Summaries\n")?;
     writeln!(
         out,
-        "Sentences in **bold** are said by this {noun} only (novelty ≥ {:.2}).\n",
-        report.config.novelty_threshold
+        "Sentences in **bold** are said by this {noun} only (novelty ≥ {}).\n",
+        fmt_decimal(report.config.novelty_threshold)
     )?;
     for g in &s.groups {
         writeln!(
@@ -221,11 +207,11 @@ fn write_section(report: &Report, s: &Section, out: &mut dyn Write) -> anyhow::R
             if let Some(e) = s.cell(&g.name, &a.id).and_then(|c| c.evidence.as_ref()) {
                 writeln!(
                     out,
-                    "| {} | {} | {} | {:.2} | {} | {} |",
+                    "| {} | {} | {} | {} | {} | {} |",
                     esc(&g.name),
                     esc(&a.name),
                     e.label,
-                    e.p,
+                    fmt_decimal(e.p),
                     esc(&e.text),
                     esc(&e.article_id)
                 )?;
@@ -246,19 +232,4 @@ fn table_header(s: &Section, noun: &str, out: &mut dyn Write) -> anyhow::Result<
     }
     writeln!(out)?;
     Ok(())
-}
-
-/// `+0.66 [+0.55, +0.78]`, `+0.10 (n=1)`, or `not mentioned`.
-pub fn score_text(c: &Cell) -> String {
-    match (c.mean_score, c.interval) {
-        (Some(m), Some(i)) => format!(
-            "{} [{}, {}]",
-            fmt_score(m),
-            fmt_score(i.low),
-            fmt_score(i.high)
-        ),
-        (Some(m), None) => format!("{} (n={})", fmt_score(m), c.scored_articles),
-        (None, _) if c.articles_mentioning > 0 => "no score".to_string(),
-        (None, _) => "not mentioned".to_string(),
-    }
 }

@@ -19,6 +19,7 @@
 pub mod cluster;
 pub mod compute;
 pub mod csv;
+pub mod format;
 pub mod html;
 pub mod json;
 pub mod load;
@@ -30,6 +31,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::article::Origin;
 use crate::record::EngineInfo;
+use crate::stats::Interval;
 
 /// Version of the report structure (JSON output, CSV columns). Bump on any
 /// incompatible change.
@@ -335,13 +337,6 @@ pub struct Cell {
     pub labels: LabelCounts,
     /// The sentence that best shows the cell's prevailing stance.
     pub evidence: Option<CellEvidence>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Interval {
-    pub low: f64,
-    pub high: f64,
-    pub level: f64,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -240,7 +240,7 @@ pub fn features(
     };
 
     let quotes = quote_ranges(text, &words);
-    let quote_of = |i: usize| quotes.iter().position(|q| q.0 <= i && i <= q.1);
+    let quote_of = |i: usize| quotes.iter().position(|q| q.first <= i && i <= q.last);
     let (t_first, t_last) = own[0];
     let target_clauses: Vec<usize> = own
         .iter()

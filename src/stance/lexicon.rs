@@ -54,14 +54,33 @@ use crate::record::LabelProbs;
 
 use super::{SentenceJudgment, StanceQuery, StanceScorer};
 
-/// The lexicons shipped with newsframe: (language, file name, content).
-pub const BUILTIN_LEXICONS: &[(&str, &str, &str)] = &[
-    ("en", "en.tsv", include_str!("../../data/lexicons/en.tsv")),
-    ("es", "es.tsv", include_str!("../../data/lexicons/es.tsv")),
-    ("fr", "fr.tsv", include_str!("../../data/lexicons/fr.tsv")),
-    ("de", "de.tsv", include_str!("../../data/lexicons/de.tsv")),
-    ("pt", "pt.tsv", include_str!("../../data/lexicons/pt.tsv")),
+/// A lexicon compiled into newsframe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BuiltinLexicon {
+    /// ISO 639-1 code.
+    pub lang: &'static str,
+    /// File name under `data/lexicons/`.
+    pub file: &'static str,
+    /// The file's content.
+    pub text: &'static str,
+}
+
+/// The lexicons shipped with newsframe.
+pub const BUILTIN_LEXICONS: &[BuiltinLexicon] = &[
+    builtin_lexicon("en", "en.tsv", include_str!("../../data/lexicons/en.tsv")),
+    builtin_lexicon("es", "es.tsv", include_str!("../../data/lexicons/es.tsv")),
+    builtin_lexicon("fr", "fr.tsv", include_str!("../../data/lexicons/fr.tsv")),
+    builtin_lexicon("de", "de.tsv", include_str!("../../data/lexicons/de.tsv")),
+    builtin_lexicon("pt", "pt.tsv", include_str!("../../data/lexicons/pt.tsv")),
 ];
+
+const fn builtin_lexicon(
+    lang: &'static str,
+    file: &'static str,
+    text: &'static str,
+) -> BuiltinLexicon {
+    BuiltinLexicon { lang, file, text }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EntryKind {
@@ -75,6 +94,16 @@ pub enum EntryKind {
     /// A verb or phrase of reported speech (`said`, `según`): an actor next
     /// to it is a speaker, whose words are not the article's own.
     Speech,
+}
+
+impl EntryKind {
+    /// Attributes, conduct and evaluations: the kinds that carry stance.
+    pub fn is_evaluative(self) -> bool {
+        matches!(
+            self,
+            EntryKind::Attribute | EntryKind::Act | EntryKind::Eval
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -263,7 +292,7 @@ impl Lexicons {
     /// The lexicons compiled into newsframe.
     pub fn builtin() -> Lexicons {
         let mut by_lang = HashMap::new();
-        for (lang, file, text) in BUILTIN_LEXICONS {
+        for BuiltinLexicon { lang, file, text } in BUILTIN_LEXICONS {
             let lexicon = Lexicon::parse(text, &format!("data/lexicons/{file}"))
                 .expect("builtin lexicons are checked by the test suite");
             by_lang.insert(lang.to_string(), lexicon);
@@ -400,22 +429,10 @@ impl LexiconStanceScorer {
             .filter(|t| t.word)
             .map(|t| t.folded.as_str())
             .collect();
-        let mut total = 0.0;
-        let mut i = 0;
-        while i < words.len() {
-            match lexicons.iter().find_map(|l| l.longest_at(&words, i)) {
-                Some(e) => {
-                    total += e.value.abs()
-                        * matches!(
-                            e.kind,
-                            EntryKind::Attribute | EntryKind::Act | EntryKind::Eval
-                        ) as u8 as f64;
-                    i += e.len;
-                }
-                None => i += 1,
-            }
-        }
-        total
+        lexicon_hits(&lexicons, &words)
+            .iter()
+            .filter(|hit| hit.entry.kind.is_evaluative())
+            .fold(0.0, |total, hit| total + hit.entry.value.abs())
     }
 
     /// Positive and negative mass toward `actor` in one sentence. `direct`
@@ -423,176 +440,40 @@ impl LexiconStanceScorer {
     /// subject (placed before the first word).
     pub fn polarity(&self, query: &StanceQuery<'_>, sentence: usize, direct: bool) -> Polarity {
         let article = query.article;
-        let lexicons = self.lexicons.for_article(article);
         let span = article.sentences[sentence].span;
         let text = &article.body[span.start..span.end];
         let tokens = tokenize(text);
         let words: Vec<&Token> = tokens.iter().filter(|t| t.word).collect();
-        let folded: Vec<&str> = words.iter().map(|t| t.folded.as_str()).collect();
         if words.is_empty() {
             return Polarity::default();
         }
-
-        // Actor positions as word ranges [first, last].
-        let mut positions: Vec<(usize, usize, usize)> = Vec::new(); // (actor, first, last)
-        for m in query.mentions.iter().filter(|m| m.sentence == sentence) {
-            let (s, e) = (m.span.start - span.start, m.span.end - span.start);
-            let covered: Vec<usize> = (0..words.len())
-                .filter(|&i| words[i].start < e && s < words[i].end)
-                .collect();
-            if let (Some(&first), Some(&last)) = (covered.first(), covered.last()) {
-                positions.push((m.actor, first, last));
-            }
-        }
-        if !direct {
-            positions.push((query.actor_index, 0, 0));
-        }
-        let in_mention = |i: usize| {
-            positions
+        let lexicons = self.lexicons.for_article(article);
+        let folded: Vec<&str> = words.iter().map(|t| t.folded.as_str()).collect();
+        let hits = lexicon_hits(&lexicons, &folded);
+        let view = RuleSentence {
+            mentions: mention_ranges(query, sentence, &words, direct),
+            quotes: quote_ranges(text, &words),
+            break_before: clause_breaks(&tokens, words.len()),
+            contrast: hits
                 .iter()
-                .any(|&(_, first, last)| first <= i && i <= last)
+                .find(|hit| hit.entry.kind == EntryKind::Contrast && hit.at > 0)
+                .map(|hit| hit.at),
+            folded,
+            hits,
         };
 
-        // Quotes, as word ranges, and their kind.
-        let quotes = quote_ranges(text, &words);
-        let quote_of = |i: usize| quotes.iter().position(|q| q.0 <= i && i <= q.1);
-
-        // Clause breaks (, ; : and dashes) between words, for negation scope.
-        let mut break_before = vec![false; words.len()];
-        {
-            let mut w = 0;
-            for t in &tokens {
-                if t.word {
-                    w += 1;
-                } else if matches!(t.folded.as_str(), "," | ";" | ":" | "-" | "(" | ")")
-                    && w < words.len()
-                {
-                    break_before[w] = true;
-                }
-            }
-        }
-
-        // Lexicon hits, longest first at each position.
-        let mut hits: Vec<(usize, &Entry)> = Vec::new();
-        let mut i = 0;
-        while i < folded.len() {
-            match lexicons.iter().find_map(|l| l.longest_at(&folded, i)) {
-                Some(e) => {
-                    hits.push((i, e));
-                    i += e.len;
-                }
-                None => i += 1,
-            }
-        }
-        let contrast = hits
-            .iter()
-            .find(|(i, e)| e.kind == EntryKind::Contrast && *i > 0)
-            .map(|(i, _)| *i);
-
         let mut polarity = Polarity::default();
-        for &(h, entry) in &hits {
-            if !matches!(
-                entry.kind,
-                EntryKind::Attribute | EntryKind::Act | EntryKind::Eval
-            ) || in_mention(h)
-            {
+        for hit in &view.hits {
+            if !hit.entry.kind.is_evaluative() || view.in_mention(hit.at) {
                 continue;
             }
-            let mut value = entry.value;
-            // Intensifiers: up to 2 words before, within the clause.
-            let mut factor = 1.0;
-            for &(j, e) in hits.iter().filter(|(j, _)| *j < h && h - *j <= 2) {
-                if e.kind == EntryKind::Intensifier && !(j + 1..=h).any(|k| break_before[k]) {
-                    factor *= e.value;
-                }
-            }
-            value *= factor.clamp(0.25, 2.5);
-            // Negation: up to 3 words before, within the clause.
-            let negated = hits.iter().any(|&(j, e)| {
-                e.kind == EntryKind::Negator
-                    && j < h
-                    && h - j <= 3
-                    && !(j + 1..=h).any(|k| break_before[k])
-            }) || (h.saturating_sub(3)..h).any(|j| {
-                !(j + 1..=h).any(|k| break_before[k])
-                    && (folded[j].ends_with("n't")
-                        || folded[j] == "n'"
-                        || folded[j].starts_with("n'"))
-            });
-            if negated {
-                value *= -0.8;
-            }
-            if let Some(c) = contrast {
-                value *= if h < c { 0.5 } else { 1.5 };
-            }
-            // Which actors may receive this word.
-            let quote = quote_of(h);
-            let mut weight = 1.0;
-            let eligible: Vec<(usize, usize, usize)> = match quote {
-                Some(q) if quotes[q].2 => {
-                    weight = self.config.quote_weight;
-                    positions
-                        .iter()
-                        .copied()
-                        .filter(|&(_, first, _)| quote_of(first) == Some(q))
-                        .collect()
-                }
-                Some(_) => {
-                    weight = self.config.fragment_weight;
-                    positions.clone()
-                }
-                None => positions.clone(),
-            };
-            let distance = |first: usize, last: usize| {
-                if h < first {
-                    first - h
-                } else {
-                    h.saturating_sub(last)
-                }
-            };
-            let nearest = |actor: usize| {
-                eligible
-                    .iter()
-                    .filter(|p| p.0 == actor)
-                    .map(|&(_, f, l)| distance(f, l))
-                    .min()
-            };
-            let Some(d_target) = nearest(query.actor_index) else {
+            let (eligible, weight) = self.eligible_mentions(&view, hit.at);
+            let Some(d_target) = nearest(&eligible, query.actor_index, hit.at) else {
                 continue;
             };
+            let value = view.modified_value(hit);
             let proximity = 1.0 / (1.0 + d_target as f64 / 10.0);
-            let share = match entry.kind {
-                EntryKind::Attribute => {
-                    let mut actors: Vec<usize> = eligible.iter().map(|p| p.0).collect();
-                    actors.sort_unstable();
-                    actors.dedup();
-                    let w = |d: usize| 1.0 / (1.0 + d as f64 / 3.0);
-                    let total: f64 = actors.iter().filter_map(|&a| nearest(a)).map(w).sum();
-                    w(d_target) / total
-                }
-                EntryKind::Act => {
-                    let agent = agent_of(h, &eligible, &hits);
-                    if agent == Some(query.actor_index) {
-                        1.0
-                    } else {
-                        0.0
-                    }
-                }
-                EntryKind::Eval => {
-                    let patient = eligible
-                        .iter()
-                        .filter(|p| p.1 > h)
-                        .min_by_key(|p| p.1)
-                        .or_else(|| eligible.iter().filter(|p| p.2 < h).max_by_key(|p| p.2))
-                        .map(|p| p.0);
-                    if patient == Some(query.actor_index) {
-                        0.8
-                    } else {
-                        0.0
-                    }
-                }
-                _ => 0.0,
-            };
+            let share = target_share(hit, d_target, &eligible, &view.hits, query.actor_index);
             let contribution = value * weight * proximity * share;
             if contribution > 0.0 {
                 polarity.positive += contribution;
@@ -601,6 +482,23 @@ impl LexiconStanceScorer {
             }
         }
         polarity
+    }
+
+    /// The mentions that may receive the word at `h`, and the weight of the
+    /// word: a long quote's words go only to actors named inside it.
+    fn eligible_mentions(&self, view: &RuleSentence<'_>, h: usize) -> (Vec<MentionRange>, f64) {
+        match view.quote_of(h) {
+            Some(q) if view.quotes[q].long => (
+                view.mentions
+                    .iter()
+                    .copied()
+                    .filter(|m| view.quote_of(m.first) == Some(q))
+                    .collect(),
+                self.config.quote_weight,
+            ),
+            Some(_) => (view.mentions.clone(), self.config.fragment_weight),
+            None => (view.mentions.clone(), 1.0),
+        }
     }
 
     /// Sentence probabilities from evaluative mass.
@@ -622,47 +520,261 @@ impl LexiconStanceScorer {
     }
 }
 
+/// A mention of an actor as the word range `[first, last]` of a sentence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct MentionRange {
+    /// Index of the actor in the actor set.
+    actor: usize,
+    first: usize,
+    last: usize,
+}
+
+impl MentionRange {
+    /// Words from `h` to the mention (0 inside it).
+    fn distance(&self, h: usize) -> usize {
+        if h < self.first {
+            self.first - h
+        } else {
+            h.saturating_sub(self.last)
+        }
+    }
+}
+
+/// A lexicon entry found at word `at` of a sentence.
+#[derive(Debug, Clone, Copy)]
+struct Hit<'a> {
+    at: usize,
+    entry: &'a Entry,
+}
+
+/// A quote of a sentence as the word range `[first, last]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Quote {
+    pub(crate) first: usize,
+    pub(crate) last: usize,
+    /// More than four words: the speaker's view rather than a borrowed phrase.
+    pub(crate) long: bool,
+}
+
+/// One sentence as the rules read it, in word positions.
+struct RuleSentence<'a> {
+    folded: Vec<&'a str>,
+    mentions: Vec<MentionRange>,
+    quotes: Vec<Quote>,
+    /// Whether a clause break (, ; : dash, parenthesis) precedes each word:
+    /// negation and intensifiers do not cross one.
+    break_before: Vec<bool>,
+    /// Lexicon hits, longest first at each position.
+    hits: Vec<Hit<'a>>,
+    /// The first contrast word (`but`) after the first word.
+    contrast: Option<usize>,
+}
+
+impl RuleSentence<'_> {
+    fn in_mention(&self, i: usize) -> bool {
+        self.mentions.iter().any(|m| m.first <= i && i <= m.last)
+    }
+
+    fn quote_of(&self, i: usize) -> Option<usize> {
+        self.quotes.iter().position(|q| q.first <= i && i <= q.last)
+    }
+
+    /// Whether a clause break lies between word `j` and word `h` (`j < h`).
+    fn clause_break_between(&self, j: usize, h: usize) -> bool {
+        (j + 1..=h).any(|k| self.break_before[k])
+    }
+
+    /// The entry's value after intensifiers (up to 2 words before), negation
+    /// (up to 3 words before) and contrast, all within the clause.
+    fn modified_value(&self, hit: &Hit<'_>) -> f64 {
+        let h = hit.at;
+        let mut value = hit.entry.value;
+        let mut factor = 1.0;
+        for before in self.hits.iter().filter(|b| b.at < h && h - b.at <= 2) {
+            if before.entry.kind == EntryKind::Intensifier
+                && !self.clause_break_between(before.at, h)
+            {
+                factor *= before.entry.value;
+            }
+        }
+        value *= factor.clamp(0.25, 2.5);
+        let negated = self.hits.iter().any(|b| {
+            b.entry.kind == EntryKind::Negator
+                && b.at < h
+                && h - b.at <= 3
+                && !self.clause_break_between(b.at, h)
+        }) || (h.saturating_sub(3)..h).any(|j| {
+            !self.clause_break_between(j, h)
+                && (self.folded[j].ends_with("n't")
+                    || self.folded[j] == "n'"
+                    || self.folded[j].starts_with("n'"))
+        });
+        if negated {
+            value *= -0.8;
+        }
+        if let Some(c) = self.contrast {
+            value *= if h < c { 0.5 } else { 1.5 };
+        }
+        value
+    }
+}
+
+/// Longest lexicon entries, left to right, over the folded words.
+fn lexicon_hits<'a>(lexicons: &[&'a Lexicon], folded: &[&str]) -> Vec<Hit<'a>> {
+    let mut hits = Vec::new();
+    let mut i = 0;
+    while i < folded.len() {
+        match lexicons.iter().find_map(|l| l.longest_at(folded, i)) {
+            Some(entry) => {
+                hits.push(Hit { at: i, entry });
+                i += entry.len;
+            }
+            None => i += 1,
+        }
+    }
+    hits
+}
+
+/// The actors' mentions in `sentence` as word ranges; for a context
+/// sentence (`direct` false) the actor is placed before the first word.
+fn mention_ranges(
+    query: &StanceQuery<'_>,
+    sentence: usize,
+    words: &[&Token],
+    direct: bool,
+) -> Vec<MentionRange> {
+    let start = query.article.sentences[sentence].span.start;
+    let mut ranges = Vec::new();
+    for m in query.mentions.iter().filter(|m| m.sentence == sentence) {
+        let (s, e) = (m.span.start - start, m.span.end - start);
+        let covered: Vec<usize> = (0..words.len())
+            .filter(|&i| words[i].start < e && s < words[i].end)
+            .collect();
+        if let (Some(&first), Some(&last)) = (covered.first(), covered.last()) {
+            ranges.push(MentionRange {
+                actor: m.actor,
+                first,
+                last,
+            });
+        }
+    }
+    if !direct {
+        ranges.push(MentionRange {
+            actor: query.actor_index,
+            first: 0,
+            last: 0,
+        });
+    }
+    ranges
+}
+
+/// For each of `words` words, whether a clause break (, ; : - ( )) comes
+/// right before it.
+fn clause_breaks(tokens: &[Token], words: usize) -> Vec<bool> {
+    let mut break_before = vec![false; words];
+    let mut w = 0;
+    for t in tokens {
+        if t.word {
+            w += 1;
+        } else if matches!(t.folded.as_str(), "," | ";" | ":" | "-" | "(" | ")") && w < words {
+            break_before[w] = true;
+        }
+    }
+    break_before
+}
+
+/// Words from `h` to the nearest eligible mention of `actor`.
+fn nearest(eligible: &[MentionRange], actor: usize, h: usize) -> Option<usize> {
+    eligible
+        .iter()
+        .filter(|m| m.actor == actor)
+        .map(|m| m.distance(h))
+        .min()
+}
+
+/// The part of an evaluative word that goes to the target actor, by kind:
+/// attributes shared by nearness, conduct to its agent, evaluations to
+/// their patient.
+fn target_share(
+    hit: &Hit<'_>,
+    d_target: usize,
+    eligible: &[MentionRange],
+    hits: &[Hit<'_>],
+    target: usize,
+) -> f64 {
+    let h = hit.at;
+    match hit.entry.kind {
+        EntryKind::Attribute => {
+            let mut actors: Vec<usize> = eligible.iter().map(|m| m.actor).collect();
+            actors.sort_unstable();
+            actors.dedup();
+            let w = |d: usize| 1.0 / (1.0 + d as f64 / 3.0);
+            let total: f64 = actors
+                .iter()
+                .filter_map(|&a| nearest(eligible, a, h))
+                .map(w)
+                .sum();
+            w(d_target) / total
+        }
+        EntryKind::Act if agent_of(h, eligible, hits) == Some(target) => 1.0,
+        EntryKind::Eval if patient_of(h, eligible) == Some(target) => 0.8,
+        _ => 0.0,
+    }
+}
+
+/// The actor an evaluation word at `h` is about: the one named next after
+/// it, else the one named last before it.
+fn patient_of(h: usize, eligible: &[MentionRange]) -> Option<usize> {
+    eligible
+        .iter()
+        .filter(|m| m.first > h)
+        .min_by_key(|m| m.first)
+        .or_else(|| {
+            eligible
+                .iter()
+                .filter(|m| m.last < h)
+                .max_by_key(|m| m.last)
+        })
+        .map(|m| m.actor)
+}
+
 /// The agent of a conduct word at `h`: after an agent marker (`by X`)
 /// following the word, else the actor named last before it, else (for a
 /// word opening the sentence) the first one after it.
-fn agent_of(
-    h: usize,
-    eligible: &[(usize, usize, usize)],
-    hits: &[(usize, &Entry)],
-) -> Option<usize> {
+fn agent_of(h: usize, eligible: &[MentionRange], hits: &[Hit<'_>]) -> Option<usize> {
     let by = hits
         .iter()
-        .find(|(j, e)| e.kind == EntryKind::Agent && *j > h && *j - h <= 4)
-        .map(|(j, _)| *j);
+        .find(|hit| hit.entry.kind == EntryKind::Agent && hit.at > h && hit.at - h <= 4)
+        .map(|hit| hit.at);
     if let Some(b) = by
-        && let Some(p) = eligible
+        && let Some(m) = eligible
             .iter()
-            .filter(|p| p.1 > b && p.1 - b <= 4)
-            .min_by_key(|p| p.1)
+            .filter(|m| m.first > b && m.first - b <= 4)
+            .min_by_key(|m| m.first)
     {
-        return Some(p.0);
+        return Some(m.actor);
     }
     // An actor after the word is its object (`the uprising did not topple
     // Maduro`), except when the word opens the sentence (`Brokering the
     // talks, Norway …`).
     eligible
         .iter()
-        .filter(|p| p.2 < h)
-        .max_by_key(|p| p.2)
+        .filter(|m| m.last < h)
+        .max_by_key(|m| m.last)
         .or_else(|| {
             eligible
                 .iter()
-                .filter(|p| h <= 1 && p.1 > h)
-                .min_by_key(|p| p.1)
+                .filter(|m| h <= 1 && m.first > h)
+                .min_by_key(|m| m.first)
         })
-        .map(|p| p.0)
+        .map(|m| m.actor)
 }
 
-/// Quotes in a sentence as word ranges `(first, last, long)`; `long` is true
-/// for quotes of more than four words. An unclosed quote runs to the end of
-/// the sentence, a closing mark without an opening one starts at the
+/// Quotes in a sentence as word ranges; a quote is long when it holds
+/// more than four words. An unclosed quote runs to the end of the
+/// sentence, a closing mark without an opening one starts at the
 /// beginning.
-pub(crate) fn quote_ranges(text: &str, words: &[&Token]) -> Vec<(usize, usize, bool)> {
+pub(crate) fn quote_ranges(text: &str, words: &[&Token]) -> Vec<Quote> {
     let mut ranges: Vec<(usize, usize)> = Vec::new();
     let mut open: Option<usize> = None;
     let mut straight_open = false;
@@ -690,8 +802,11 @@ pub(crate) fn quote_ranges(text: &str, words: &[&Token]) -> Vec<(usize, usize, b
             let inside: Vec<usize> = (0..words.len())
                 .filter(|&i| words[i].start > s && words[i].end <= e)
                 .collect();
-            let (first, last) = (*inside.first()?, *inside.last()?);
-            Some((first, last, inside.len() > 4))
+            Some(Quote {
+                first: *inside.first()?,
+                last: *inside.last()?,
+                long: inside.len() > 4,
+            })
         })
         .collect()
 }

@@ -28,9 +28,9 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use tch::Tensor;
 
-use crate::eval::bootstrap::{BootstrapConfig, Interval, interval};
 use crate::eval::classify::ClassMetrics;
 use crate::eval::datasets::LoadConfig;
+use crate::stats::{BootstrapConfig, Interval, interval};
 use crate::transformer::TransformerError;
 use crate::transformer::model_dir::ModelDir;
 use crate::transformer::tokenize::TextTokenizer;

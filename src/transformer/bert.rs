@@ -14,7 +14,7 @@
 use serde::Deserialize;
 use tch::{Kind, Tensor};
 
-use super::layers::{LayerLoader, LayerNorm, Linear, activation, dropout};
+use super::layers::{Activation, LayerLoader, LayerNorm, Linear, dropout};
 use super::weights::{MappedFile, SafetensorsFile};
 use super::{Precision, TransformerError};
 
@@ -26,8 +26,8 @@ pub struct BertConfig {
     pub num_hidden_layers: i64,
     pub num_attention_heads: i64,
     pub intermediate_size: i64,
-    #[serde(default = "default_act")]
-    pub hidden_act: String,
+    #[serde(default)]
+    pub hidden_act: Activation,
     #[serde(default = "default_max_position")]
     pub max_position_embeddings: i64,
     #[serde(default = "default_type_vocab")]
@@ -47,9 +47,6 @@ pub struct BertConfig {
     pub initializer_range: f64,
 }
 
-fn default_act() -> String {
-    "gelu".into()
-}
 fn default_max_position() -> i64 {
     512
 }
@@ -86,7 +83,7 @@ pub struct BertEncoder {
     layers: Vec<Layer>,
     heads: i64,
     hidden: i64,
-    hidden_act: String,
+    hidden_act: Activation,
     hidden_dropout: f64,
     attention_dropout: f64,
     /// Keeps the memory-mapped weights the tensors above view; declared last
@@ -116,17 +113,6 @@ impl BertEncoder {
             path: weights.path().to_path_buf(),
             message,
         };
-        if activation(
-            &config.hidden_act,
-            &Tensor::zeros([1], (Kind::Float, tch::Device::Cpu)),
-        )
-        .is_none()
-        {
-            return Err(invalid(format!(
-                "unsupported activation {:?}",
-                config.hidden_act
-            )));
-        }
         if let Some(kind) = config
             .position_embedding_type
             .as_deref()
@@ -201,7 +187,7 @@ impl BertEncoder {
             layers,
             heads: config.num_attention_heads,
             hidden,
-            hidden_act: config.hidden_act.clone(),
+            hidden_act: config.hidden_act,
             hidden_dropout: config.hidden_dropout_prob,
             attention_dropout: config.attention_probs_dropout_prob,
             _mapping: weights.mapping(),
@@ -290,11 +276,9 @@ impl BertEncoder {
                 train,
             );
             let attended = layer.attention_norm.forward(&(projected + &x));
-            let inner = activation(
-                &self.hidden_act,
-                &layer.intermediate.forward_reduced(&attended),
-            )
-            .expect("checked in load");
+            let inner = self
+                .hidden_act
+                .apply(&layer.intermediate.forward_reduced(&attended));
             let out = dropout(&layer.output.forward(&inner), self.hidden_dropout, train);
             x = layer.output_norm.forward(&(out + &attended));
         }

@@ -20,7 +20,7 @@
 use serde::Deserialize;
 use tch::{Kind, Tensor};
 
-use super::layers::{LayerLoader, LayerNorm, Linear, activation, dropout};
+use super::layers::{Activation, LayerLoader, LayerNorm, Linear, dropout};
 use super::weights::{MappedFile, SafetensorsFile};
 use super::{Precision, TransformerError};
 
@@ -32,8 +32,8 @@ pub struct DebertaV2Config {
     pub num_hidden_layers: i64,
     pub num_attention_heads: i64,
     pub intermediate_size: i64,
-    #[serde(default = "default_act")]
-    pub hidden_act: String,
+    #[serde(default)]
+    pub hidden_act: Activation,
     #[serde(default = "default_max_position")]
     pub max_position_embeddings: i64,
     #[serde(default)]
@@ -61,7 +61,7 @@ pub struct DebertaV2Config {
     #[serde(default)]
     pub pooler_hidden_size: Option<i64>,
     #[serde(default)]
-    pub pooler_hidden_act: Option<String>,
+    pub pooler_hidden_act: Option<Activation>,
     #[serde(default = "default_dropout")]
     pub hidden_dropout_prob: f64,
     #[serde(default = "default_dropout")]
@@ -93,9 +93,6 @@ impl PosAttType {
     }
 }
 
-fn default_act() -> String {
-    "gelu".into()
-}
 fn default_max_position() -> i64 {
     512
 }
@@ -185,8 +182,8 @@ pub struct DebertaV2ForSequenceClassification {
     att_span: i64,
     position_buckets: i64,
     max_relative_positions: i64,
-    hidden_act: String,
-    pooler_act: String,
+    hidden_act: Activation,
+    pooler_act: Activation,
     hidden_dropout: f64,
     attention_dropout: f64,
     pooler_dropout: f64,
@@ -253,14 +250,6 @@ impl DebertaV2ForSequenceClassification {
         };
         if config.conv_kernel_size.unwrap_or(0) > 0 {
             return Err(invalid("DeBERTa-v2 models with a convolution layer (conv_kernel_size > 0) are not supported".into()));
-        }
-        for act in [Some(&config.hidden_act), config.pooler_hidden_act.as_ref()]
-            .into_iter()
-            .flatten()
-        {
-            if activation(act, &Tensor::zeros([1], (Kind::Float, tch::Device::Cpu))).is_none() {
-                return Err(invalid(format!("unsupported activation {act:?}")));
-            }
         }
         if config.num_attention_heads < 1 || config.hidden_size % config.num_attention_heads != 0 {
             return Err(invalid(format!(
@@ -466,8 +455,8 @@ impl DebertaV2ForSequenceClassification {
             att_span,
             position_buckets: config.position_buckets,
             max_relative_positions,
-            hidden_act: config.hidden_act.clone(),
-            pooler_act: config.pooler_hidden_act.clone().unwrap_or_else(default_act),
+            hidden_act: config.hidden_act,
+            pooler_act: config.pooler_hidden_act.unwrap_or_default(),
             hidden_dropout: config.hidden_dropout_prob,
             attention_dropout: config.attention_probs_dropout_prob,
             pooler_dropout: config.pooler_dropout,
@@ -556,11 +545,9 @@ impl DebertaV2ForSequenceClassification {
                 batch,
                 train,
             );
-            let inner = activation(
-                &self.hidden_act,
-                &layer.intermediate.forward_reduced(&attended),
-            )
-            .expect("checked in load");
+            let inner = self
+                .hidden_act
+                .apply(&layer.intermediate.forward_reduced(&attended));
             let out = dropout(
                 &layer.output_dense.forward(&inner),
                 self.hidden_dropout,
@@ -576,8 +563,7 @@ impl DebertaV2ForSequenceClassification {
     /// dropout, the classifier.
     pub fn head(&self, hidden: &Tensor, train: bool) -> Tensor {
         let first = dropout(&hidden.select(1, 0), self.pooler_dropout, train);
-        let pooled =
-            activation(&self.pooler_act, &self.pooler.forward(&first)).expect("checked in load");
+        let pooled = self.pooler_act.apply(&self.pooler.forward(&first));
         self.classifier
             .forward(&dropout(&pooled, self.classifier_dropout, train))
     }

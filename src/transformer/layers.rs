@@ -7,15 +7,62 @@ use tch::{Kind, Tensor};
 use super::weights::SafetensorsFile;
 use super::{Precision, TransformerError};
 
-/// Activation functions by their transformers names.
-pub fn activation(name: &str, x: &Tensor) -> Option<Tensor> {
-    Some(match name {
-        "gelu" => x.gelu("none"),
-        "gelu_new" | "gelu_pytorch_tanh" | "gelu_fast" => x.gelu("tanh"),
-        "relu" => x.relu(),
-        "tanh" => x.tanh(),
-        _ => return None,
-    })
+/// An activation function, read from `config.json` by its transformers
+/// name (`hidden_act`); an unknown name fails when the config is parsed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(try_from = "String")]
+pub enum Activation {
+    /// `gelu`: the exact (erf) GELU.
+    #[default]
+    Gelu,
+    /// `gelu_new`, `gelu_pytorch_tanh`, `gelu_fast`: the tanh approximation.
+    GeluTanh,
+    Relu,
+    Tanh,
+}
+
+impl Activation {
+    /// The transformers names this engine runs.
+    pub const NAMES: [&'static str; 6] = [
+        "gelu",
+        "gelu_new",
+        "gelu_pytorch_tanh",
+        "gelu_fast",
+        "relu",
+        "tanh",
+    ];
+
+    pub fn from_name(name: &str) -> Option<Activation> {
+        Some(match name {
+            "gelu" => Activation::Gelu,
+            "gelu_new" | "gelu_pytorch_tanh" | "gelu_fast" => Activation::GeluTanh,
+            "relu" => Activation::Relu,
+            "tanh" => Activation::Tanh,
+            _ => return None,
+        })
+    }
+
+    pub fn apply(self, x: &Tensor) -> Tensor {
+        match self {
+            Activation::Gelu => x.gelu("none"),
+            Activation::GeluTanh => x.gelu("tanh"),
+            Activation::Relu => x.relu(),
+            Activation::Tanh => x.tanh(),
+        }
+    }
+}
+
+impl TryFrom<String> for Activation {
+    type Error = String;
+
+    fn try_from(name: String) -> Result<Activation, String> {
+        Activation::from_name(&name).ok_or_else(|| {
+            format!(
+                "unsupported activation {name:?} (supported: {})",
+                Activation::NAMES.join(", ")
+            )
+        })
+    }
 }
 
 /// Dropout with probability `p` while training; the identity otherwise.
@@ -266,5 +313,32 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(stacked.contains("tensor c.weight is missing"), "{stacked}");
+    }
+
+    #[test]
+    fn activations_are_parsed_once_by_their_transformers_names() {
+        let parse = |json: &str| serde_json::from_str::<Activation>(json);
+        assert_eq!(parse(r#""gelu""#).unwrap(), Activation::Gelu);
+        assert_eq!(
+            parse(r#""gelu_pytorch_tanh""#).unwrap(),
+            Activation::GeluTanh
+        );
+        assert_eq!(parse(r#""relu""#).unwrap(), Activation::Relu);
+        let err = parse(r#""swish""#).unwrap_err().to_string();
+        assert!(
+            err.contains("unsupported activation \"swish\"") && err.contains("gelu_new"),
+            "{err}"
+        );
+        let x = Tensor::from_slice(&[-1.0f32, 0.5]);
+        assert!(
+            Activation::GeluTanh
+                .apply(&x)
+                .allclose(&x.gelu("tanh"), 0.0, 0.0, false)
+        );
+        assert!(
+            Activation::Relu
+                .apply(&x)
+                .allclose(&x.relu(), 0.0, 0.0, false)
+        );
     }
 }

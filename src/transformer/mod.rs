@@ -1,4 +1,6 @@
-//! The transformer engine: Hugging Face models run on libtorch through rust-bert.
+//! The transformer engine: Hugging Face models run on libtorch (tch). T5/mT5,
+//! DeBERTa-v2 and BERT run on the project's own networks ([`t5`],
+//! [`deberta_v2`], [`bert`]); BART, Pegasus, XLM-R and BART-MNLI on rust-bert.
 //!
 //! Each loader takes a model directory in the Hugging Face layout (`config.json`,
 //! `model.safetensors`, tokenizer files) and picks the architecture from

@@ -99,7 +99,7 @@ impl ModelDir {
         &self.config
     }
 
-    /// `config.json` parsed as one of rust-bert's config structs.
+    /// `config.json` parsed as a config struct (the own networks' or rust-bert's).
     pub fn parse_config<T: DeserializeOwned>(&self) -> Result<T> {
         serde_json::from_value(self.config.clone()).map_err(|e| TransformerError::Config {
             path: self.config_path(),

@@ -1,12 +1,12 @@
-//! Encoder-decoder models (mT5/T5, BART, Pegasus) behind one interface:
+//! rust-bert's encoder-decoder models (BART, Pegasus) behind one interface:
 //! encode once, then run the decoder step by step with a key/value cache that
-//! beam search can reorder.
+//! beam search can reorder. T5 and mT5 run on the project's own network
+//! ([`super::t5`]) instead.
 
 use std::path::{Path, PathBuf};
 
 use rust_bert::bart::{BartConfig, BartForConditionalGeneration};
 use rust_bert::pegasus::{PegasusConfig, PegasusForConditionalGeneration};
-use rust_bert::t5::{T5Config, T5ForConditionalGeneration};
 use tch::nn::VarStore;
 use tch::{Device, Tensor};
 
@@ -28,7 +28,6 @@ pub struct DecodingTokens {
 }
 
 enum Net {
-    T5(T5ForConditionalGeneration),
     Bart(BartForConditionalGeneration),
     Pegasus(PegasusForConditionalGeneration),
 }
@@ -36,12 +35,6 @@ enum Net {
 /// The decoder's key/value cache; empty before the first step.
 pub enum DecoderCache {
     Empty,
-    T5(
-        Vec<(
-            Option<rust_bert::t5::LayerState>,
-            Option<rust_bert::t5::LayerState>,
-        )>,
-    ),
     Bart(
         Vec<(
             Option<rust_bert::bart::LayerState>,
@@ -77,7 +70,6 @@ impl DecoderCache {
     pub fn reorder(&mut self, index: &Tensor) {
         match self {
             DecoderCache::Empty => {}
-            DecoderCache::T5(layers) => reorder_layers!(layers, index),
             DecoderCache::Bart(layers) => reorder_layers!(layers, index),
             DecoderCache::Pegasus(layers) => reorder_layers!(layers, index),
         }
@@ -96,26 +88,19 @@ pub struct Seq2SeqModel {
     pub vocab_size: i64,
 }
 
+/// The `model_type`s a summary model may have (this loader's and [`super::t5`]'s).
 pub const SEQ2SEQ_ARCHITECTURES: &str = "t5, mt5, bart, pegasus";
 
 impl Seq2SeqModel {
+    /// Loads a BART or Pegasus model; T5/mT5 load with [`super::t5::T5Generator`].
     pub fn load(dir: &ModelDir) -> Result<Seq2SeqModel> {
         let arch = dir.require(
-            "summarization",
-            SEQ2SEQ_ARCHITECTURES,
-            &[Architecture::T5, Architecture::Bart, Architecture::Pegasus],
+            "BART/Pegasus generation (T5 and mT5 load with transformer::t5)",
+            "bart, pegasus",
+            &[Architecture::Bart, Architecture::Pegasus],
         )?;
         let mut vs = VarStore::new(Device::Cpu);
         let (net, max_input_tokens, vocab_size) = match arch {
-            Architecture::T5 => {
-                let config: T5Config = dir.parse_config()?;
-                // Relative positions: no hard limit; 512 is what T5/mT5 were trained on.
-                (
-                    Net::T5(T5ForConditionalGeneration::new(vs.root(), &config)),
-                    512,
-                    config.vocab_size,
-                )
-            }
             Architecture::Bart => {
                 let config: BartConfig = dir.parse_config()?;
                 let net = BartForConditionalGeneration::new(vs.root(), &config);
@@ -169,7 +154,6 @@ impl Seq2SeqModel {
     pub fn encode(&self, input_ids: &Tensor, attention_mask: &Tensor) -> Tensor {
         let _guard = tch::no_grad_guard();
         match &self.net {
-            Net::T5(net) => net.encode(input_ids, Some(attention_mask)),
             Net::Bart(net) => net.encode(input_ids, Some(attention_mask)),
             Net::Pegasus(net) => net.encode(input_ids, Some(attention_mask)),
         }
@@ -187,25 +171,6 @@ impl Seq2SeqModel {
     ) -> (Tensor, DecoderCache) {
         let _guard = tch::no_grad_guard();
         match &self.net {
-            Net::T5(net) => {
-                let past = match cache {
-                    DecoderCache::T5(layers) => Some(layers),
-                    _ => None,
-                };
-                let out = net.forward_t(
-                    None,
-                    Some(encoder_mask),
-                    Some(encoder_states),
-                    Some(decoder_ids),
-                    None,
-                    None,
-                    None,
-                    past,
-                    false,
-                );
-                let cache = out.next_cache.map_or(DecoderCache::Empty, DecoderCache::T5);
-                (out.decoder_output, cache)
-            }
             Net::Bart(net) => {
                 let past = match cache {
                     DecoderCache::Bart(layers) => Some(layers),

@@ -3,24 +3,25 @@
 //! (see [`super::DatasetFormat`]'s field defaults and `--field`).
 
 use super::rows::{Row, field_text};
-use super::{FieldMap, StanceExample, SummaryExample};
+use super::{ColumnMap, RowError, StanceExample, SummaryExample};
 use crate::eval::labels::LabelMap;
 
 /// A row's id, or `line-N` when the data has none.
-fn id_of(row: &Row, fields: &FieldMap) -> String {
+fn id_of(row: &Row, fields: &ColumnMap) -> String {
     field_text(&row.1, fields.column("id"))
         .filter(|s| !s.trim().is_empty())
         .unwrap_or_else(|| format!("line-{}", row.0.line.unwrap_or(0)))
 }
 
-fn required(row: &Row, fields: &FieldMap, name: &str) -> Result<String, String> {
-    let column = fields.column(name);
-    field_text(&row.1, column).ok_or_else(|| {
-        format!("missing field {column:?} ({name}); map it with --field {name}=COLUMN")
+fn required(row: &Row, fields: &ColumnMap, field: &'static str) -> Result<String, RowError> {
+    let column = fields.column(field);
+    field_text(&row.1, column).ok_or_else(|| RowError::MissingColumn {
+        field,
+        column: column.to_string(),
     })
 }
 
-pub fn summary(row: &Row, fields: &FieldMap) -> Result<SummaryExample, String> {
+pub fn summary(row: &Row, fields: &ColumnMap) -> Result<SummaryExample, RowError> {
     let reference = required(row, fields, "summary")?;
     Ok(SummaryExample {
         id: id_of(row, fields),
@@ -34,9 +35,9 @@ pub fn summary(row: &Row, fields: &FieldMap) -> Result<SummaryExample, String> {
 
 pub fn stance(
     row: &Row,
-    fields: &FieldMap,
+    fields: &ColumnMap,
     labels: &LabelMap,
-) -> Result<Vec<StanceExample>, String> {
+) -> Result<Vec<StanceExample>, RowError> {
     let label = required(row, fields, "label")?;
     let gold = labels.label(&label)?;
     let id = id_of(row, fields);

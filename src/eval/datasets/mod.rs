@@ -29,7 +29,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::article::Origin;
-use crate::eval::labels::{LabelMap, LabelScheme};
+use crate::eval::labels::{LabelError, LabelMap, LabelScheme};
 use crate::record::StanceLabel;
 use rows::Layout;
 
@@ -75,6 +75,79 @@ pub struct StanceExample {
 pub struct CharSpan {
     pub start: usize,
     pub end: usize,
+}
+
+/// Why one row could not become examples; [`DatasetError`] adds the file
+/// and line.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RowError {
+    /// A logical field whose column (default or `--field`) the row lacks.
+    #[error("missing field {column:?} ({field}); map it with --field {field}=COLUMN")]
+    MissingColumn { field: &'static str, column: String },
+    /// A field the format requires; `what` says what it should hold.
+    #[error("missing {what}field {name:?}{note}")]
+    MissingField {
+        name: &'static str,
+        /// `"object "`, `"array "` or empty.
+        what: &'static str,
+        /// What the field is for, e.g. ` (the reference summary)`, or empty.
+        note: &'static str,
+    },
+    #[error("{0}")]
+    Label(#[from] LabelError),
+    #[error("label must be a string or null, got {0}")]
+    LabelType(serde_json::Value),
+    #[error("missing \"polarity\"")]
+    Polarity,
+    #[error("{place} is not an object")]
+    NotAnObject { place: String },
+    #[error("{name:?} must be a character offset, got {value}")]
+    NotAnOffset {
+        name: &'static str,
+        value: serde_json::Value,
+    },
+    #[error("span {start}..{end} is outside the sentence ({chars} characters)")]
+    SpanOutside {
+        start: usize,
+        end: usize,
+        chars: usize,
+    },
+    #[error("\"from\" and \"to\" must be given together")]
+    HalfSpan,
+    /// An error inside a part of the row (`actor "x"`, `targets[2]`).
+    #[error("{place}: {source}")]
+    In {
+        place: String,
+        source: Box<RowError>,
+    },
+}
+
+impl RowError {
+    /// A required field the row lacks.
+    pub fn missing(name: &'static str) -> RowError {
+        RowError::MissingField {
+            name,
+            what: "",
+            note: "",
+        }
+    }
+
+    /// This error, located at `place` inside the row.
+    pub fn at(self, place: impl Into<String>) -> RowError {
+        RowError::In {
+            place: place.into(),
+            source: Box::new(self),
+        }
+    }
+}
+
+/// A `--field` argument that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FieldArgError {
+    #[error("--field {0:?}: expected NAME=COLUMN")]
+    NoEquals(String),
+    #[error("--field {pair:?}: unknown field {name:?} (known: {known})", known = ColumnMap::NAMES.join(", "))]
+    UnknownField { pair: String, name: String },
 }
 
 /// A row that could not be read. Loading goes on without it.
@@ -135,7 +208,7 @@ impl DatasetFormat {
     }
 
     /// Column names of the logical fields, before `--field` overrides.
-    fn default_fields(self) -> FieldMap {
+    fn default_fields(self) -> ColumnMap {
         let pairs: &[(&str, &str)] = match self {
             DatasetFormat::Mlsum => &[("id", "url")],
             DatasetFormat::Cnndm => &[("text", "article"), ("summary", "highlights")],
@@ -152,7 +225,7 @@ impl DatasetFormat {
             ],
             _ => &[],
         };
-        let mut fields = FieldMap::default();
+        let mut fields = ColumnMap::default();
         for (name, column) in pairs {
             fields.0.insert(name.to_string(), column.to_string());
         }
@@ -176,28 +249,29 @@ impl DatasetFormat {
     }
 }
 
-/// Logical field name → column name. Unmapped names are their own column.
+/// Logical field name → the dataset column holding it (`--field`).
+/// Unmapped names are their own column.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FieldMap(pub BTreeMap<String, String>);
+pub struct ColumnMap(pub BTreeMap<String, String>);
 
-impl FieldMap {
+impl ColumnMap {
     /// The fields `--field` may name.
     pub const NAMES: [&'static str; 7] =
         ["id", "text", "summary", "lang", "title", "target", "label"];
 
     /// Parses `name=column` pairs.
-    pub fn parse(pairs: &[String]) -> Result<FieldMap, String> {
-        let mut map = FieldMap::default();
+    pub fn parse(pairs: &[String]) -> Result<ColumnMap, FieldArgError> {
+        let mut map = ColumnMap::default();
         for pair in pairs {
             let (name, column) = pair
                 .split_once('=')
-                .ok_or_else(|| format!("--field {pair:?}: expected NAME=COLUMN"))?;
+                .ok_or_else(|| FieldArgError::NoEquals(pair.clone()))?;
             let name = name.trim();
             if !Self::NAMES.contains(&name) {
-                return Err(format!(
-                    "--field {pair:?}: unknown field {name:?} (known: {})",
-                    Self::NAMES.join(", ")
-                ));
+                return Err(FieldArgError::UnknownField {
+                    pair: pair.clone(),
+                    name: name.to_string(),
+                });
             }
             map.0.insert(name.to_string(), column.trim().to_string());
         }
@@ -209,7 +283,7 @@ impl FieldMap {
         self.0.get(name).map_or(name, String::as_str)
     }
 
-    fn overridden_by(mut self, other: &FieldMap) -> FieldMap {
+    fn overridden_by(mut self, other: &ColumnMap) -> ColumnMap {
         self.0
             .extend(other.0.iter().map(|(k, v)| (k.clone(), v.clone())));
         self
@@ -222,7 +296,7 @@ pub struct LoadConfig {
     /// The format; None detects it.
     pub format: Option<DatasetFormat>,
     /// `--field` overrides of column names.
-    pub fields: FieldMap,
+    pub fields: ColumnMap,
     /// Language of every example, overriding the data.
     pub lang: Option<String>,
     /// `--label-map`: the dataset's own stance label names.
@@ -246,7 +320,7 @@ pub fn load_summaries(
 ) -> Result<Loaded<SummaryExample>, DatasetError> {
     let (format, layout, text, warning) = open(path, config.format)?;
     let fields = format.default_fields().overridden_by(&config.fields);
-    let convert: fn(&rows::Row, &FieldMap) -> Result<SummaryExample, String> = match format {
+    let convert: fn(&rows::Row, &ColumnMap) -> Result<SummaryExample, RowError> = match format {
         DatasetFormat::Project => project::summary,
         DatasetFormat::Xlsum
         | DatasetFormat::Mlsum
@@ -279,7 +353,7 @@ pub fn load_stance(
 ) -> Result<Loaded<StanceExample>, DatasetError> {
     let (format, layout, text, warning) = open(path, config.format)?;
     let fields = format.default_fields().overridden_by(&config.fields);
-    type Convert = fn(&rows::Row, &FieldMap, &LabelMap) -> Result<Vec<StanceExample>, String>;
+    type Convert = fn(&rows::Row, &ColumnMap, &LabelMap) -> Result<Vec<StanceExample>, RowError>;
     let convert: Convert = match format {
         DatasetFormat::Project => project::stance,
         DatasetFormat::Newsmtsc => newsmtsc::stance,
@@ -323,7 +397,7 @@ fn collect<T>(
     layout: Layout,
     format: DatasetFormat,
     warning: Option<String>,
-    mut convert: impl FnMut(&rows::Row) -> Result<Vec<T>, String>,
+    mut convert: impl FnMut(&rows::Row) -> Result<Vec<T>, RowError>,
 ) -> Loaded<T> {
     let mut loaded = Loaded {
         format,
@@ -336,9 +410,9 @@ fn collect<T>(
         match row {
             Ok(row) => match convert(&row) {
                 Ok(examples) => loaded.examples.extend(examples),
-                Err(message) => loaded
+                Err(err) => loaded
                     .errors
-                    .push(DatasetError::new(row.0.clone(), message)),
+                    .push(DatasetError::new(row.0.clone(), err.to_string())),
             },
             Err(err) => loaded.errors.push(err),
         }

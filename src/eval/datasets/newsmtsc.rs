@@ -16,48 +16,51 @@
 use serde_json::{Map, Value};
 
 use super::rows::{Row, field_text};
-use super::{CharSpan, FieldMap, StanceExample};
+use super::{CharSpan, ColumnMap, RowError, StanceExample};
 use crate::eval::labels::LabelMap;
 
 pub fn stance(
     row: &Row,
-    _fields: &FieldMap,
+    _fields: &ColumnMap,
     labels: &LabelMap,
-) -> Result<Vec<StanceExample>, String> {
+) -> Result<Vec<StanceExample>, RowError> {
     let (origin, map) = row;
     let sentence = field_text(map, "sentence_normalized")
-        .ok_or_else(|| "missing field \"sentence_normalized\"".to_string())?;
+        .ok_or_else(|| RowError::missing("sentence_normalized"))?;
     let primary = field_text(map, "primary_gid")
         .unwrap_or_else(|| format!("line-{}", origin.line.unwrap_or(0)));
     let Some(Value::Array(targets)) = map.get("targets") else {
-        return Err("missing array field \"targets\"".to_string());
+        return Err(RowError::MissingField {
+            name: "targets",
+            what: "array ",
+            note: "",
+        });
     };
     let chars = sentence.chars().count();
     let mut examples = Vec::with_capacity(targets.len());
     for (k, target) in targets.iter().enumerate() {
+        let place = || format!("targets[{k}]");
         let Value::Object(t) = target else {
-            return Err(format!("targets[{k}] is not an object"));
+            return Err(RowError::NotAnObject { place: place() });
         };
         let polarity = t
             .get("polarity")
-            .ok_or_else(|| format!("targets[{k}]: missing \"polarity\""))?;
+            .ok_or_else(|| RowError::Polarity.at(place()))?;
         let gold = labels
             .label_value(polarity)
-            .map_err(|e| format!("targets[{k}]: {e}"))?;
+            .map_err(|e| RowError::from(e).at(place()))?;
         let id = field_text(t, "Input.gid").unwrap_or_else(|| format!("{primary}#{k}"));
         let mut spans = Vec::new();
-        if let Some(span) = span_of(t, chars).map_err(|e| format!("targets[{k}]: {e}"))? {
+        if let Some(span) = span_of(t, chars).map_err(|e| e.at(place()))? {
             spans.push(span);
         }
         if let Some(Value::Array(further)) = t.get("further_mentions") {
             for (j, m) in further.iter().enumerate() {
+                let place = format!("targets[{k}].further_mentions[{j}]");
                 let Value::Object(m) = m else {
-                    return Err(format!(
-                        "targets[{k}].further_mentions[{j}] is not an object"
-                    ));
+                    return Err(RowError::NotAnObject { place });
                 };
-                let span = span_of(m, chars)
-                    .map_err(|e| format!("targets[{k}].further_mentions[{j}]: {e}"))?;
+                let span = span_of(m, chars).map_err(|e| e.at(place))?;
                 spans.extend(span);
             }
         }
@@ -77,14 +80,17 @@ pub fn stance(
 }
 
 /// The `from`/`to` span of a mention object; None when it has neither.
-fn span_of(m: &Map<String, Value>, chars: usize) -> Result<Option<CharSpan>, String> {
-    let offset = |name: &str| -> Result<Option<usize>, String> {
+fn span_of(m: &Map<String, Value>, chars: usize) -> Result<Option<CharSpan>, RowError> {
+    let offset = |name: &'static str| -> Result<Option<usize>, RowError> {
         match m.get(name) {
             None | Some(Value::Null) => Ok(None),
             Some(v) => v
                 .as_u64()
                 .map(|n| Some(n as usize))
-                .ok_or_else(|| format!("\"{name}\" must be a character offset, got {v}")),
+                .ok_or_else(|| RowError::NotAnOffset {
+                    name,
+                    value: v.clone(),
+                }),
         }
     };
     match (offset("from")?, offset("to")?) {
@@ -92,10 +98,8 @@ fn span_of(m: &Map<String, Value>, chars: usize) -> Result<Option<CharSpan>, Str
         (Some(start), Some(end)) if start < end && end <= chars => {
             Ok(Some(CharSpan { start, end }))
         }
-        (Some(start), Some(end)) => Err(format!(
-            "span {start}..{end} is outside the sentence ({chars} characters)"
-        )),
-        _ => Err("\"from\" and \"to\" must be given together".to_string()),
+        (Some(start), Some(end)) => Err(RowError::SpanOutside { start, end, chars }),
+        _ => Err(RowError::HalfSpan),
     }
 }
 
@@ -118,7 +122,7 @@ mod tests {
                 "targets": [{"Input.gid": "a", "from": 0, "to": 9, "mention": "Clinton’s", "polarity": 2.0,
                              "further_mentions": [{"from": 26, "to": 29, "mention": "she"}]},
                             {"Input.gid": "b", "from": 19, "to": 24, "mention": "Trump", "polarity": 6.0}]}"#),
-            &FieldMap::default(),
+            &ColumnMap::default(),
             &LabelMap::default(),
         )
         .unwrap();
@@ -136,10 +140,11 @@ mod tests {
     fn a_span_outside_the_sentence_is_a_row_error() {
         let err = stance(
             &row(r#"{"sentence_normalized": "Short.", "targets": [{"from": 2, "to": 40, "mention": "x", "polarity": 4.0}]}"#),
-            &FieldMap::default(),
+            &ColumnMap::default(),
             &LabelMap::default(),
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(
             err.contains("targets[0]") && err.contains("outside the sentence"),
             "{err}"

@@ -14,19 +14,22 @@
 use serde_json::Value;
 
 use super::rows::{Row, field_text};
-use super::{FieldMap, StanceExample, SummaryExample};
+use super::{ColumnMap, RowError, StanceExample, SummaryExample};
 use crate::eval::labels::LabelMap;
 
-fn id_of(row: &Row, fields: &FieldMap) -> Result<String, String> {
+fn id_of(row: &Row, fields: &ColumnMap) -> Result<String, RowError> {
     field_text(&row.1, fields.column("id"))
         .filter(|s| !s.trim().is_empty())
-        .ok_or_else(|| "missing field \"id\"".to_string())
+        .ok_or_else(|| RowError::missing("id"))
 }
 
-pub fn summary(row: &Row, fields: &FieldMap) -> Result<SummaryExample, String> {
+pub fn summary(row: &Row, fields: &ColumnMap) -> Result<SummaryExample, RowError> {
     let id = id_of(row, fields)?;
-    let reference = field_text(&row.1, fields.column("summary"))
-        .ok_or_else(|| "missing field \"summary\" (the reference summary)".to_string())?;
+    let reference = field_text(&row.1, fields.column("summary")).ok_or(RowError::MissingField {
+        name: "summary",
+        what: "",
+        note: " (the reference summary)",
+    })?;
     Ok(SummaryExample {
         id,
         origin: row.0.clone(),
@@ -39,12 +42,16 @@ pub fn summary(row: &Row, fields: &FieldMap) -> Result<SummaryExample, String> {
 
 pub fn stance(
     row: &Row,
-    fields: &FieldMap,
+    fields: &ColumnMap,
     labels: &LabelMap,
-) -> Result<Vec<StanceExample>, String> {
+) -> Result<Vec<StanceExample>, RowError> {
     let id = id_of(row, fields)?;
     let Some(Value::Object(stance)) = row.1.get("stance") else {
-        return Err("missing object field \"stance\" (actor id → {label})".to_string());
+        return Err(RowError::MissingField {
+            name: "stance",
+            what: "object ",
+            note: " (actor id → {label})",
+        });
     };
     let mut examples = Vec::with_capacity(stance.len());
     for (actor, entry) in stance {
@@ -57,12 +64,10 @@ pub fn stance(
             Value::String(s) => Some(
                 labels
                     .label(s)
-                    .map_err(|e| format!("actor {actor:?}: {e}"))?,
+                    .map_err(|e| RowError::from(e).at(format!("actor {actor:?}")))?,
             ),
             other => {
-                return Err(format!(
-                    "actor {actor:?}: label must be a string or null, got {other}"
-                ));
+                return Err(RowError::LabelType(other.clone()).at(format!("actor {actor:?}")));
             }
         };
         examples.push(StanceExample {

@@ -1,5 +1,6 @@
-//! Bootstrap confidence intervals: resample the examples with replacement,
-//! recompute a statistic, take percentiles.
+//! Seeded statistics shared by `eval`, `compare` and `train`: percentile
+//! bootstrap intervals (resample the examples with replacement, recompute a
+//! statistic, take percentiles) and the quantile they are read with.
 //!
 //! The generator is SplitMix64, written here so that the same seed gives the
 //! same intervals on every platform and with every dependency version (a
@@ -8,7 +9,7 @@
 //! numpy's default does.
 //!
 //! ```
-//! use newsframe::eval::bootstrap::{BootstrapConfig, interval};
+//! use newsframe::stats::{BootstrapConfig, interval};
 //!
 //! let values = [0.2, 0.4, 0.6, 0.8];
 //! let config = BootstrapConfig::default();
@@ -17,7 +18,7 @@
 //! assert!(ci.low <= 0.5 && 0.5 <= ci.high);
 //! ```
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Settings of the bootstrap.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -40,11 +41,13 @@ impl Default for BootstrapConfig {
     }
 }
 
-/// A percentile interval.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+/// A percentile interval and its coverage.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Interval {
     pub low: f64,
     pub high: f64,
+    /// The confidence it was computed for (e.g. 0.95).
+    pub level: f64,
 }
 
 /// The percentile interval of `statistic` over `config.samples` resamples of
@@ -70,13 +73,22 @@ pub fn interval(
     values.sort_by(f64::total_cmp);
     let tail = (1.0 - config.confidence) / 2.0;
     Some(Interval {
-        low: percentile(&values, tail),
-        high: percentile(&values, 1.0 - tail),
+        low: quantile(&values, tail),
+        high: quantile(&values, 1.0 - tail),
+        level: config.confidence,
     })
 }
 
-/// The `q` quantile (0..=1) of sorted `values`, interpolating linearly.
-fn percentile(values: &[f64], q: f64) -> f64 {
+/// The interval of the mean of `values`, resampling the values.
+pub fn mean_interval(values: &[f64], config: &BootstrapConfig) -> Option<Interval> {
+    interval(values.len(), config, |idx| {
+        idx.iter().map(|&i| values[i]).sum::<f64>() / idx.len() as f64
+    })
+}
+
+/// The `q` quantile (0..=1) of sorted `values`, interpolating linearly
+/// between order statistics (numpy's default).
+pub fn quantile(values: &[f64], q: f64) -> f64 {
     let pos = q.clamp(0.0, 1.0) * (values.len() - 1) as f64;
     let below = pos.floor() as usize;
     let above = pos.ceil() as usize;
@@ -141,8 +153,10 @@ mod tests {
     }
 
     #[test]
-    fn percentile_interpolates() {
-        assert_eq!(percentile(&[0.0, 10.0], 0.25), 2.5);
-        assert_eq!(percentile(&[1.0], 0.975), 1.0);
+    fn quantile_interpolates_like_numpy() {
+        assert_eq!(quantile(&[0.0, 10.0], 0.25), 2.5);
+        assert_eq!(quantile(&[1.0], 0.975), 1.0);
+        // numpy.quantile([0, 1, 2, 3], 0.25) == 0.75
+        assert!((quantile(&[0.0, 1.0, 2.0, 3.0], 0.25) - 0.75).abs() < 1e-12);
     }
 }
