@@ -84,7 +84,8 @@ pub struct TrainStanceArgs {
     pub train_layers: Option<usize>,
 
     /// Write only the trained tensors, in this format, as an overlay on the
-    /// registry base (needs --train-layers).
+    /// registry base (needs --train-layers): f16, bf16, f32, or int8-delta
+    /// (each matrix as its int8 change from the base, a scale per row).
     #[arg(long, value_name = "FORMAT", num_args = 0..=1, default_missing_value = "f16")]
     pub overlay: Option<crate::train::output::OverlayFormat>,
 
