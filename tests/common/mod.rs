@@ -80,8 +80,12 @@ pub fn process(program: impl AsRef<OsStr>) -> Isolated<std::process::Command> {
 /// What an ignored test needs, or a failure that says what is missing and
 /// how to provide it: such a test runs only when asked for (`--ignored`),
 /// and then it must not pass without having checked anything.
+#[track_caller]
 pub fn require<T>(found: Option<T>, what: &str) -> T {
-    found.unwrap_or_else(|| panic!("this test needs {what}"))
+    match found {
+        Some(found) => found,
+        None => panic!("this test needs {what}"),
+    }
 }
 
 /// The Python that converts pickles (`NEWSFRAME_PYTHON`, else the venv of
