@@ -4,7 +4,7 @@
 //! Each test runs `newsframe segment --format jsonl` on fixtures from
 //! `tests/fixtures/input/` or on files written to a temporary directory.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -2,9 +2,9 @@
 //! installed into the hub cache layout without the network; and model
 //! directories used directly by path.
 
-mod models_hub_server;
+use crate::models_hub_server;
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::io::Write;

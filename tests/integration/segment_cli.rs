@@ -1,7 +1,7 @@
 //! `newsframe segment` end to end: the wire format, the output formats,
 //! exit codes, help, and a 5 MB article.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -6,8 +6,8 @@
 //! or the venv scripts/setup makes), so the tests are ignored unless asked
 //! for (`cargo test -- --ignored`), and then fail without it.
 
-mod common;
-mod models_hub_server;
+use crate::common;
+use crate::models_hub_server;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -2,7 +2,7 @@
 //! mixed engines, malformed lines, 2 or 50 outlets, mixed stories, articles
 //! instead of records, empty input.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

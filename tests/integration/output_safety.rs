@@ -4,7 +4,7 @@
 //! checking it and tells articles apart by content, and two runs on one
 //! output never interleave.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

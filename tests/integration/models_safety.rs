@@ -4,8 +4,8 @@
 //! whose fields are paths, zip bombs; damaged installed files are shown and
 //! repaired.
 
-mod common;
-mod models_hub_server;
+use crate::common;
+use crate::models_hub_server;
 
 use std::collections::BTreeMap;
 use std::fs;

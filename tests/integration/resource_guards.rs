@@ -1,7 +1,7 @@
 //! Inputs that are too big, too deep, hostile or oddly linked: each fails
 //! alone with a message naming it, or is read safely, and the batch goes on.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Output;

@@ -1,7 +1,7 @@
 //! `newsframe compare` end to end on the sample records: the four formats
 //! agree with each other and with numbers computed here from the records.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

@@ -1,7 +1,7 @@
 //! `newsframe analyze` and `newsframe stance` end to end, on the real binary
 //! in temporary folders.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

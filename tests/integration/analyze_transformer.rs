@@ -3,7 +3,7 @@
 //! `id2label` puts entailment first): the wiring from model lookup to record.
 #![cfg(feature = "transformer")]
 
-mod common;
+use crate::common;
 
 use serde_json::Value;
 

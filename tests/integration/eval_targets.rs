@@ -2,7 +2,7 @@
 //! every example's own marked span is what the stance engine judges, with
 //! any engine the pipeline runs.
 
-mod common;
+use crate::common;
 
 use serde_json::Value;
 

@@ -6,7 +6,7 @@
 //! -- --ignored`), and then fails without it; `.ci/run` points the variable
 //! at it where it exists.
 
-mod common;
+use crate::common;
 
 use newsframe::actors::ActorSet;
 use newsframe::eval::bootstrap::BootstrapConfig;

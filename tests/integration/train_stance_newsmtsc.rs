@@ -10,7 +10,7 @@
 //! (`cargo test -- --ignored`), and then fails without them.
 #![cfg(feature = "transformer")]
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

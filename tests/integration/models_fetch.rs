@@ -2,8 +2,8 @@
 //! Python's huggingface_hub uses, resumed downloads, checksums, offline mode,
 //! HTTP errors, and where the token goes.
 
-mod common;
-mod models_hub_server;
+use crate::common;
+use crate::models_hub_server;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -3,7 +3,7 @@
 //! directories (merge, base check), and `--stance-model` end to end.
 #![cfg(feature = "transformer")]
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -7,7 +7,7 @@
 //! named by `NEWSFRAME_CHROMIUM`, so the tests are ignored unless asked for
 //! (`cargo test -- --ignored`), and then fail without one.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -10,7 +10,7 @@
 
 use std::path::PathBuf;
 
-mod common;
+use crate::common;
 
 use newsframe::transformer::embed::{EmbedConfig, SentenceEmbedder};
 use newsframe::transformer::{Precision, RuntimeConfig};

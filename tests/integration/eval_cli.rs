@@ -3,7 +3,7 @@
 //! every number and are deterministic, and bad input is reported with its
 //! file and line while the rest is scored.
 
-mod common;
+use crate::common;
 
 use serde_json::Value;
 

@@ -1,7 +1,7 @@
 //! `newsframe models` end to end: where the cache is, what `list` shows, and
 //! the exit codes of failures.
 
-mod common;
+use crate::common;
 
 use assert_cmd::Command;
 use common::newsframe;
