@@ -6,7 +6,7 @@ analysis, as the reporter clusters them), reduces each to its content words
 (lower-case runs of letters/digits of four characters or more, the rule of
 src/report/cluster.rs), and computes the cosine similarity matrix with
 scikit-learn's TfidfVectorizer (smooth idf, l2 norm). Writes
-tests/fixtures/records/tfidf_reference.json; tests/compare_formats.rs feeds
+tests/fixtures/records/tfidf_reference.json; tests/integration/compare_formats.rs feeds
 the same word lists to the Rust implementation and compares the matrices
 (tokenization itself, UAX #29 words in Rust, is not part of the comparison).
 

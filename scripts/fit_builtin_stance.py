@@ -166,7 +166,7 @@ def main():
             for r, p in zip(rows[:PARITY_ROWS], model.predict_proba(matrix(rows[:PARITY_ROWS], vocab, mean, std)))
         ]
     # scikit-learn's own probabilities for a few rows: the Rust side must
-    # reproduce them from the written weights (tests/stance_builtin.rs).
+    # reproduce them from the written weights (tests/integration/stance_builtin.rs).
     PARITY.parent.mkdir(parents=True, exist_ok=True)
     with open(PARITY, "w", encoding="utf-8") as f:
         json.dump(parity, f, indent=1)

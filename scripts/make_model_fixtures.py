@@ -7,7 +7,7 @@ model.safetensors, tokenizer files incl. tokenizer.json) with random weights of
 a real architecture, a vocabulary trained on the multilingual text below, and a
 `reference.json` holding transformers' outputs for fixed inputs: token ids,
 encoder states, logits, greedy and beam-search ids, NLI probabilities and
-sentence embeddings. tests/transformer_parity.rs checks the Rust engine
+sentence embeddings. tests/integration/transformer_parity.rs checks the Rust engine
 against them.
 
 Fixtures:

@@ -14,7 +14,7 @@ every token longer than three characters the same way.
     python3 -m venv /tmp/mlrouge && /tmp/mlrouge/bin/pip install multilingual-rouge==0.0.1
     /tmp/mlrouge/bin/python scripts/make_multilingual_rouge_fixture.py
 
-Seeded (random.Random(20190522)); tests/eval_rouge_parity.rs compares
+Seeded (random.Random(20190522)); tests/integration/eval_rouge_parity.rs compares
 newsframe's multilingual mode with every value to 1e-6.
 """
 

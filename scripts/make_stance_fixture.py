@@ -6,7 +6,7 @@ transformers computes with it.
 The model reads a sequence pair, (sentence, target), and its id2label names
 the three stance labels in a NON-standard order (0 positive, 1 negative,
 2 neutral), so a reader that takes labels by position instead of by name
-fails the parity test in tests/stance_classifier.rs. Config and tokenizer
+fails the parity test in tests/integration/stance_classifier.rs. Config and tokenizer
 come from the committed mdeberta-nli-tiny fixture (mDeBERTa-v3 style:
 relative attention, shared position keys, no token types).
 

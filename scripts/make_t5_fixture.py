@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Record what Hugging Face transformers computes for the T5 engine's parity tests
-(tests/t5_parity.rs), in tests/fixtures/models/t5-own/.
+(tests/integration/t5_parity.rs), in tests/fixtures/models/t5-own/.
 
 Two models:
 

@@ -292,7 +292,28 @@ fn training_lowers_the_loss_and_the_engine_loads_the_same_logits() {
     // Loaded back by the engine's stance classifier: the logits training ended with.
     let got = engine_logits(&config.out, &dev_pairs(&config));
     assert_close(&got, &report.dev_logits, 1e-4, "reloaded logits");
-    python_parity(&config.out, &dev_pairs(&config), &report.dev_logits);
+}
+
+/// What training wrote loads in Python transformers and gives the logits
+/// training ended with.
+#[test]
+#[ignore = "needs Python with transformers (NEWSFRAME_FIXTURE_DEPS=1 scripts/setup)"]
+fn a_trained_model_gives_the_same_logits_in_transformers() {
+    let modules = ["transformers"];
+    let python = common::require(
+        common::python_with(&modules),
+        &common::python_needed(&modules),
+    );
+    let _turn = one_at_a_time();
+    let tmp = tempfile::tempdir().unwrap();
+    let config = config(tmp.path(), "model", 3);
+    let report = train_stance(&config, &mut |_| {}).unwrap();
+    python_parity(
+        &python,
+        &config.out,
+        &dev_pairs(&config),
+        &report.dev_logits,
+    );
 }
 
 /// Logits of the pairs through the engine's `SequenceClassifier`, as
@@ -580,31 +601,7 @@ fn a_deberta_overlay_of_the_top_layer_gives_the_logits_training_ended_with() {
 }
 
 /// Python transformers loads the directory and computes the same logits.
-fn python_parity(dir: &Path, pairs: &[(String, String)], want: &[Vec<f32>]) {
-    let python = newsframe::models::convert::python_path();
-    let has_transformers = python.exists()
-        && Command::new(&python)
-            .args(["-c", "import transformers"])
-            .output()
-            .is_ok_and(|o| o.status.success());
-    if !has_transformers {
-        if std::env::var_os("CI").is_some() {
-            panic!(
-                "no Python with transformers at {} (CI must run the parity check: \
-                 NEWSFRAME_FIXTURE_DEPS=1 scripts/setup)",
-                python.display()
-            );
-        }
-        common::skip(
-            "python_parity",
-            &format!(
-                "no Python with transformers at {} (NEWSFRAME_FIXTURE_DEPS=1 scripts/setup, \
-                 or set NEWSFRAME_PYTHON)",
-                python.display()
-            ),
-        );
-        return;
-    }
+fn python_parity(python: &Path, dir: &Path, pairs: &[(String, String)], want: &[Vec<f32>]) {
     let script = r#"
 import json, sys, torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
@@ -618,7 +615,7 @@ with torch.no_grad():
         out.append(model(**b).logits[0].tolist())
 print(json.dumps({"logits": out, "labels": model.config.id2label}))
 "#;
-    let output = Command::new(&python)
+    let output = Command::new(python)
         .arg("-c")
         .arg(script)
         .arg(dir)
@@ -756,7 +753,7 @@ fn the_command_reports_bad_data_with_exit_code_2() {
     let tmp = tempfile::tempdir().unwrap();
     let train = tmp.path().join("train.jsonl");
     std::fs::write(&train, "{\"text\": \"a\", \"target\": \"b\"}\n").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_newsframe"))
+    let out = common::process(common::BIN)
         .args(["train", "stance", "--base"])
         .arg(fixture())
         .arg("--train")

@@ -2,7 +2,7 @@
 //! precision/recall/F1, macro-F1, the confusion matrix and SemEval-2016's
 //! F_avg. Definitions follow scikit-learn's `precision_recall_fscore_support`
 //! with an explicit label list and `zero_division=0`; the project checks them
-//! against scikit-learn's own values (`tests/eval_stance_metrics.rs`).
+//! against scikit-learn's own values (`tests/integration/eval_stance_metrics.rs`).
 //!
 //! A prediction may be missing (`None`: no record, or the system found the
 //! actor unmentioned). It counts as wrong for accuracy and recall and as no

@@ -6,7 +6,7 @@
 //!   stemming, nltk's Porter stemmer in its default `NLTK_EXTENSIONS` mode on
 //!   tokens longer than three characters). Scoring comes from the `rougers`
 //!   crate, whose parity with `rouge-score` this project checks on its own
-//!   fixture (`tests/eval_rouge_parity.rs`). It drops every non-ASCII letter,
+//!   fixture (`tests/integration/eval_rouge_parity.rs`). It drops every non-ASCII letter,
 //!   so it is for English only.
 //! - [`RougeMode::Multilingual`] keeps words in any script, as the XL-Sum
 //!   authors' multilingual ROUGE does: NFKC, Unicode case folding, words by
@@ -17,7 +17,7 @@
 //!   `20`), and, with stemming, the Snowball stemmer of the
 //!   example's language (where Snowball has one) on tokens longer than
 //!   three characters. On the project's fixture (German, Spanish, French,
-//!   Portuguese, Russian, English; `tests/eval_rouge_parity.rs`) it gives
+//!   Portuguese, Russian, English; `tests/integration/eval_rouge_parity.rs`) it gives
 //!   the XL-Sum scorer's values exactly (that scorer run with nltk's
 //!   Snowball stemmer stemming stopwords too). Known differences: full case
 //!   folding here (`Straße` = `STRASSE`), and the XL-Sum scorer's own word

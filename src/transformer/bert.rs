@@ -8,7 +8,7 @@
 //! only for the rows used) and to offer [`Precision::Bf16`]. The same network
 //! trains (`newsframe train stance`): [`BertClassifier::parameters_mut`]
 //! hands its tensors to the trainer, and `train = true` turns dropout on.
-//! tests/transformer_parity.rs and tests/transformer_minilm.rs hold it to
+//! tests/integration/transformer_parity.rs and tests/integration/transformer_minilm.rs hold it to
 //! transformers and sentence-transformers.
 
 use serde::Deserialize;

@@ -5,7 +5,7 @@
 //! from the reference once relative-position attention carries weight: its
 //! content-to-position index lacks the `+ att_span` offset and it scales the
 //! position terms by `d·k` instead of `sqrt(d·k)`. With real weights that moves
-//! NLI probabilities by tenths; tests/transformer_parity.rs holds this copy to
+//! NLI probabilities by tenths; tests/integration/transformer_parity.rs holds this copy to
 //! transformers within 1e-4. Variable names follow the checkpoints, so
 //! `model.safetensors` loads as is.
 //!

@@ -6,11 +6,11 @@
 //!
 //! Needs the NewsMTSC files (`$NEWSFRAME_NEWSMTSC_DIR`, else
 //! `../shared/datasets/newsmtsc/` next to the repository) and the real
-//! all-MiniLM-L6-v2 (see tests/common); without them it says so loudly and
-//! does not run.
+//! all-MiniLM-L6-v2 (see tests/common), so it is ignored unless asked for
+//! (`cargo test -- --ignored`), and then fails without them.
 #![cfg(feature = "transformer")]
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 
@@ -22,26 +22,11 @@ use newsframe::transformer::classifier::{ClassifierConfig, SequenceClassifier};
 use newsframe::transformer::overlay::{OverlayManifest, materialize};
 use serde_json::Value;
 
-fn newsmtsc_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("NEWSFRAME_NEWSMTSC_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets/newsmtsc")
-        });
-    dir.join("devtest_mt.jsonl").is_file().then_some(dir)
-}
-
 #[test]
-fn the_shipped_model_reaches_its_card_numbers_on_devtest_mt() {
-    let test = "the_shipped_model_reaches_its_card_numbers_on_devtest_mt";
-    let Some(data) = newsmtsc_dir() else {
-        common::skip(test, "NewsMTSC not found; set NEWSFRAME_NEWSMTSC_DIR");
-        return;
-    };
-    let Some((base, _cache)) = common::minilm_dir() else {
-        common::skip(test, "all-MiniLM-L6-v2 not found; run scripts/setup");
-        return;
-    };
+#[ignore = "needs NewsMTSC (NEWSFRAME_NEWSMTSC_DIR) and the all-MiniLM-L6-v2 wheel"]
+fn the_shipped_model_reaches_its_card_numbers_on_newsmtsc_devtest_mt() {
+    let data = common::require(common::newsmtsc_dir(), common::NEWSMTSC_NEEDED);
+    let (base, _cache) = common::require(common::minilm_dir(), common::MINILM_NEEDED);
     let shipped =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/stance/newsmtsc-minilm-l6");
     RuntimeConfig::default().apply();

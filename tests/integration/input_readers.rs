@@ -4,9 +4,10 @@
 //! Each test runs `newsframe segment --format jsonl` on fixtures from
 //! `tests/fixtures/input/` or on files written to a temporary directory.
 
+use crate::common;
+
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 fn fixture(name: &str) -> PathBuf {
@@ -23,7 +24,7 @@ struct Run {
 }
 
 fn segment(args: &[&str], stdin: Option<&[u8]>) -> Run {
-    let mut cmd = Command::cargo_bin("newsframe").unwrap();
+    let mut cmd = common::newsframe();
     cmd.arg("segment").arg("--format").arg("jsonl").args(args);
     if let Some(input) = stdin {
         cmd.write_stdin(input.to_vec());

@@ -1,19 +1,17 @@
 //! `newsframe segment` end to end: the wire format, the output formats,
 //! exit codes, help, and a 5 MB article.
 
+use crate::common;
+
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+use common::newsframe;
 use serde_json::Value;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/input")
         .join(name)
-}
-
-fn newsframe() -> Command {
-    Command::cargo_bin("newsframe").unwrap()
 }
 
 /// Checks that every sentence's text is `body[span]`, spans increase

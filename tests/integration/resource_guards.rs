@@ -1,16 +1,18 @@
 //! Inputs that are too big, too deep, hostile or oddly linked: each fails
 //! alone with a message naming it, or is read safely, and the batch goes on.
 
+use crate::common;
+
 use std::path::Path;
 use std::process::Output;
 
 use assert_cmd::Command;
+use common::Isolated;
 use serde_json::{Value, json};
 
-fn newsframe() -> Command {
-    let mut cmd = Command::cargo_bin("newsframe").unwrap();
-    cmd.env("NO_COLOR", "1")
-        .env("SOURCE_DATE_EPOCH", "1558483200");
+fn newsframe() -> Isolated<Command> {
+    let mut cmd = common::newsframe();
+    cmd.env("SOURCE_DATE_EPOCH", "1558483200");
     cmd
 }
 
@@ -131,15 +133,11 @@ fn prlimit_available() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
+// prlimit comes with util-linux, part of every Linux base system (as bash,
+// which other tests run): required, not optional.
 #[test]
 fn an_article_of_a_hundred_thousand_one_character_lines_is_summarized_in_bounded_memory() {
-    if !prlimit_available() {
-        if std::env::var_os("CI").is_some() {
-            panic!("prlimit (util-linux) is needed for this test");
-        }
-        eprintln!("\n*** SKIPPED one-character-lines test: prlimit (util-linux) not found ***\n");
-        return;
-    }
+    assert!(prlimit_available(), "this test needs prlimit (util-linux)");
     // 100k sentences: a dense similarity matrix would need 80 GB.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("lines.txt");
@@ -147,9 +145,9 @@ fn an_article_of_a_hundred_thousand_one_character_lines_is_summarized_in_bounded
         .map(|i| format!("{}.\n\n", char::from(b'a' + (i % 26) as u8)))
         .collect();
     std::fs::write(&path, text).unwrap();
-    let out = std::process::Command::new("prlimit")
+    let out = common::process("prlimit")
         .arg(MEMORY_CAP)
-        .arg(env!("CARGO_BIN_EXE_newsframe"))
+        .arg(common::BIN)
         .args(["analyze", "--engine", "builtin", "--actor", "x=Oslo"])
         .args(["--format", "jsonl"])
         .arg(&path)

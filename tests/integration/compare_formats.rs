@@ -1,8 +1,10 @@
 //! `newsframe compare` end to end on the sample records: the four formats
 //! agree with each other and with numbers computed here from the records.
 
+use crate::common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
@@ -13,7 +15,7 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn compare(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_newsframe"))
+    common::process(common::BIN)
         .arg("compare")
         .args(args)
         .env("SOURCE_DATE_EPOCH", "1558483200")

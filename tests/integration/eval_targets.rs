@@ -2,7 +2,8 @@
 //! every example's own marked span is what the stance engine judges, with
 //! any engine the pipeline runs.
 
-use assert_cmd::Command;
+use crate::common;
+
 use serde_json::Value;
 
 use newsframe::actors::ActorSet;
@@ -84,8 +85,7 @@ fn each_target_is_judged_at_its_own_span() {
 }
 
 fn eval(args: &[&str]) -> (i32, Value, String) {
-    let output = Command::cargo_bin("newsframe")
-        .unwrap()
+    let output = common::newsframe()
         .args(["eval", "stance"])
         .args(args)
         .args(["--format", "json", "--bootstrap", "200"])

@@ -3,8 +3,7 @@
 
 use std::cell::RefCell;
 
-#[path = "common/stance.rs"]
-mod stance_common;
+use crate::stance_common;
 
 use newsframe::actors::{ActorMatcher, Mention};
 use newsframe::record::{LabelProbs, StanceLabel};

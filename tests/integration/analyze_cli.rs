@@ -1,9 +1,11 @@
 //! `newsframe analyze` and `newsframe stance` end to end, on the real binary
 //! in temporary folders.
 
+use crate::common;
+
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+use common::newsframe;
 use serde_json::Value;
 
 const ACTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/actors/venezuela.toml");
@@ -27,12 +29,6 @@ La ONU apoya las conversaciones y pidió una solución pacífica.";
 
 const NO_ACTORS: &str =
     "The harvest was late this year.\n\nFarmers expect prices to rise in the autumn.";
-
-fn newsframe() -> Command {
-    let mut cmd = Command::cargo_bin("newsframe").unwrap();
-    cmd.env("NO_COLOR", "1");
-    cmd
-}
 
 fn corpus(dir: &Path) -> Vec<PathBuf> {
     let files = [
@@ -326,39 +322,46 @@ fn usage_errors_exit_2_with_a_clear_message() {
 
 #[test]
 fn engine_choice_is_explicit() {
+    // The binary sees an empty hub cache: the transformer engine's models are
+    // not installed, so `auto` falls back (saying so) and `transformer` refuses.
     let dir = tempfile::tempdir().unwrap();
     let files = corpus(dir.path());
     let auto = newsframe()
         .arg("analyze")
-        .arg(&files[0])
+        .args(&files[..2])
         .args(["--actors", ACTORS, "--format", "jsonl"])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&auto.stderr);
-    if auto.status.success() && stderr.contains("builtin engine") {
-        // One notice, not one per article.
-        assert_eq!(stderr.matches("notice").count(), 1, "{stderr}");
-        let record = &jsonl(&String::from_utf8_lossy(&auto.stdout))[0];
+    assert!(auto.status.success(), "{stderr}");
+    assert!(stderr.contains("using the builtin engine"), "{stderr}");
+    // One notice for the run, not one per article.
+    assert_eq!(stderr.matches("notice").count(), 1, "{stderr}");
+    let records = jsonl(&String::from_utf8_lossy(&auto.stdout));
+    assert_eq!(records.len(), 2);
+    for record in &records {
         assert!(
             record["engine"]["stance"]
                 .as_str()
                 .unwrap()
-                .starts_with("builtin-lexicon@")
-        );
-
-        let transformer = newsframe()
-            .arg("analyze")
-            .arg(&files[0])
-            .args(["--actors", ACTORS, "--engine", "transformer"])
-            .output()
-            .unwrap();
-        assert_eq!(transformer.status.code(), Some(2));
-        let stderr = String::from_utf8_lossy(&transformer.stderr);
-        assert!(
-            stderr.contains("transformer engine is not available"),
-            "{stderr}"
+                .starts_with("builtin-lexicon@"),
+            "{record}"
         );
     }
+
+    let transformer = newsframe()
+        .arg("analyze")
+        .arg(&files[0])
+        .args(["--actors", ACTORS, "--engine", "transformer"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&transformer.stderr);
+    assert_eq!(transformer.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("transformer engine is not available"),
+        "{stderr}"
+    );
+    assert!(transformer.stdout.is_empty());
 }
 
 #[test]

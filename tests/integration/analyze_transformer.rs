@@ -3,17 +3,15 @@
 //! `id2label` puts entailment first): the wiring from model lookup to record.
 #![cfg(feature = "transformer")]
 
-use assert_cmd::Command;
+use crate::common;
+
 use serde_json::Value;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 fn analyze(extra: &[&str]) -> Vec<Value> {
-    let output = Command::cargo_bin("newsframe")
-        .unwrap()
-        // An empty hub cache: only the fixture folders given by path are used.
-        .env("HF_HUB_CACHE", tempfile::tempdir().unwrap().path())
-        .env("HF_HUB_OFFLINE", "1")
+    // An empty hub cache: only the fixture folders given by path are used.
+    let output = common::newsframe()
         .current_dir(ROOT)
         .args([
             "analyze",
@@ -118,9 +116,7 @@ fn batch_size_does_not_change_results() {
 
 #[test]
 fn a_named_model_that_is_missing_is_an_error() {
-    Command::cargo_bin("newsframe")
-        .unwrap()
-        .env("HF_HUB_CACHE", tempfile::tempdir().unwrap().path())
+    common::newsframe()
         .current_dir(ROOT)
         .args([
             "analyze",

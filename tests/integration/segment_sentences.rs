@@ -3,7 +3,7 @@
 //!
 //! Prints the accuracy (cases segmented exactly right) of plain `sentencex`
 //! and of `sentencex` plus the project's rules:
-//! `cargo test --test segment_sentences -- --nocapture`.
+//! `cargo test --test integration segment_sentences -- --nocapture`.
 
 use std::ops::Range;
 use std::path::Path;

@@ -3,14 +3,14 @@
 //! every number and are deterministic, and bad input is reported with its
 //! file and line while the rest is scored.
 
-use assert_cmd::Command;
+use crate::common;
+
 use serde_json::Value;
 
 const FIXTURES: &str = "tests/fixtures/eval";
 
 fn eval(args: &[&str]) -> (i32, Value, String) {
-    let output = Command::cargo_bin("newsframe")
-        .unwrap()
+    let output = common::newsframe()
         .arg("eval")
         .args(args)
         .args(["--format", "json", "--bootstrap", "200"])
@@ -327,8 +327,7 @@ fn bad_rows_are_named_and_the_rest_is_scored() {
 
 #[test]
 fn wrong_task_for_format_is_a_usage_error() {
-    let output = Command::cargo_bin("newsframe")
-        .unwrap()
+    let output = common::newsframe()
         .args(["eval", "summarize", &fixture("semeval.txt"), "--pred"])
         .arg(fixture("stance_pred.jsonl"))
         .output()
@@ -340,8 +339,7 @@ fn wrong_task_for_format_is_a_usage_error() {
 
 #[test]
 fn table_output_names_the_mode_and_the_scores() {
-    let output = Command::cargo_bin("newsframe")
-        .unwrap()
+    let output = common::newsframe()
         .args(["eval", "summarize", &fixture("cnndm.csv"), "--pred"])
         .arg(fixture("summaries_pred.jsonl"))
         .output()
@@ -396,8 +394,7 @@ fn builtin_engine_predictions_are_scored() {
 
 #[test]
 fn engine_stance_names_unknown_targets() {
-    let output = Command::cargo_bin("newsframe")
-        .unwrap()
+    let output = common::newsframe()
         .args([
             "eval",
             "stance",

@@ -2,10 +2,11 @@
 //! Python's huggingface_hub uses, resumed downloads, checksums, offline mode,
 //! HTTP errors, and where the token goes.
 
-mod models_hub_server;
+use crate::common;
+use crate::models_hub_server;
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use models_hub_server::{
@@ -14,6 +15,15 @@ use models_hub_server::{
 use newsframe::models::{FileStatus, HubCache, HubConfig, ModelError, ModelStore, Registry};
 
 const REPO: &str = "newsframe-test/tiny-bert";
+
+/// Python's huggingface_hub, the other reader and writer of the cache.
+fn python_with_hub() -> PathBuf {
+    let modules = ["huggingface_hub"];
+    common::require(
+        common::python_with(&modules),
+        &common::python_needed(&modules),
+    )
+}
 
 fn store(server: &HubServer, cache: &Path) -> ModelStore {
     models_hub_server::fixture_store(server, cache)
@@ -87,15 +97,9 @@ fn fresh_download_fills_the_hub_cache_layout() {
 }
 
 #[test]
+#[ignore = "needs Python with huggingface_hub (NEWSFRAME_FIXTURE_DEPS=1 scripts/setup)"]
 fn python_huggingface_hub_finds_what_fetch_wrote() {
-    let python = newsframe::models::convert::python_path();
-    if !python.exists() {
-        eprintln!(
-            "skipped: no Python at {} (set NEWSFRAME_PYTHON)",
-            python.display()
-        );
-        return;
-    }
+    let python = python_with_hub();
     let server = HubServer::start();
     let cache = tempfile::tempdir().unwrap();
     store(&server, cache.path())
@@ -346,8 +350,7 @@ fn the_binary_never_prints_the_token() {
     server.knobs.lock().unwrap().private_repo = Some((REPO.into(), "hf_other".into()));
     let cache = tempfile::tempdir().unwrap();
     let run = |args: &[&str]| {
-        let out = assert_cmd::Command::cargo_bin("newsframe")
-            .unwrap()
+        let out = common::newsframe()
             .args(args)
             .env("HF_ENDPOINT", server.endpoint())
             .env("HF_HUB_CACHE", cache.path())
@@ -403,15 +406,9 @@ fn a_full_disk_says_space_is_needed() {
 }
 
 #[test]
+#[ignore = "needs Python with huggingface_hub (NEWSFRAME_FIXTURE_DEPS=1 scripts/setup)"]
 fn what_python_huggingface_hub_downloaded_is_reused() {
-    let python = newsframe::models::convert::python_path();
-    if !python.exists() {
-        eprintln!(
-            "skipped: no Python at {} (set NEWSFRAME_PYTHON)",
-            python.display()
-        );
-        return;
-    }
+    let python = python_with_hub();
     let server = HubServer::start();
     let cache = tempfile::tempdir().unwrap();
     let script = format!(

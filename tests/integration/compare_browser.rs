@@ -4,8 +4,10 @@
 //! breaks out), even when an article carries `<script>` or `</svg>`.
 //!
 //! Needs `chromium` (Debian: `apt-get install -y chromium`) or the browser
-//! named by `NEWSFRAME_CHROMIUM`; without one the tests are skipped with a
-//! loud message.
+//! named by `NEWSFRAME_CHROMIUM`, so the tests are ignored unless asked for
+//! (`cargo test -- --ignored`), and then fail without one.
+
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -35,22 +37,12 @@ fn find_chromium() -> Option<PathBuf> {
     None
 }
 
-macro_rules! chromium_or_skip {
-    () => {
-        match find_chromium() {
-            Some(c) => c,
-            None => {
-                eprintln!(
-                    "\n==========================================================\n\
-                     SKIPPED: chromium not found; the HTML report was NOT checked\n\
-                     in a browser. Install it (apt-get install -y chromium) or\n\
-                     set NEWSFRAME_CHROMIUM to a Chromium/Chrome binary.\n\
-                     ==========================================================\n"
-                );
-                return;
-            }
-        }
-    };
+/// The browser, or a failure saying how to get one.
+fn browser() -> PathBuf {
+    common::require(
+        find_chromium(),
+        "Chromium: apt-get install -y chromium, or set NEWSFRAME_CHROMIUM to a Chromium/Chrome binary",
+    )
 }
 
 /// Runs headless Chromium on `page` with extra `args`; returns (stdout,
@@ -97,7 +89,7 @@ fn chromium(browser: &Path, page: &Path, args: &[&str]) -> (String, String) {
 }
 
 fn render(records: &Path, format: &str, out: &Path) {
-    let status = Command::new(env!("CARGO_BIN_EXE_newsframe"))
+    let status = common::process(common::BIN)
         .args([
             "compare",
             records.to_str().unwrap(),
@@ -131,8 +123,9 @@ fn unescape(s: &str) -> String {
 }
 
 #[test]
+#[ignore = "needs Chromium"]
 fn report_renders_with_the_json_numbers() {
-    let browser = chromium_or_skip!();
+    let browser = browser();
     let dir = tempfile::tempdir().unwrap();
     let html = dir.path().join("report.html");
     let json = dir.path().join("report.json");
@@ -218,8 +211,9 @@ fn report_renders_with_the_json_numbers() {
 }
 
 #[test]
+#[ignore = "needs Chromium"]
 fn hostile_article_text_stays_text() {
-    let browser = chromium_or_skip!();
+    let browser = browser();
     let dir = tempfile::tempdir().unwrap();
     let html = dir.path().join("hostile.html");
     render(&fixture("hostile.jsonl"), "html", &html);
@@ -284,7 +278,7 @@ fn hostile_article_text_stays_text() {
     });
     std::fs::write(&articles, format!("{article}\n")).unwrap();
     let analyzed = dir.path().join("analyzed.html");
-    let status = Command::new(env!("CARGO_BIN_EXE_newsframe"))
+    let status = common::process(common::BIN)
         .args([
             "compare",
             articles.to_str().unwrap(),

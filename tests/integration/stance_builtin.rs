@@ -19,7 +19,7 @@ fn softmax(z: [f64; 3]) -> [f64; 3] {
 #[test]
 fn shipped_weights_reproduce_scikit_learn() {
     let fixture: Value =
-        serde_json::from_str(include_str!("fixtures/stance/builtin_parity.json")).unwrap();
+        serde_json::from_str(include_str!("../fixtures/stance/builtin_parity.json")).unwrap();
     for (lang, file, text) in BUILTIN_MODELS {
         let name = if *lang == "*" { "universal" } else { lang };
         let model = LinearModel::parse(text, file).unwrap();
