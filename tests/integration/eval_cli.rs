@@ -214,8 +214,7 @@ fn label_map_reads_the_datasets_own_label_names() {
         "--field",
         "label=gold",
     ];
-    let output = Command::cargo_bin("newsframe")
-        .unwrap()
+    let output = common::newsframe()
         .arg("eval")
         .args(&args)
         .output()
@@ -458,8 +457,7 @@ fn engine_options_reach_the_engine() {
             "data/actors/venezuela.toml",
         ][..],
     ] {
-        let output = Command::cargo_bin("newsframe")
-            .unwrap()
+        let output = common::newsframe()
             .arg("eval")
             .args(task)
             .args(["--engine", "builtin", "--lexicons", missing])
@@ -477,8 +475,7 @@ fn engine_options_reach_the_engine() {
 /// Summary options are engine options too: next to `--pred` they are refused.
 #[test]
 fn summary_options_next_to_pred_are_refused() {
-    let output = Command::cargo_bin("newsframe")
-        .unwrap()
+    let output = common::newsframe()
         .args(["eval", "summarize", &fixture("cnndm.csv")])
         .args(["--pred", &fixture("summaries_pred.jsonl")])
         .args(["--summary-sentences", "1"])
@@ -496,10 +493,7 @@ fn summary_options_next_to_pred_are_refused() {
 #[test]
 fn named_models_make_the_predictions() {
     let run = |args: &[&str]| -> Value {
-        let output = Command::cargo_bin("newsframe")
-            .unwrap()
-            .env("HF_HUB_CACHE", tempfile::tempdir().unwrap().path())
-            .env("HF_HUB_OFFLINE", "1")
+        let output = common::newsframe()
             .arg("eval")
             .args(args)
             .args(["--engine", "transformer", "--format", "json"])
