@@ -42,7 +42,7 @@ pub enum EvalTask {
     /// ROUGE-1/2/L/Lsum of summaries against reference summaries.
     Summarize(SummarizeArgs),
     /// Accuracy, macro-F1, per-class scores and confusion of stance labels.
-    Stance(StanceArgs),
+    Stance(EvalStanceArgs),
 }
 
 /// What every evaluation reads and writes.
@@ -151,7 +151,7 @@ fn parse_lead(value: &str) -> Result<usize, String> {
 const REPORTED_LEADS: [usize; 3] = [1, 2, 3];
 
 #[derive(Debug, Args)]
-pub struct StanceArgs {
+pub struct EvalStanceArgs {
     #[command(flatten)]
     pub common: CommonArgs,
 
@@ -401,7 +401,7 @@ fn run_summarize(args: &SummarizeArgs) -> anyhow::Result<Outcome> {
     Ok(Outcome::from_failures(failed_rows + failed_lines))
 }
 
-fn run_stance(args: &StanceArgs) -> anyhow::Result<Outcome> {
+fn run_stance(args: &EvalStanceArgs) -> anyhow::Result<Outcome> {
     let common = &args.common;
     common.check_engine_use(Vec::new())?;
     let out = common.claim_output(ReadPaths::new().file("--actors", args.actors.as_deref()))?;
@@ -470,7 +470,7 @@ fn run_stance(args: &StanceArgs) -> anyhow::Result<Outcome> {
 
 /// Scores stance predictions and writes the report.
 fn finish_stance(
-    args: &StanceArgs,
+    args: &EvalStanceArgs,
     out: Destination,
     loaded: &Loaded<datasets::StanceExample>,
     failed_rows: usize,
