@@ -255,9 +255,9 @@ fn training_lowers_the_loss_and_the_engine_loads_the_same_logits() {
         last.train_loss
     );
     assert!(
-        report.dev.macro_f1 > 0.5,
+        report.dev.as_ref().expect("a dev split").macro_f1 > 0.5,
         "dev macro-F1 {}",
-        report.dev.macro_f1
+        report.dev.as_ref().expect("a dev split").macro_f1
     );
     for file in [
         "config.json",
@@ -292,6 +292,48 @@ fn training_lowers_the_loss_and_the_engine_loads_the_same_logits() {
     // Loaded back by the engine's stance classifier: the logits training ended with.
     let got = engine_logits(&config.out, &dev_pairs(&config));
     assert_close(&got, &report.dev_logits, 1e-4, "reloaded logits");
+}
+
+/// `--dev-fraction 0`: every pair trains, the last epoch is the model, and
+/// the card says there was no dev split rather than showing numbers.
+#[test]
+fn without_a_dev_split_every_pair_trains_and_the_last_epoch_is_kept() {
+    let _turn = one_at_a_time();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut config = config(tmp.path(), "model", 3);
+    config.dev = None;
+    config.dev_fraction = 0.0;
+    let mut notes = Vec::new();
+    let report: TrainReport = train_stance(&config, &mut |event| {
+        if let newsframe::train::Event::Note(note) = event {
+            notes.push(note);
+        }
+    })
+    .unwrap();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("data: 48 training pairs")),
+        "{notes:?}"
+    );
+    assert!(report.dev.is_none());
+    assert!(report.history.iter().all(|e| e.dev_macro_f1.is_none()));
+    assert_eq!(report.best_epoch, 3, "the last epoch is kept");
+    let card: Value = serde_json::from_str(
+        &std::fs::read_to_string(config.out.join("newsframe-card.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(card["dev"]["none"].is_string(), "card dev: {}", card["dev"]);
+    assert!(card["dev_metrics"].is_null());
+    let readme = std::fs::read_to_string(config.out.join("README.md")).unwrap();
+    assert!(readme.contains("without a dev split"), "{readme}");
+
+    // --patience has nothing to watch without a dev split.
+    let mut patient = config.clone();
+    patient.out = tmp.path().join("patient");
+    patient.patience = Some(1);
+    let err = train_stance(&patient, &mut |_| {}).unwrap_err().to_string();
+    assert!(err.contains("--patience needs a dev split"), "{err}");
 }
 
 /// What training wrote loads in Python transformers and gives the logits
@@ -499,9 +541,9 @@ fn a_deberta_base_trains_and_the_engine_loads_the_same_logits() {
         last.train_loss
     );
     assert!(
-        report.dev.macro_f1 > 0.5,
+        report.dev.as_ref().expect("a dev split").macro_f1 > 0.5,
         "dev macro-F1 {}",
-        report.dev.macro_f1
+        report.dev.as_ref().expect("a dev split").macro_f1
     );
     let saved: Value =
         serde_json::from_str(&std::fs::read_to_string(config.out.join("config.json")).unwrap())

@@ -36,7 +36,8 @@ pub struct TrainStanceArgs {
     #[arg(long, value_name = "FILE")]
     pub dev: Option<PathBuf>,
 
-    /// Fraction of the training texts held out as dev when --dev is not given.
+    /// Fraction of the training texts held out as dev when --dev is not given;
+    /// 0: no dev split (every pair trains, the last epoch is kept).
     #[arg(long, default_value_t = 0.1, conflicts_with = "dev")]
     pub dev_fraction: f64,
 
@@ -179,12 +180,19 @@ fn stance(args: &TrainStanceArgs) -> anyhow::Result<Outcome> {
         }
         other => other?,
     };
-    eprintln!(
-        "wrote {} (best epoch {}, dev macro-F1 {:.4})",
-        report.out.display(),
-        report.best_epoch,
-        report.dev.macro_f1
-    );
+    match &report.dev {
+        Some(dev) => eprintln!(
+            "wrote {} (best epoch {}, dev macro-F1 {:.4})",
+            report.out.display(),
+            report.best_epoch,
+            dev.macro_f1
+        ),
+        None => eprintln!(
+            "wrote {} (epoch {}, no dev split)",
+            report.out.display(),
+            report.best_epoch
+        ),
+    }
     Ok(Outcome::Success)
 }
 
@@ -264,13 +272,15 @@ impl Display {
                 if let Some(bar) = self.bar.take() {
                     bar.finish_and_clear();
                 }
+                let dev = match (summary.dev_macro_f1, summary.dev_accuracy) {
+                    (Some(f1), Some(accuracy)) => {
+                        format!(", dev macro-F1 {f1:.4}, dev accuracy {accuracy:.4}")
+                    }
+                    _ => String::new(),
+                };
                 eprintln!(
-                    "epoch {}: train loss {:.4}, dev macro-F1 {:.4}, dev accuracy {:.4}, {:.0}s",
-                    summary.epoch,
-                    summary.train_loss,
-                    summary.dev_macro_f1,
-                    summary.dev_accuracy,
-                    summary.seconds
+                    "epoch {}: train loss {:.4}{dev}, {:.0}s",
+                    summary.epoch, summary.train_loss, summary.seconds
                 );
             }
         }

@@ -101,6 +101,9 @@ pub fn split_dev(
     fraction: f64,
     seed: u64,
 ) -> (Vec<StancePair>, Vec<StancePair>) {
+    if fraction <= 0.0 {
+        return (pairs, Vec::new());
+    }
     let mut texts: Vec<&str> = pairs.iter().map(|p| p.text.as_str()).collect();
     texts.sort_unstable();
     texts.dedup();

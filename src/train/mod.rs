@@ -100,6 +100,7 @@ pub struct TrainConfig {
     pub train: PathBuf,
     /// A separate dev file; None: `dev_fraction` of the training texts.
     pub dev: Option<PathBuf>,
+    /// 0: no dev split; every pair trains and the last epoch is kept.
     pub dev_fraction: f64,
     pub load: LoadConfig,
     pub out: PathBuf,
@@ -144,8 +145,9 @@ pub struct EpochSummary {
     /// 1-based.
     pub epoch: usize,
     pub train_loss: f64,
-    pub dev_macro_f1: f64,
-    pub dev_accuracy: f64,
+    /// None when the run has no dev split (`--dev-fraction 0`).
+    pub dev_macro_f1: Option<f64>,
+    pub dev_accuracy: Option<f64>,
     pub seconds: f64,
     pub lr_end: f64,
 }
@@ -168,9 +170,11 @@ pub struct TrainReport {
     pub out: PathBuf,
     pub history: Vec<EpochSummary>,
     pub best_epoch: usize,
-    pub dev: Scored,
+    /// None when the run has no dev split (`--dev-fraction 0`).
+    pub dev: Option<Scored>,
     pub reports: Vec<Scored>,
-    /// The final model's logits on the dev pairs, in their order.
+    /// The final model's logits on the dev pairs, in their order (empty
+    /// without a dev split).
     #[serde(skip)]
     pub dev_logits: Vec<Vec<f32>>,
 }
@@ -229,7 +233,8 @@ pub fn train_stance(
         Some(dev) => (train_pairs, data::load_pairs(dev, &config.load)?),
         None => data::split_dev(train_pairs, config.dev_fraction, config.seed),
     };
-    if train_pairs.is_empty() || dev_pairs.is_empty() {
+    let wants_dev = config.dev.is_some() || config.dev_fraction > 0.0;
+    if train_pairs.is_empty() || (wants_dev && dev_pairs.is_empty()) {
         return Err(TrainError::Usage(format!(
             "{} training and {} dev pairs: both need some (give --dev FILE or a --dev-fraction \
              that leaves texts on both sides)",
@@ -364,20 +369,24 @@ pub fn train_stance(
             loss_sum += value;
             progress(Event::Step { loss: value });
         }
-        let dev_pred = predict(&network, &prepared.dev, prepared.dev_cache.as_deref());
-        let dev_metrics = metrics_of(&prepared.dev, &dev_pred);
+        let dev_metrics = (!prepared.dev.is_empty()).then(|| {
+            let dev_pred = predict(&network, &prepared.dev, prepared.dev_cache.as_deref());
+            metrics_of(&prepared.dev, &dev_pred)
+        });
         let summary = EpochSummary {
             epoch: epoch + 1,
             train_loss: loss_sum / batches.len().max(1) as f64,
-            dev_macro_f1: dev_metrics.macro_f1,
-            dev_accuracy: dev_metrics.accuracy,
+            dev_macro_f1: dev_metrics.as_ref().map(|m| m.macro_f1),
+            dev_accuracy: dev_metrics.as_ref().map(|m| m.accuracy),
             seconds: started.elapsed().as_secs_f64(),
             lr_end: lr,
         };
         progress(Event::EpochEnd(&summary));
         state.epochs_done = epoch + 1;
-        if summary.dev_macro_f1 > state.best_f1 {
-            state.best_f1 = summary.dev_macro_f1;
+        // Without a dev split the latest epoch is the one kept.
+        let improved = summary.dev_macro_f1.is_none_or(|f1| f1 > state.best_f1);
+        if improved {
+            state.best_f1 = summary.dev_macro_f1.unwrap_or(state.best_f1);
             state.best_epoch = epoch + 1;
             network.save_trained(&checkpoint.join("best.safetensors.tmp"))?;
             rename(
@@ -404,17 +413,19 @@ pub fn train_stance(
     }
     let (dev_pred, dev_logits) =
         predict_with_logits(&network, &prepared.dev, prepared.dev_cache.as_deref());
-    let dev_scored = scored(
-        &config
-            .dev
-            .as_deref()
-            .map_or("dev split of the training file".into(), |p| {
-                p.display().to_string()
-            }),
-        "",
-        &prepared.dev,
-        &dev_pred,
-    );
+    let dev_scored = (!prepared.dev.is_empty()).then(|| {
+        scored(
+            &config
+                .dev
+                .as_deref()
+                .map_or("dev split of the training file".into(), |p| {
+                    p.display().to_string()
+                }),
+            "",
+            &prepared.dev,
+            &dev_pred,
+        )
+    });
     let mut reports = Vec::new();
     for path in &config.reports {
         let pairs = data::load_pairs(path, &config.load)?;
@@ -479,11 +490,14 @@ fn validate(config: &TrainConfig) -> Result<(), TrainError> {
             config.warmup
         ));
     }
-    if config.dev.is_none() && !(config.dev_fraction > 0.0 && config.dev_fraction < 1.0) {
+    if config.dev.is_none() && !(0.0..1.0).contains(&config.dev_fraction) {
         return usage(format!(
-            "--dev-fraction {} must be between 0 and 1 (exclusive)",
+            "--dev-fraction {} must be in [0, 1) (0: no dev split)",
             config.dev_fraction
         ));
+    }
+    if config.dev.is_none() && config.dev_fraction == 0.0 && config.patience.is_some() {
+        return usage("--patience needs a dev split: give --dev FILE or --dev-fraction > 0".into());
     }
     if config.max_length < 8 {
         return usage(format!(

@@ -250,6 +250,7 @@ fn card(
         "training_files": training_files,
         "dev": match &config.dev {
             Some(dev) => json!({"file": file_name(dev)}),
+            None if config.dev_fraction == 0.0 => json!({"none": "every pair trained; the last epoch is kept"}),
             None => json!({"fraction_of_train_texts": config.dev_fraction, "split_seed": config.seed}),
         },
         "hyperparameters": {
@@ -305,7 +306,7 @@ fn readme(config: &TrainConfig, report: &TrainReport, card: &Value) -> String {
          - Weights: `{weights}` ({format})\n\
          - Best epoch: {best} of {ran}; seed {seed}\n\n\
          ## Dev metrics (model selection)\n\n\
-         macro-F1 {f1:.4}{ci}, accuracy {acc:.4} on {n} pairs ({dev}).\n",
+         {dev}\n",
         base = config.base.name,
         version = env!("CARGO_PKG_VERSION"),
         train = file_name(&config.train),
@@ -317,11 +318,19 @@ fn readme(config: &TrainConfig, report: &TrainReport, card: &Value) -> String {
         best = report.best_epoch,
         ran = report.history.len(),
         seed = config.seed,
-        f1 = report.dev.macro_f1,
-        ci = ci_text(report.dev.macro_f1_ci95),
-        acc = report.dev.accuracy,
-        n = report.dev.pairs,
-        dev = report.dev.file,
+        dev = match &report.dev {
+            Some(dev) => format!(
+                "macro-F1 {:.4}{}, accuracy {:.4} on {} pairs ({}).",
+                dev.macro_f1,
+                ci_text(dev.macro_f1_ci95),
+                dev.accuracy,
+                dev.pairs,
+                dev.file
+            ),
+            None =>
+                "None: trained without a dev split (`--dev-fraction 0`); the last epoch is kept."
+                    .into(),
+        },
     );
     if !report.reports.is_empty() {
         text.push_str("\n## Evaluations\n\n| file | pairs | macro-F1 (95% CI) | accuracy |\n|---|---|---|---|\n");
@@ -339,12 +348,21 @@ fn readme(config: &TrainConfig, report: &TrainReport, card: &Value) -> String {
     text.push_str("\n## Epochs\n\n| epoch | train loss | dev macro-F1 | dev accuracy | seconds |\n|---|---|---|---|---|\n");
     for e in &report.history {
         text.push_str(&format!(
-            "| {} | {:.4} | {:.4} | {:.4} | {:.0} |\n",
-            e.epoch, e.train_loss, e.dev_macro_f1, e.dev_accuracy, e.seconds
+            "| {} | {:.4} | {} | {} | {:.0} |\n",
+            e.epoch,
+            e.train_loss,
+            optional_number(e.dev_macro_f1),
+            optional_number(e.dev_accuracy),
+            e.seconds
         ));
     }
     text.push_str("\nAll settings, file hashes and numbers: `newsframe-card.json`.\n");
     text
+}
+
+/// Four decimals, or `-` where there is no value.
+fn optional_number(value: Option<f64>) -> String {
+    value.map_or("-".into(), |v| format!("{v:.4}"))
 }
 
 fn ci_text(ci: Option<(f64, f64)>) -> String {
