@@ -62,6 +62,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from itertools import chain
 from urllib.parse import unquote, urlparse
 
 SCHEMA_VERSION = 1
@@ -346,8 +347,9 @@ def task_threads(configured):
 
 
 def newsframe_command(settings, inputs):
-    """The `newsframe analyze` command line of one partition."""
-    command = [executable(settings["newsframe"]), "analyze", *inputs, "--format", "jsonl"]
+    """The `newsframe analyze` (or `stance`) command line of one partition."""
+    command = [executable(settings["newsframe"]), settings["command"], *inputs]
+    command += ["--format", "jsonl"]
     command += ["--threads", str(task_threads(settings["threads"]))]
     command += settings["field_args"]
     if settings["actors"]:
@@ -378,9 +380,13 @@ def analyze_lines(settings, rows):
             origins.append(origin)
             yield text
 
+    pending = lines()
+    first = next(pending, None)
+    if first is None:
+        return  # an empty partition: newsframe would call its stdin an empty file
     command = newsframe_command(settings, ["-", "--stdin-format", "jsonl"])
     count = 0
-    for out in run_newsframe(command, guarded(lines()), log_stderr):
+    for out in run_newsframe(command, guarded(chain([first], pending)), log_stderr):
         record = json.loads(out)
         line = (record.get("origin") or {}).get("line")
         if not isinstance(line, int) or not 1 <= line <= len(origins):
@@ -550,6 +556,12 @@ def parse_args(argv):
     parser.add_argument("--read-option", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--out", required=True, help="output folder (local path or URI)")
     parser.add_argument("--newsframe", default="newsframe", help="the newsframe binary")
+    parser.add_argument(
+        "--command",
+        choices=["analyze", "stance"],
+        default="analyze",
+        help="newsframe analyze (summary and stance, default) or stance (no summaries)",
+    )
     parser.add_argument("--actors", help="actor set (TOML)")
     parser.add_argument("--stance-model", help="--stance-model for newsframe (name or folder)")
     parser.add_argument(
@@ -585,6 +597,7 @@ def main(argv=None):
         .config("spark.sql.sources.partitionOverwriteMode", "dynamic")
         .getOrCreate()
     )
+    spark.sparkContext.setLogLevel("WARN")
     if args.newsframe == "newsframe" and shutil.which("newsframe"):
         args.newsframe = shutil.which("newsframe")
     settings = {
@@ -594,6 +607,7 @@ def main(argv=None):
         "actors": os.path.abspath(args.actors)
         if args.actors and os.path.exists(args.actors)
         else args.actors,
+        "command": args.command,
         "stance_model": args.stance_model,
         "threads": args.threads,
         "field_args": field_args(args),

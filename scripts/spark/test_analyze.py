@@ -186,6 +186,59 @@ class FlattenRecord(unittest.TestCase):
         self.assertEqual(analyze.local_path(""), "")
 
 
+FAKE_NEWSFRAME = """#!/bin/sh
+# Stands in for `newsframe analyze - --stdin-format jsonl`: one record per line,
+# numbered as newsframe numbers stdin lines; a line holding "bad" fails.
+n=0
+while IFS= read -r line; do
+  n=$((n + 1))
+  case "$line" in
+    *bad*) echo '{"schema_version":1,"origin":{"path":"-","line":'$n'},"error":"malformed"}' ;;
+    *) echo '{"schema_version":1,"id":"a'$n'","lang":"en","origin":{"path":"-","line":'$n'},"actors":[],"warnings":[]}' ;;
+  esac
+done
+exit 1
+"""
+
+
+class AnalyzeLines(unittest.TestCase):
+    def settings(self, newsframe):
+        return {
+            "newsframe": newsframe,
+            "command": "analyze",
+            "actors": None,
+            "stance_model": None,
+            "threads": 1,
+            "field_args": [],
+            "newsframe_args": [],
+        }
+
+    def test_records_get_the_origin_of_their_row(self):
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as folder:
+            fake = os.path.join(folder, "newsframe")
+            with open(fake, "w") as file:
+                file.write(FAKE_NEWSFRAME)
+            os.chmod(fake, 0o755)
+            rows = [
+                ('{"text": "one"}', {"path": "f1"}),
+                ("   ", {"path": "blank"}),
+                ('{"bad"', {"path": "f2"}),
+                ('{"text": "three"}', {"path": "f3"}),
+            ]
+            out = list(analyze.analyze_lines(self.settings(fake), iter(rows)))
+        self.assertEqual(
+            [(record.get("id"), "error" in record, origin["path"]) for record, origin in out],
+            [("a1", False, "f1"), (None, True, "f2"), ("a3", False, "f3")],
+        )
+
+    def test_an_empty_partition_starts_no_process(self):
+        rows = iter([("", {"path": "a"}), ("  \ufeff ", {"path": "b"})])
+        settings = self.settings("/nonexistent/newsframe")
+        self.assertEqual(list(analyze.analyze_lines(settings, rows)), [])
+
+
 class RunNewsframe(unittest.TestCase):
     """The process driver, with `sh` standing in for newsframe."""
 
