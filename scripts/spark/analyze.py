@@ -346,11 +346,35 @@ def task_threads(configured):
     return 1
 
 
+def partition_settings(newsframe, command="analyze", actors=None, stance_model=None,
+                       threads=0, field_args=(), newsframe_args=()):
+    """What each partition needs to start newsframe (sent to the executors).
+
+    Paths that exist here are made absolute; the others are looked up where
+    the task runs (SparkFiles). threads 0: the task's cores.
+    """
+
+    def absolute(path):
+        return os.path.abspath(path) if path and os.path.exists(path) else path
+
+    return {
+        "newsframe": absolute(newsframe),
+        "command": command,
+        "actors": absolute(actors),
+        "stance_model": stance_model,
+        "threads": threads,
+        "field_args": list(field_args),
+        "newsframe_args": list(newsframe_args),
+    }
+
+
 def newsframe_command(settings, inputs):
     """The `newsframe analyze` (or `stance`) command line of one partition."""
     command = [executable(settings["newsframe"]), settings["command"], *inputs]
     command += ["--format", "jsonl"]
-    command += ["--threads", str(task_threads(settings["threads"]))]
+    passed = settings["newsframe_args"]
+    if not any(arg == "--threads" or arg.startswith("--threads=") for arg in passed):
+        command += ["--threads", str(task_threads(settings["threads"]))]
     command += settings["field_args"]
     if settings["actors"]:
         command += ["--actors", shipped(settings["actors"], "the actor set")]
@@ -360,7 +384,7 @@ def newsframe_command(settings, inputs):
         if os.sep in model or os.path.exists(model):
             model = shipped(model, "the stance model")
         command += ["--stance-model", model]
-    return command + list(settings["newsframe_args"])
+    return command + list(passed)
 
 
 def analyze_lines(settings, rows):
@@ -593,26 +617,20 @@ def main(argv=None):
     from pyspark.sql import SparkSession
 
     spark = (
-        SparkSession.builder.appName("newsframe analyze")
-        .config("spark.sql.sources.partitionOverwriteMode", "dynamic")
-        .getOrCreate()
+        SparkSession.builder.appName("newsframe analyze").getOrCreate()
     )
     spark.sparkContext.setLogLevel("WARN")
     if args.newsframe == "newsframe" and shutil.which("newsframe"):
         args.newsframe = shutil.which("newsframe")
-    settings = {
-        "newsframe": os.path.abspath(args.newsframe)
-        if os.path.exists(args.newsframe)
-        else args.newsframe,
-        "actors": os.path.abspath(args.actors)
-        if args.actors and os.path.exists(args.actors)
-        else args.actors,
-        "command": args.command,
-        "stance_model": args.stance_model,
-        "threads": args.threads,
-        "field_args": field_args(args),
-        "newsframe_args": args.newsframe_args,
-    }
+    settings = partition_settings(
+        args.newsframe,
+        command=args.command,
+        actors=args.actors,
+        stance_model=args.stance_model,
+        threads=args.threads,
+        field_args=field_args(args),
+        newsframe_args=args.newsframe_args,
+    )
     rows = read_rows(spark, args)
     partitions = args.partitions or spark.sparkContext.defaultParallelism
     rows = rows.repartition(partitions)
@@ -624,7 +642,6 @@ def main(argv=None):
         StorageLevel.MEMORY_AND_DISK
     )
     article_schema, actor_schema, failed_schema = spark_schemas()
-    mode = "overwrite"
     out = args.out.rstrip("/")
     for index, name, schema, partitioned in (
         (0, "articles", article_schema, True),
@@ -632,11 +649,13 @@ def main(argv=None):
         (2, "failed", failed_schema, False),
     ):
         frame = spark.createDataFrame(tables.flatMap(lambda t, i=index: t[i]), schema)
-        writer = frame.write.mode(mode)
+        writer = frame.write.mode("overwrite")
         if partitioned:
-            writer = writer.partitionBy(*PARTITION_COLUMNS)
-            if args.replace == "all":
-                writer = writer.option("partitionOverwriteMode", "static")
+            # dynamic: only the partitions this run writes are replaced.
+            replace = "dynamic" if args.replace == "partitions" else "static"
+            writer = writer.partitionBy(*PARTITION_COLUMNS).option(
+                "partitionOverwriteMode", replace
+            )
         writer.parquet(f"{out}/{name}")
     counts = tables.map(lambda t: (len(t[0]), len(t[1]), len(t[2]))).fold(
         (0, 0, 0), lambda a, b: tuple(x + y for x, y in zip(a, b))

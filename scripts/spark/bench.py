@@ -65,20 +65,14 @@ def spark_rounds(newsframe, rounds):
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")
+    spark.sparkContext.addPyFile(analyze.__file__)  # the workers import it too
     lines = spark.read.text(EVAL).rdd.map(lambda row: row.value).cache()
     lines.count()
-    common = ["--engine", "builtin", "--actors", ACTORS, "--threads", "1"]
-    settings = {
-        "newsframe": newsframe,
-        "command": "analyze",
-        "actors": None,
-        "stance_model": None,
-        "threads": 1,
-        "field_args": [],
-        "newsframe_args": common,
-    }
+    common = ["--engine", "builtin", "--actors", ACTORS]
+    settings = analyze.partition_settings(newsframe, threads=1, newsframe_args=common)
     pipe_command = " ".join(
-        [newsframe, "analyze", "-", "--stdin-format", "jsonl", "--format", "jsonl", *common]
+        [newsframe, "analyze", "-", "--stdin-format", "jsonl", "--format", "jsonl",
+         "--threads", "1", *common]
     )
 
     def by_pipe(partitions):

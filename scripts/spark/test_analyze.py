@@ -203,15 +203,7 @@ exit 1
 
 class AnalyzeLines(unittest.TestCase):
     def settings(self, newsframe):
-        return {
-            "newsframe": newsframe,
-            "command": "analyze",
-            "actors": None,
-            "stance_model": None,
-            "threads": 1,
-            "field_args": [],
-            "newsframe_args": [],
-        }
+        return analyze.partition_settings(newsframe, threads=1)
 
     def test_records_get_the_origin_of_their_row(self):
         import tempfile
@@ -237,6 +229,20 @@ class AnalyzeLines(unittest.TestCase):
         rows = iter([("", {"path": "a"}), ("  \ufeff ", {"path": "b"})])
         settings = self.settings("/nonexistent/newsframe")
         self.assertEqual(list(analyze.analyze_lines(settings, rows)), [])
+
+
+class NewsframeCommand(unittest.TestCase):
+    def test_threads_follow_the_task_unless_passed(self):
+        settings = analyze.partition_settings("/bin/sh", threads=3, newsframe_args=["--x"])
+        command = analyze.newsframe_command(settings, ["-"])
+        self.assertEqual(command[command.index("--threads") + 1], "3")
+        self.assertEqual(command[-1], "--x")
+        settings = analyze.partition_settings(
+            "/bin/sh", threads=3, newsframe_args=["--threads", "8"]
+        )
+        command = analyze.newsframe_command(settings, ["-"])
+        self.assertEqual(command.count("--threads"), 1)
+        self.assertEqual(command[command.index("--threads") + 1], "8")
 
 
 class RunNewsframe(unittest.TestCase):
