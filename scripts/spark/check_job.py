@@ -259,7 +259,7 @@ def main():
 
         spark = (SparkSession.builder.master("local[1]").appName("check newsframe on Spark")
                  .config("spark.driver.memory", "512m").config("spark.ui.enabled", "false")
-                 .getOrCreate())
+                 .config("spark.ui.showConsoleProgress", "false").getOrCreate())
         spark.sparkContext.setLogLevel("ERROR")
 
         # data/eval, JSON lines, then the same job again into the same output.
