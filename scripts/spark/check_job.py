@@ -16,7 +16,8 @@ one corrupt line; runs the first again into the same output. Checks:
 - the columns, in the order and with the types of docs/schema.md ("Parquet");
 - a rerun leaves the same rows (no duplicates);
 - a corrupt line and a row with null text each become one failed row while
-  the job succeeds;
+  the job succeeds; a fatal newsframe error (exit 2) fails the job with
+  newsframe's message;
 - `newsframe compare` on the Parquet output equals `compare` on the plain
   records, once `compare` reads Parquet (until then it says, loudly, that this
   part is skipped).
@@ -319,6 +320,14 @@ def main():
         checks.check("corrupt line: one failed row naming the file and the JSON error",
                      len(failed) == 1 and failed[0]["origin_path"] == corrupt
                      and "malformed JSON" in failed[0]["error"], repr(failed))
+
+        # A fatal newsframe error (exit 2) fails the job and shows newsframe's message.
+        out = os.path.join(work, "fatal")
+        status, _, log = run_job(newsframe, [corrupt], out,
+                                 newsframe_args=("--engine", "builtin", "--max-mentions", "x"))
+        checks.check("newsframe exit 2: the job fails with newsframe's message",
+                     status != 0 and "newsframe exited with status 2" in log
+                     and "--max-mentions" in log, log[-3000:])
         spark.stop()
     finally:
         if args.keep:
