@@ -263,6 +263,9 @@ def shipped(path, what):
 
 def executable(path):
     """The newsframe binary, executable (a file shipped by --files may lose its mode)."""
+    on_path = shutil.which(path) if os.sep not in path else None
+    if on_path:
+        return on_path
     path = shipped(path, "the newsframe binary")
     if not os.access(path, os.X_OK):
         os.chmod(path, os.stat(path).st_mode | 0o755)
@@ -308,6 +311,9 @@ def run_newsframe(command, lines, on_stderr=None):
         try:
             for out in process.stdout:
                 yield out.decode("utf-8")
+        except GeneratorExit:  # the consumer stopped early: so does newsframe
+            process.kill()
+            raise
         finally:
             process.stdout.close()
             status = process.wait()

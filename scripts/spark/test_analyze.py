@@ -263,6 +263,11 @@ class RunNewsframe(unittest.TestCase):
         self.assertIn("status 2", str(raised.exception))
         self.assertIn("no actors to look for", str(raised.exception))
 
+    def test_a_consumer_that_stops_early_stops_newsframe(self):
+        lines = analyze.run_newsframe(["sh", "-c", "yes '{}'"], None, lambda text: None)
+        self.assertEqual(next(lines), "{}\n")
+        lines.close()  # returns, raising nothing: the process is ended, not waited for
+
     def test_guarded_lines_never_start_a_json_array(self):
         lines = list(analyze.guarded(['{"a":1}', '["not", "an object"]']))
         self.assertEqual(lines[0], '{"a":1}')
