@@ -263,10 +263,14 @@ def shipped(path, what):
 
 def executable(path):
     """The newsframe binary, executable (a file shipped by --files may lose its mode)."""
-    on_path = shutil.which(path) if os.sep not in path else None
-    if on_path:
+    try:
+        path = shipped(path, "the newsframe binary")
+    except FileNotFoundError:
+        # A bare name neither here nor shipped: the executor's PATH.
+        on_path = shutil.which(path) if os.sep not in path else None
+        if on_path is None:
+            raise
         return on_path
-    path = shipped(path, "the newsframe binary")
     if not os.access(path, os.X_OK):
         os.chmod(path, os.stat(path).st_mode | 0o755)
     return path
@@ -626,8 +630,6 @@ def main(argv=None):
         SparkSession.builder.appName("newsframe analyze").getOrCreate()
     )
     spark.sparkContext.setLogLevel("WARN")
-    if args.newsframe == "newsframe" and shutil.which("newsframe"):
-        args.newsframe = shutil.which("newsframe")
     settings = partition_settings(
         args.newsframe,
         command=args.command,

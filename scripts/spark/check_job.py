@@ -4,7 +4,8 @@
     python3 scripts/spark/check_job.py --newsframe target/debug/newsframe
 
 Runs the job with spark-submit, as the README shows, on data/eval (JSON lines),
-data/samples (whole documents, `--source-from-dir`), a Parquet table made from
+data/samples (whole documents, `--source-from-dir`; binary and actor set
+shipped with `--files`), a Parquet table made from
 data/eval with renamed columns and one row without text, and JSON lines with
 one corrupt line; runs the first again into the same output. Checks:
 
@@ -72,34 +73,27 @@ def spark_env():
     return env
 
 
-def run_job(newsframe, inputs, out, *options, newsframe_args=("--engine", "builtin")):
-    """The job as the README runs it; returns (exit status, seconds, log)."""
+def run_job(newsframe, inputs, out, *options, newsframe_args=("--engine", "builtin"),
+            ship=False):
+    """The job as the README runs it; returns (exit status, seconds, log).
+
+    ship: the binary and the actor set go with spark-submit --files and the
+    job names them by file name only, from a folder that holds neither (the
+    way a cluster gets them: SparkFiles).
+    """
     env = spark_env()
-    command = [
-        os.path.join(env["SPARK_HOME"], "bin", "spark-submit"),
-        "--master",
-        "local[2]",
-        "--conf",
-        "spark.driver.memory=1g",
-        "--conf",
-        "spark.ui.enabled=false",
-        os.path.join(HERE, "analyze.py"),
-        "--input",
-        *inputs,
-        "--out",
-        out,
-        "--newsframe",
-        newsframe,
-        "--actors",
-        ACTORS,
-        "--partitions",
-        "2",
-        *options,
-        "--",
-        *newsframe_args,
-    ]
+    command = [os.path.join(env["SPARK_HOME"], "bin", "spark-submit"), "--master", "local[2]",
+               "--conf", "spark.driver.memory=1g", "--conf", "spark.ui.enabled=false"]
+    files = [newsframe, ACTORS]
+    if ship:
+        command += ["--files", ",".join(files)]
+        files = [os.path.basename(path) for path in files]
+    command += [os.path.join(HERE, "analyze.py"), "--input", *inputs, "--out", out,
+                "--newsframe", files[0], "--actors", files[1], "--partitions", "2", *options,
+                "--", *newsframe_args]
+    cwd = os.path.dirname(out) if ship else ROOT
     start = time.monotonic()
-    done = subprocess.run(command, env=env, capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(command, env=env, capture_output=True, text=True, cwd=cwd)
     seconds = time.monotonic() - start
     log = done.stdout + done.stderr
     summary = [line for line in log.splitlines() if line.startswith("newsframe on Spark")]
@@ -278,11 +272,13 @@ def main():
         compare_to_plain(checks, "data/eval rerun", plain, read_tables(spark, out))
         check_compare(checks, newsframe, out, records_file)
 
-        # data/samples: whole documents, outlets from the folder names.
+        # data/samples: whole documents, outlets from the folder names; the
+        # binary and the actor set shipped with --files.
         plain = plain_records(newsframe, [SAMPLES], "--source-from-dir")
         out = os.path.join(work, "samples")
         status, _, log = run_job(newsframe, [SAMPLES], out, "--input-format", "files",
-                                 newsframe_args=("--engine", "builtin", "--source-from-dir"))
+                                 newsframe_args=("--engine", "builtin", "--source-from-dir"),
+                                 ship=True)
         checks.check("data/samples: job succeeds", status == 0, log[-3000:])
         compare_to_plain(checks, "data/samples", plain, read_tables(spark, out))
 
