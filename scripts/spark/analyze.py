@@ -390,9 +390,10 @@ def newsframe_command(settings, inputs):
         command += ["--actors", shipped(settings["actors"], "the actor set")]
     if settings["stance_model"]:
         model = settings["stance_model"]
-        # A registry name stays a name; a folder is looked up like a file.
-        if os.sep in model or os.path.exists(model):
+        try:  # a folder here or shipped (--archives model.tar.gz#NAME)
             model = shipped(model, "the stance model")
+        except FileNotFoundError:
+            pass  # a registry or bundled model name
         command += ["--stance-model", model]
     return command + list(passed)
 
