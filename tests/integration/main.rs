@@ -33,6 +33,7 @@ mod output_safety;
 mod resource_guards;
 mod segment_cli;
 mod segment_sentences;
+mod spark_job;
 mod stance_builtin;
 mod stance_classifier;
 mod stance_classifier_scorer;
