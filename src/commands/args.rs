@@ -291,6 +291,12 @@ pub struct RecordOutputArgs {
     /// by an interrupted run is dropped.
     #[arg(long, requires = "out", help_heading = "Output")]
     pub resume: bool,
+
+    /// Write only the articles of shard K of N (K from 1), chosen by a
+    /// stable hash of the article id: N runs, one per shard, together
+    /// write exactly the records of one run. Unreadable inputs go to shard 1.
+    #[arg(long, value_name = "K/N", help_heading = "Output")]
+    pub shard: Option<crate::shard::Shard>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -301,6 +307,10 @@ pub enum RecordFormat {
     Json,
     /// One JSON record per line.
     Jsonl,
+    /// Parquet tables (actors, articles, failed; see docs/schema.md); needs
+    /// --out DIR, or --out FILE.parquet for the actors table with the other
+    /// two beside it.
+    Parquet,
 }
 
 impl RecordOutputArgs {
@@ -315,11 +325,14 @@ impl RecordOutputArgs {
 }
 
 impl RecordFormat {
-    pub fn layout(self) -> Layout {
+    /// The layout of a JSON or text format; `None` for Parquet, which is
+    /// not a stream of items.
+    pub fn layout(self) -> Option<Layout> {
         match self {
-            RecordFormat::Text => Layout::Text,
-            RecordFormat::Json => Layout::JsonArray,
-            RecordFormat::Jsonl => Layout::JsonLines,
+            RecordFormat::Text => Some(Layout::Text),
+            RecordFormat::Json => Some(Layout::JsonArray),
+            RecordFormat::Jsonl => Some(Layout::JsonLines),
+            RecordFormat::Parquet => None,
         }
     }
 }
