@@ -277,7 +277,8 @@ impl EngineArgs {
 pub struct RecordOutputArgs {
     /// Write records to this JSONL file, one per article, each flushed as
     /// soon as it is done. An existing file is replaced only when the run
-    /// ends (until then it stays as it was).
+    /// ends (until then it stays as it was). With --format parquet: a
+    /// folder for the three tables, or NAME.parquet (see docs/schema.md).
     #[arg(long, short, value_name = "FILE", help_heading = "Output")]
     pub out: Option<PathBuf>,
 

@@ -26,13 +26,15 @@ use crate::report::{
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "INPUT may be analysis records (JSONL written by `newsframe analyze`), \
-compared as they are, or articles, which are analyzed first with the Engine and Actors \
+    after_help = "INPUT may be analysis records (JSONL or the Parquet tables written by \
+`newsframe analyze`, or a Spark job's partitioned folders of them), compared as they are \
+in one streaming pass, or articles, which are analyzed first with the Engine and Actors \
 options. `-` reads records from standard input. Exit status: 0 ok, 1 some records failed \
 or were unreadable (listed in the report), 2 usage or fatal error. See docs/report.md."
 )]
 pub struct CompareArgs {
-    /// Analysis records (JSONL written by `newsframe analyze`), articles
+    /// Analysis records (JSONL or Parquet tables written by `newsframe
+    /// analyze`, or folders of Parquet partitions), articles
     /// (analyzed first, as `analyze` would, with the engine and actor
     /// options below), or folders holding either; `-` reads records from
     /// standard input.
