@@ -138,6 +138,9 @@ impl CompareArgs {
 
 pub fn run(args: &CompareArgs) -> anyhow::Result<Outcome> {
     let config = args.report_config();
+    if args.format() == ReportFormat::Parquet && args.out.as_deref().is_none_or(|o| o == "-") {
+        bail!("--format parquet needs --out FILE: Parquet is not written to standard output");
+    }
     let reads = ReadPaths::new()
         .articles(&args.input.inputs)
         .file("--actors", args.actors.actors.as_deref());

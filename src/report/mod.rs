@@ -29,6 +29,7 @@ pub mod markdown;
 pub mod novelty;
 pub mod parquet;
 pub mod svg;
+pub mod table;
 
 use serde::{Deserialize, Serialize};
 
@@ -379,6 +380,8 @@ pub enum ReportFormat {
     Json,
     /// One self-contained HTML page with charts.
     Html,
+    /// The csv rows as one Parquet table (typed: value is a double).
+    Parquet,
 }
 
 impl ReportFormat {
@@ -389,6 +392,7 @@ impl ReportFormat {
             "csv" => Some(ReportFormat::Csv),
             "json" => Some(ReportFormat::Json),
             "html" | "htm" => Some(ReportFormat::Html),
+            "parquet" => Some(ReportFormat::Parquet),
             _ => None,
         }
     }
@@ -400,6 +404,7 @@ impl ReportFormat {
             ReportFormat::Csv => csv::write(report, out),
             ReportFormat::Json => json::write(report, out),
             ReportFormat::Html => html::write(report, out),
+            ReportFormat::Parquet => table::write(report, out),
         }
     }
 }

@@ -364,6 +364,39 @@ fn compare_gives_the_same_report_from_jsonl_parquet_and_partitions() {
 }
 
 #[test]
+fn compare_writes_its_tidy_table_as_parquet() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = repo("tests/fixtures/records/venezuela_2019.jsonl");
+    let out = dir.path().join("report.parquet");
+    let run = newsframe()
+        .arg("compare")
+        .arg(&fixture)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(1),
+        "the fixture holds a failed record"
+    );
+    let (columns, metadata) = columns_and_metadata(&out);
+    assert_eq!(
+        columns,
+        ["story", "engine", "outlet", "actor", "metric", "value"]
+    );
+    assert!(metadata.contains(&("newsframe.report_schema_version".into(), Some("1".into()))));
+    let refused = newsframe()
+        .arg("compare")
+        .arg(&fixture)
+        .args(["--format", "parquet"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("needs --out"));
+}
+
+#[test]
 fn a_parquet_file_that_is_not_a_table_is_named() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("broken.parquet"), "PAR1 not really").unwrap();
