@@ -72,7 +72,7 @@ pub fn write_records(
     };
     let pipeline = start_pipeline(config)?;
     let mut sink = match sink {
-        Sink::Parquet(claim) => RecordSink::Parquet(claim.open()?),
+        Sink::Parquet(claim) => RecordSink::Parquet(Box::new(claim.open()?)),
         Sink::Stream(destination) => {
             let out = match &resume {
                 Some(state) => {
@@ -146,7 +146,7 @@ enum Sink {
 /// The open output records are written to.
 enum RecordSink {
     Stream(RecordStream),
-    Parquet(ParquetRecords),
+    Parquet(Box<ParquetRecords>),
 }
 
 /// Starts the pipeline's engines and tells the user about the choice (the
