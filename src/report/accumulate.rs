@@ -174,10 +174,9 @@ fn label_slot(label: StanceLabel) -> usize {
     }
 }
 
-/// A kept summary: (hash of the article id, arrival) decides which are kept.
+/// A kept summary (which are kept: see [`BottomK`]).
 #[derive(Debug, Clone)]
 struct KeptSummary {
-    rank: (u64, u64),
     lang: String,
     entry: SummaryEntry,
 }
@@ -285,7 +284,8 @@ impl SectionState {
         }
     }
 
-    fn add(&mut self, a: &ArticleAnalysis, arrival: u64, config: &ReportConfig) {
+    /// Folds in one article; `rank` is [`id_rank`] of its id.
+    fn add(&mut self, a: &ArticleAnalysis, rank: u64, arrival: u64, config: &ReportConfig) {
         self.articles += 1;
         if !self.languages.contains(&a.lang) {
             self.languages.insert(a.lang.clone());
@@ -323,25 +323,18 @@ impl SectionState {
             }
         }
         if let Some(summary) = &a.summary {
-            group
-                .summaries
-                .offer((id_rank(&a.id), arrival), || KeptSummary {
-                    rank: (id_rank(&a.id), arrival),
+            group.summaries.offer((rank, arrival), || KeptSummary {
+                lang: a.lang.clone(),
+                entry: SummaryEntry {
+                    article_id: a.id.clone(),
+                    title: a.title.clone(),
+                    date: a.date.clone(),
                     lang: a.lang.clone(),
-                    entry: SummaryEntry {
-                        article_id: a.id.clone(),
-                        title: a.title.clone(),
-                        date: a.date.clone(),
-                        lang: a.lang.clone(),
-                        method: match summary.method {
-                            crate::record::SummaryMethod::Abstractive => "abstractive",
-                            crate::record::SummaryMethod::Extractive => "extractive",
-                        }
-                        .to_string(),
-                        text: summary.text.clone(),
-                        sentences: Vec::new(),
-                    },
-                });
+                    method: summary.method.as_str().to_string(),
+                    text: summary.text.clone(),
+                    sentences: Vec::new(),
+                },
+            });
         }
         // The first entry of an actor listed twice counts, as before.
         let mut done = vec![false; self.actors.len()];
@@ -626,7 +619,6 @@ fn finish_groups(groups: BTreeMap<String, GroupState>, config: &ReportConfig) ->
                 entry
             })
             .collect();
-        let _ = kept.first().map(|s| s.rank);
         out.push(Group {
             name: name.clone(),
             articles: state.articles,
@@ -794,7 +786,7 @@ impl ReportBuilder {
                         states
                             .entry(a.engine.clone())
                             .or_insert_with(SectionState::new)
-                            .add(a, arrival as u64, &config);
+                            .add(a, id_rank(&a.id), arrival as u64, &config);
                     }
                     let id = format!("story-{}", i + 1);
                     for (engine, state) in states {
@@ -840,7 +832,8 @@ impl RecordConsumer for ReportBuilder {
                 sections,
                 label_sample,
             } => {
-                label_sample.offer((id_rank(&a.id), arrival), || LabelCandidate {
+                let rank = id_rank(&a.id);
+                label_sample.offer((rank, arrival), || LabelCandidate {
                     text: story_text(&a),
                     label: label_of(&a),
                 });
@@ -848,7 +841,7 @@ impl RecordConsumer for ReportBuilder {
                     sections.insert(a.engine.clone(), SectionState::new());
                 }
                 if let Some(state) = sections.get_mut(&a.engine) {
-                    state.add(&a, arrival, &self.config);
+                    state.add(&a, rank, arrival, &self.config);
                 }
             }
             Stories::Cluster { analyses } => analyses.push(a),
