@@ -348,6 +348,9 @@ trait Row: Sized {
     fn read(columns: &Columns, i: usize, origin: &Origin) -> Result<Self, String>;
 }
 
+/// A row with where it was read, or why the row there is not valid.
+type RowResult<R> = Result<(Origin, R), (Origin, String)>;
+
 /// The rows of a table's files, in order, a batch at a time.
 struct TableRows<R: Row> {
     files: VecDeque<PathBuf>,
@@ -373,8 +376,7 @@ impl<R: Row> TableRows<R> {
 
     /// The next row: Ok((origin, row)), or Err((origin, message)) for an
     /// invalid row; None at the end of the last file.
-    #[allow(clippy::type_complexity)]
-    fn next_row(&mut self) -> anyhow::Result<Option<Result<(Origin, R), (Origin, String)>>> {
+    fn next_row(&mut self) -> anyhow::Result<Option<RowResult<R>>> {
         loop {
             if let (Some(columns), Some((path, _))) = (&self.batch, &self.current)
                 && self.next < columns.rows
