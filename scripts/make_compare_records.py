@@ -2,13 +2,14 @@
 """Writes N seeded synthetic analysis records (the JSONL `newsframe analyze`
 writes) for the `compare` benchmark (scripts/bench_compare.sh).
 
-Records spread over 12 outlets, 3 languages and 5 actors; each has a
+Records spread over 12 outlets, 3 languages and 5 actors (more with
+--outlets and --actors: "Outlet NN", "Actor NN"); each has a
 two-sentence summary drawn from a pool of generated sentences (pseudo-words
 with Zipf frequencies, like real text), stance
 probabilities per mentioned actor, and one evidence sentence per actor.
 Same N and seed, same file. Streams: memory does not grow with N.
 
-Usage: scripts/make_compare_records.py N OUT.jsonl [--seed N]
+Usage: scripts/make_compare_records.py N OUT.jsonl [--seed N] [--outlets N] [--actors N]
 """
 
 import argparse
@@ -40,11 +41,11 @@ def sentence(rng, words, weights):
     return " ".join(drawn).capitalize() + "."
 
 
-def record(i, rng, pool):
-    outlet = rng.choice(OUTLETS)
+def record(i, rng, pool, outlets=OUTLETS, actor_list=ACTORS):
+    outlet = rng.choice(outlets)
     lang = LANGS[i % len(LANGS)]
     actors = []
-    for actor_id, name in ACTORS:
+    for actor_id, name in actor_list:
         if rng.random() < 0.3:
             actors.append({"id": actor_id, "name": name, "mentions": 0, "stance": None,
                            "score": None, "confidence": None, "probs": None, "evidence": []})
@@ -77,14 +78,22 @@ def main():
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--pool", type=int, default=20000,
                         help="distinct summary sentences to draw from (default 20000)")
+    parser.add_argument("--outlets", type=int, default=len(OUTLETS),
+                        help=f"outlets (default {len(OUTLETS)})")
+    parser.add_argument("--actors", type=int, default=len(ACTORS),
+                        help=f"actors (default {len(ACTORS)})")
     args = parser.parse_args()
+    outlets = OUTLETS + [f"Outlet {i:02d}" for i in range(len(OUTLETS), args.outlets)]
+    actor_list = ACTORS + [(f"a{j:02d}", f"Actor {j:02d}") for j in range(len(ACTORS), args.actors)]
+    outlets, actor_list = outlets[:args.outlets], actor_list[:args.actors]
     rng = random.Random(args.seed)
     words = vocabulary(rng)
     weights = [1.0 / (rank + 1) for rank in range(len(words))]
     pool = [sentence(rng, words, weights) for _ in range(args.pool)]
     with open(args.out, "w", encoding="utf-8") as out:
         for i in range(args.n):
-            out.write(json.dumps(record(i, rng, pool), ensure_ascii=False) + "\n")
+            out.write(json.dumps(record(i, rng, pool, outlets, actor_list),
+                                 ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":

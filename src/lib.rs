@@ -17,6 +17,7 @@ pub mod pipeline;
 pub mod preprocess;
 pub mod record;
 pub mod report;
+pub mod shard;
 pub mod stance;
 pub mod stats;
 pub mod summarize;

@@ -78,6 +78,16 @@ pub enum SummaryMethod {
     Extractive,
 }
 
+impl SummaryMethod {
+    /// The name records use (`abstractive`, `extractive`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SummaryMethod::Abstractive => "abstractive",
+            SummaryMethod::Extractive => "extractive",
+        }
+    }
+}
+
 /// Stance labels, ordered from most negative to most positive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

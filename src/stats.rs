@@ -96,6 +96,99 @@ pub fn quantile(values: &[f64], q: f64) -> f64 {
     values[below] + (values[above] - values[below]) * frac
 }
 
+/// The `p` quantile of the standard normal distribution (0 < p < 1):
+/// Wichura's algorithm AS 241 (PPND16), accurate to about 1e-16.
+pub fn normal_quantile(p: f64) -> f64 {
+    let q = p - 0.5;
+    if q.abs() <= 0.425 {
+        let r = 0.180625 - q * q;
+        return q * poly(&AS241_A, r) / poly(&AS241_B, r);
+    }
+    let r = if q < 0.0 { p } else { 1.0 - p };
+    let r = (-r.ln()).sqrt();
+    let x = if r <= 5.0 {
+        let r = r - 1.6;
+        poly(&AS241_C, r) / poly(&AS241_D, r)
+    } else {
+        let r = r - 5.0;
+        poly(&AS241_E, r) / poly(&AS241_F, r)
+    };
+    if q < 0.0 { -x } else { x }
+}
+
+/// Σ coefficients[i]·x^i.
+fn poly(coefficients: &[f64; 8], x: f64) -> f64 {
+    coefficients.iter().rev().fold(0.0, |acc, c| acc * x + c)
+}
+
+// The published coefficients, digit for digit.
+#[allow(clippy::excessive_precision)]
+const AS241_A: [f64; 8] = [
+    3.387_132_872_796_366_5,
+    133.141_667_891_784_38,
+    1_971.590_950_306_551_3,
+    13_731.693_765_509_461,
+    45_921.953_931_549_87,
+    67_265.770_927_008_7,
+    33_430.575_583_588_13,
+    2_509.080_928_730_122_7,
+];
+#[allow(clippy::excessive_precision)]
+const AS241_B: [f64; 8] = [
+    1.0,
+    42.313_330_701_600_91,
+    687.187_007_492_057_9,
+    5_394.196_021_424_751,
+    21_213.794_301_586_597,
+    39_307.895_800_092_71,
+    28_729.085_735_721_943,
+    5_226.495_278_852_545,
+];
+#[allow(clippy::excessive_precision)]
+const AS241_C: [f64; 8] = [
+    1.423_437_110_749_683_5,
+    4.630_337_846_156_546,
+    5.769_497_221_460_691,
+    3.647_848_324_763_204_5,
+    1.270_458_252_452_368_4,
+    0.241_780_725_177_450_6,
+    0.022_723_844_989_269_184,
+    7.745_450_142_783_414e-4,
+];
+#[allow(clippy::excessive_precision)]
+const AS241_D: [f64; 8] = [
+    1.0,
+    2.053_191_626_637_759,
+    1.676_384_830_183_803_8,
+    0.689_767_334_985_1,
+    0.148_103_976_427_480_08,
+    0.015_198_666_563_616_457,
+    5.475_938_084_995_345e-4,
+    1.050_750_071_644_416_9e-9,
+];
+#[allow(clippy::excessive_precision)]
+const AS241_E: [f64; 8] = [
+    6.657_904_643_501_103,
+    5.463_784_911_164_114,
+    1.784_826_539_917_291_3,
+    0.296_560_571_828_504_87,
+    0.026_532_189_526_576_124,
+    0.001_242_660_947_388_078_4,
+    2.711_555_568_743_487_6e-5,
+    2.010_334_399_292_288_1e-7,
+];
+#[allow(clippy::excessive_precision)]
+const AS241_F: [f64; 8] = [
+    1.0,
+    0.599_832_206_555_888,
+    0.136_929_880_922_735_8,
+    0.014_875_361_290_850_615,
+    7.868_691_311_456_133e-4,
+    1.846_318_317_510_054_8e-5,
+    1.421_511_758_316_446e-7,
+    2.043_631_033_949_111_4e-15,
+];
+
 /// SplitMix64 (Steele, Lea and Flood 2014): small, fast, and fixed forever.
 struct SplitMix64 {
     state: u64,
@@ -150,6 +243,25 @@ mod tests {
         // First output for seed 1234567 in the reference implementation.
         let mut rng = SplitMix64::new(1234567);
         assert_eq!(rng.next_u64(), 6457827717110365317);
+    }
+
+    #[test]
+    fn normal_quantile_matches_reference_values() {
+        // scipy.stats.norm.ppf
+        for (p, x) in [
+            (0.975, 1.959_963_984_540_054),
+            (0.5, 0.0),
+            (0.95, 1.644_853_626_951_472_2),
+            (0.995, 2.575_829_303_548_900_4),
+            (0.025, -1.959_963_984_540_054),
+            (1e-10, -6.361_340_902_404_056),
+        ] {
+            assert!(
+                (normal_quantile(p) - x).abs() < 1e-12,
+                "{p}: {}",
+                normal_quantile(p)
+            );
+        }
     }
 
     #[test]

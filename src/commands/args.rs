@@ -277,7 +277,8 @@ impl EngineArgs {
 pub struct RecordOutputArgs {
     /// Write records to this JSONL file, one per article, each flushed as
     /// soon as it is done. An existing file is replaced only when the run
-    /// ends (until then it stays as it was).
+    /// ends (until then it stays as it was). With --format parquet: a
+    /// folder for the three tables, or NAME.parquet (see docs/schema.md).
     #[arg(long, short, value_name = "FILE", help_heading = "Output")]
     pub out: Option<PathBuf>,
 
@@ -291,6 +292,12 @@ pub struct RecordOutputArgs {
     /// by an interrupted run is dropped.
     #[arg(long, requires = "out", help_heading = "Output")]
     pub resume: bool,
+
+    /// Write only the articles of shard K of N (K from 1), chosen by a
+    /// stable hash of the article id: N runs, one per shard, together
+    /// write exactly the records of one run. Unreadable inputs go to shard 1.
+    #[arg(long, value_name = "K/N", help_heading = "Output")]
+    pub shard: Option<crate::shard::Shard>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -301,6 +308,10 @@ pub enum RecordFormat {
     Json,
     /// One JSON record per line.
     Jsonl,
+    /// Parquet tables (actors, articles, failed; see docs/schema.md); needs
+    /// --out DIR, or --out FILE.parquet for the actors table with the other
+    /// two beside it.
+    Parquet,
 }
 
 impl RecordOutputArgs {
@@ -315,11 +326,14 @@ impl RecordOutputArgs {
 }
 
 impl RecordFormat {
-    pub fn layout(self) -> Layout {
+    /// The layout of a JSON or text format; `None` for Parquet, which is
+    /// not a stream of items.
+    pub fn layout(self) -> Option<Layout> {
         match self {
-            RecordFormat::Text => Layout::Text,
-            RecordFormat::Json => Layout::JsonArray,
-            RecordFormat::Jsonl => Layout::JsonLines,
+            RecordFormat::Text => Some(Layout::Text),
+            RecordFormat::Json => Some(Layout::JsonArray),
+            RecordFormat::Jsonl => Some(Layout::JsonLines),
+            RecordFormat::Parquet => None,
         }
     }
 }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use clap::Args;
 
+use crate::article::Origin;
 use crate::commands::Outcome;
 use crate::commands::args::{ActorArgs, EngineArgs, InputArgs, SummaryArgs};
 use crate::commands::records::start_pipeline;
@@ -14,20 +15,26 @@ use crate::output::Destination;
 use crate::output::guard::{ReadPaths, refuse_same_output};
 use crate::output::records::{Layout, RecordStream};
 use crate::pipeline::PipelineConfig;
-use crate::record::Record;
-use crate::report::compute::build_report;
-use crate::report::load::{LoadedRecords, looks_like_records};
-use crate::report::{GroupBy, ReportConfig, ReportFormat, SimilarityKind, StoryMode};
+use crate::record::{ArticleAnalysis, Record};
+use crate::report::accumulate::{RecordConsumer, ReportBuilder};
+use crate::report::load::{failure_entry, looks_like_records, malformed, read_jsonl_path};
+use crate::report::parquet::{is_parquet, parquet_files, read_table_set, table_sets};
+use crate::report::{
+    FailedEntry, FailureKind, GroupBy, InputSummary, ReportConfig, ReportFormat, SimilarityKind,
+    StoryMode,
+};
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "INPUT may be analysis records (JSONL written by `newsframe analyze`), \
-compared as they are, or articles, which are analyzed first with the Engine and Actors \
+    after_help = "INPUT may be analysis records (JSONL or the Parquet tables written by \
+`newsframe analyze`, or a Spark job's partitioned folders of them), compared as they are \
+in one streaming pass, or articles, which are analyzed first with the Engine and Actors \
 options. `-` reads records from standard input. Exit status: 0 ok, 1 some records failed \
 or were unreadable (listed in the report), 2 usage or fatal error. See docs/report.md."
 )]
 pub struct CompareArgs {
-    /// Analysis records (JSONL written by `newsframe analyze`), articles
+    /// Analysis records (JSONL or Parquet tables written by `newsframe
+    /// analyze`, or folders of Parquet partitions), articles
     /// (analyzed first, as `analyze` would, with the engine and actor
     /// options below), or folders holding either; `-` reads records from
     /// standard input.
@@ -131,6 +138,9 @@ impl CompareArgs {
 
 pub fn run(args: &CompareArgs) -> anyhow::Result<Outcome> {
     let config = args.report_config();
+    if args.format() == ReportFormat::Parquet && args.out.as_deref().is_none_or(|o| o == "-") {
+        bail!("--format parquet needs --out FILE: Parquet is not written to standard output");
+    }
     let reads = ReadPaths::new()
         .articles(&args.input.inputs)
         .file("--actors", args.actors.actors.as_deref());
@@ -149,46 +159,72 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<Outcome> {
         .transpose()?;
     let Classified {
         records: record_files,
+        parquet: parquet_files,
         articles: article_inputs,
         errors: walk_errors,
     } = classify_inputs(&args.input.inputs)?;
-    let mut loaded = LoadedRecords::default();
+    let mut builder = ReportBuilder::new(&config)?;
+    let mut report = Printing(&mut builder);
     for err in walk_errors {
-        loaded.add_unreadable(&err.origin.to_string(), err.message);
+        report.failed(malformed(&err.origin, err.message));
     }
     for path in &record_files {
-        loaded
-            .read_path(path)
+        read_jsonl_path(path, &mut report)
             .with_context(|| format!("cannot read {}", path.display()))?;
     }
+    let (sets, unreadable) = table_sets(&parquet_files);
+    for (path, message) in unreadable {
+        report.failed(malformed(
+            &Origin::file(path.display().to_string()),
+            message,
+        ));
+    }
+    for set in &sets {
+        read_table_set(set, &mut report)?;
+    }
     if !article_inputs.is_empty() {
-        analyze_articles(args, &article_inputs, records_out, &mut loaded)?;
+        analyze_articles(args, &article_inputs, records_out, &mut report)?;
     } else if records_out.is_some() {
         bail!("--records-out writes the records made from article inputs, and there are none");
     }
-    for failure in &loaded.failed {
-        let line = format!(
-            "newsframe: {}: {}{}",
-            failure.origin,
-            match failure.kind {
-                crate::report::FailureKind::Analysis => "article failed in analyze: ",
-                crate::report::FailureKind::Malformed => "",
-            },
-            failure.error
-        );
-        eprintln!("{}", crate::terminal::printable(&line));
-    }
-    let report = build_report(&loaded, &config)?;
+    let (analyses, failures) = (builder.analysis_count(), builder.failure_count());
+    let report = builder.finish()?;
     let mut out = report_out.replace()?;
     args.format().write(&report, &mut out)?;
     out.commit()?;
     eprintln!(
-        "newsframe: compared {} analyses in {} section(s); {} not included",
-        loaded.analyses.len(),
+        "newsframe: compared {analyses} analyses in {} section(s); {failures} not included",
         report.sections.len(),
-        loaded.failure_count()
     );
-    Ok(Outcome::from_failures(loaded.failure_count()))
+    Ok(Outcome::from_failures(failures))
+}
+
+/// Passes records on to the report, telling each failure on stderr as it
+/// comes (the report lists only the first ones).
+struct Printing<'a>(&'a mut ReportBuilder);
+
+impl RecordConsumer for Printing<'_> {
+    fn analysis(&mut self, read_from: Origin, analysis: ArticleAnalysis) {
+        self.0.analysis(read_from, analysis);
+    }
+
+    fn failed(&mut self, entry: FailedEntry) {
+        let line = format!(
+            "newsframe: {}: {}{}",
+            entry.origin,
+            match entry.kind {
+                FailureKind::Analysis => "article failed in analyze: ",
+                FailureKind::Malformed => "",
+            },
+            entry.error
+        );
+        eprintln!("{}", crate::terminal::printable(&line));
+        self.0.failed(entry);
+    }
+
+    fn input(&mut self, summary: InputSummary) {
+        self.0.input(summary);
+    }
 }
 
 /// Runs the analyze pipeline over article inputs and adds its records.
@@ -196,14 +232,14 @@ fn analyze_articles(
     args: &CompareArgs,
     inputs: &[PathBuf],
     records_out: Option<Destination>,
-    loaded: &mut LoadedRecords,
+    report: &mut dyn RecordConsumer,
 ) -> anyhow::Result<()> {
     let mut config = PipelineConfig::new(args.actors.actor_set()?);
     args.engine.configure(&mut config);
     args.summary.configure(&mut config);
     let pipeline = start_pipeline(config)?;
-    // Articles stream through the pipeline a batch at a time; only their
-    // records stay, for the report.
+    // Articles stream through the pipeline a batch at a time, their
+    // records into the report.
     let mut records_out = match records_out {
         Some(destination) => Some(RecordStream::new(
             destination.replace()?,
@@ -211,19 +247,32 @@ fn analyze_articles(
         )?),
         None => None,
     };
-    let mut records: Vec<Record> = Vec::new();
+    let mut summary = InputSummary {
+        path: format!("{} article input(s), analyzed", inputs.len()),
+        analyses: 0,
+        failed: 0,
+        malformed: 0,
+    };
     pipeline.analyze_stream(args.input.articles(inputs), |record| {
         if let Some(out) = &mut records_out {
             out.write(&record, |_| Ok(()))?;
         }
-        records.push(record);
+        match record {
+            Record::Analysis(analysis) => {
+                summary.analyses += 1;
+                report.analysis(analysis.origin.clone(), *analysis);
+            }
+            Record::Failed(failed) => {
+                summary.failed += 1;
+                report.failed(failure_entry(failed));
+            }
+        }
         anyhow::Ok(())
     })?;
     if let Some(out) = records_out {
         out.finish()?;
     }
-    let name = format!("{} article input(s), analyzed", inputs.len());
-    loaded.add_records(&name, records);
+    report.input(summary);
     Ok(())
 }
 
@@ -238,7 +287,7 @@ fn classify_inputs(inputs: &[PathBuf]) -> anyhow::Result<Classified> {
     let mut add = |path: &Path, classified: &mut Classified| {
         let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         if seen.insert(key) {
-            classify_file(path, &mut classified.records, &mut classified.articles);
+            classify_file(path, classified);
         } else {
             eprintln!(
                 "newsframe: notice: {} is named more than once; read once",
@@ -251,6 +300,11 @@ fn classify_inputs(inputs: &[PathBuf]) -> anyhow::Result<Classified> {
             classified.records.push(input.clone());
         } else if input.is_dir() {
             let (files, errors) = crate::input::article_files(input);
+            for file in files {
+                add(&file, &mut classified);
+            }
+            classified.errors.extend(errors);
+            let (files, errors) = parquet_files(input);
             for file in files {
                 add(&file, &mut classified);
             }
@@ -268,14 +322,18 @@ fn classify_inputs(inputs: &[PathBuf]) -> anyhow::Result<Classified> {
 #[derive(Debug, Default)]
 struct Classified {
     records: Vec<PathBuf>,
+    /// Parquet record tables.
+    parquet: Vec<PathBuf>,
     articles: Vec<PathBuf>,
     errors: Vec<crate::input::InputError>,
 }
 
-fn classify_file(path: &Path, records: &mut Vec<PathBuf>, articles: &mut Vec<PathBuf>) {
-    if looks_like_records(path) {
-        records.push(path.to_path_buf());
+fn classify_file(path: &Path, classified: &mut Classified) {
+    if is_parquet(path) {
+        classified.parquet.push(path.to_path_buf());
+    } else if looks_like_records(path) {
+        classified.records.push(path.to_path_buf());
     } else {
-        articles.push(path.to_path_buf());
+        classified.articles.push(path.to_path_buf());
     }
 }

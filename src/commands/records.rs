@@ -12,7 +12,8 @@ use crate::commands::args::{
 };
 use crate::output::Destination;
 use crate::output::guard::ReadPaths;
-use crate::output::records::RecordStream;
+use crate::output::parquet::{ParquetClaim, ParquetRecords};
+use crate::output::records::{Layout, RecordStream};
 use crate::output::resume::ResumeState;
 use crate::pipeline::{Pipeline, PipelineConfig};
 use crate::record::{ArticleAnalysis, Record};
@@ -33,6 +34,13 @@ pub fn write_records(
     if output.resume && format != RecordFormat::Jsonl {
         bail!("--resume needs JSONL output (drop --format or use --format jsonl)");
     }
+    let parquet_out = match (format, output.out.as_deref()) {
+        (RecordFormat::Parquet, Some(out)) if out.as_os_str() != "-" => Some(out),
+        (RecordFormat::Parquet, _) => bail!(
+            "--format parquet needs --out DIR (or --out FILE.parquet): Parquet cannot stream to standard output"
+        ),
+        _ => None,
+    };
     let actors_path = actors.actors.clone();
     let mut config = PipelineConfig::new(actors.actor_set()?);
     engine.configure(&mut config);
@@ -42,52 +50,103 @@ pub fn write_records(
     }
 
     // Nothing is opened before the output is known not to be an input.
-    ReadPaths::new()
+    let reads = ReadPaths::new()
         .articles(&input.inputs)
-        .file("--actors", actors_path.as_deref())
-        .refuse_output(output.out.as_deref(), "--out")?;
-    let destination = Destination::claim(output.out.as_deref())?;
-    let mut resume = match (output.resume, destination.path()) {
+        .file("--actors", actors_path.as_deref());
+    match parquet_out {
+        Some(out) => {
+            for (_, path) in crate::output::parquet::table_paths(out) {
+                reads.refuse_output(Some(&path), "--out")?;
+            }
+        }
+        None => reads.refuse_output(output.out.as_deref(), "--out")?,
+    }
+    let sink = match parquet_out {
+        Some(out) => Sink::Parquet(ParquetRecords::claim(out)?),
+        None => Sink::Stream(Destination::claim(output.out.as_deref())?),
+    };
+    let mut resume = match (output.resume, output.out.as_deref()) {
         (false, _) => None,
-        (true, Some(path)) => Some(ResumeState::scan(path)?),
-        (true, None) => bail!("--resume needs --out FILE (not standard output)"),
+        (true, Some(path)) if path.as_os_str() != "-" => Some(ResumeState::scan(path)?),
+        (true, _) => bail!("--resume needs --out FILE (not standard output)"),
     };
     let pipeline = start_pipeline(config)?;
-    let out = match &resume {
-        Some(state) => {
-            state.check_engine(&pipeline.engine_info())?;
-            state.repair()?;
-            destination.append()?
+    let mut sink = match sink {
+        Sink::Parquet(claim) => RecordSink::Parquet(Box::new(claim.open()?)),
+        Sink::Stream(destination) => {
+            let out = match &resume {
+                Some(state) => {
+                    state.check_engine(&pipeline.engine_info())?;
+                    state.repair()?;
+                    destination.append()?
+                }
+                None => destination.journal()?,
+            };
+            let layout = format.layout().unwrap_or(Layout::JsonLines);
+            RecordSink::Stream(RecordStream::new(out, layout)?)
         }
-        None => destination.journal()?,
     };
-    let mut sink = RecordStream::new(out, format.layout())?;
     let progress = Progress::new();
     let mut failures = 0usize;
     let mut skipped = 0usize;
-    let articles = input.articles(&input.inputs).filter(|item| match item {
-        Ok(article) if resume.as_mut().is_some_and(|state| state.take(article)) => {
-            skipped += 1;
-            false
+    let shard = output.shard;
+    let articles = input.articles(&input.inputs).filter(|item| {
+        let id = match item {
+            Ok(article) => Some(article.id.as_str()),
+            Err(failed) => failed.id.as_deref(),
+        };
+        if shard.is_some_and(|shard| !shard.keeps(id)) {
+            return false;
         }
-        _ => true,
+        match item {
+            Ok(article) if resume.as_mut().is_some_and(|state| state.take(article)) => {
+                skipped += 1;
+                false
+            }
+            _ => true,
+        }
     });
     pipeline.analyze_stream(articles, |record| {
         if let Record::Failed(f) = &record {
             failures += 1;
             progress.println(&printable(&format!("newsframe: {}: {}", f.origin, f.error)));
         }
-        sink.write(&record, |out| write_record_text(out, &record))?;
+        match &mut sink {
+            RecordSink::Stream(stream) => {
+                stream.write(&record, |out| write_record_text(out, &record))?
+            }
+            RecordSink::Parquet(tables) => tables.write(&record)?,
+        }
         progress.inc();
         anyhow::Ok(())
     })?;
     progress.finish();
-    let analyzed = sink.written() - failures;
-    sink.finish_unless_all_failed(analyzed, failures)?;
+    match sink {
+        RecordSink::Stream(stream) => {
+            let analyzed = stream.written() - failures;
+            stream.finish_unless_all_failed(analyzed, failures)?;
+        }
+        RecordSink::Parquet(tables) => {
+            let analyzed = tables.written() - failures;
+            tables.finish_unless_all_failed(analyzed, failures)?;
+        }
+    }
     if skipped > 0 {
         eprintln!("newsframe: resumed: skipped {skipped} articles already in the output");
     }
     Ok(Outcome::from_failures(failures))
+}
+
+/// The output claimed before the engines start.
+enum Sink {
+    Stream(Destination),
+    Parquet(ParquetClaim),
+}
+
+/// The open output records are written to.
+enum RecordSink {
+    Stream(RecordStream),
+    Parquet(Box<ParquetRecords>),
 }
 
 /// Starts the pipeline's engines and tells the user about the choice (the

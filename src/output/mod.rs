@@ -19,6 +19,7 @@
 
 pub mod guard;
 pub mod lock;
+pub mod parquet;
 pub mod records;
 pub mod resume;
 

@@ -89,11 +89,24 @@ pub const ACTOR_METRICS: [&str; 4] = [
     "divergence_groups",
 ];
 
-pub fn write(report: &Report, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
-    let mut w = std::io::BufWriter::new(out);
-    let noun = report.config.group_by.noun();
-    let header = ["story", "engine", noun, "actor", "metric", "value"].map(CsvField::Text);
-    write_row(&mut w, &header)?;
+/// One row of the tidy table: a number of a cell (group and actor) or of
+/// an actor across groups (`group` empty).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TidyRow<'a> {
+    pub story: &'a str,
+    pub engine: &'a str,
+    pub group: &'a str,
+    pub actor: &'a str,
+    pub metric: &'static str,
+    pub value: Option<f64>,
+}
+
+/// Hands `row` every row of the tidy table, in order: per section its
+/// cells' metrics, then its actors' metrics.
+pub fn for_each_row(
+    report: &Report,
+    mut row: impl FnMut(TidyRow) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     for section in &report.sections {
         let engine = engine_label(&section.engine);
         for cell in &section.cells {
@@ -110,17 +123,14 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> anyhow::Result<()
                 Some(cell.labels.negative as f64),
             ];
             for (metric, value) in CELL_METRICS.iter().zip(values) {
-                write_row(
-                    &mut w,
-                    &[
-                        CsvField::Text(&section.story_id),
-                        CsvField::Text(&engine),
-                        CsvField::Text(&cell.group),
-                        CsvField::Text(&cell.actor),
-                        CsvField::Text(metric),
-                        CsvField::Number(value),
-                    ],
-                )?;
+                row(TidyRow {
+                    story: &section.story_id,
+                    engine: &engine,
+                    group: &cell.group,
+                    actor: &cell.actor,
+                    metric,
+                    value,
+                })?;
             }
         }
         for actor in &section.actors {
@@ -132,20 +142,38 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> anyhow::Result<()
                 d.map(|d| d.groups as f64),
             ];
             for (metric, value) in ACTOR_METRICS.iter().zip(values) {
-                write_row(
-                    &mut w,
-                    &[
-                        CsvField::Text(&section.story_id),
-                        CsvField::Text(&engine),
-                        CsvField::Text(""),
-                        CsvField::Text(&actor.id),
-                        CsvField::Text(metric),
-                        CsvField::Number(value),
-                    ],
-                )?;
+                row(TidyRow {
+                    story: &section.story_id,
+                    engine: &engine,
+                    group: "",
+                    actor: &actor.id,
+                    metric,
+                    value,
+                })?;
             }
         }
     }
+    Ok(())
+}
+
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    let mut w = std::io::BufWriter::new(out);
+    let noun = report.config.group_by.noun();
+    let header = ["story", "engine", noun, "actor", "metric", "value"].map(CsvField::Text);
+    write_row(&mut w, &header)?;
+    for_each_row(report, |r| {
+        write_row(
+            &mut w,
+            &[
+                CsvField::Text(r.story),
+                CsvField::Text(r.engine),
+                CsvField::Text(r.group),
+                CsvField::Text(r.actor),
+                CsvField::Text(r.metric),
+                CsvField::Number(r.value),
+            ],
+        )
+    })?;
     w.flush()?;
     Ok(())
 }

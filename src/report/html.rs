@@ -40,6 +40,7 @@ struct PageView {
     engines: Vec<EngineView>,
     inputs: Vec<super::InputSummary>,
     failed: Vec<FailedView>,
+    failed_not_listed: usize,
     sections: Vec<SectionView>,
 }
 
@@ -169,6 +170,7 @@ fn view(report: &Report) -> PageView {
         articles: report.sections.iter().map(|s| s.articles).sum(),
         engines,
         inputs: report.inputs.clone(),
+        failed_not_listed: report.failed_not_listed,
         failed: report
             .failed
             .iter()

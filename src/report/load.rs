@@ -8,6 +8,7 @@ use std::path::Path;
 use crate::article::Origin;
 use crate::record::{ArticleAnalysis, FailedArticle, SCHEMA_VERSION};
 
+use super::accumulate::RecordConsumer;
 use super::{FailedEntry, FailureKind, InputSummary};
 
 /// An analysis with where it was read from.
@@ -84,70 +85,108 @@ impl LoadedRecords {
 
     /// Reads one records file (`-` is stdin).
     pub fn read_path(&mut self, path: &Path) -> std::io::Result<()> {
-        let name = path.display().to_string();
-        if name == "-" {
-            let stdin = std::io::stdin();
-            self.read(&name, stdin.lock())
-        } else {
-            let file = std::fs::File::open(path)?;
-            self.read(&name, std::io::BufReader::new(file))
-        }
+        read_jsonl_path(path, self)
     }
 
     /// Reads records from `reader`, naming them `name:line`.
     pub fn read(&mut self, name: &str, reader: impl BufRead) -> std::io::Result<()> {
-        let mut summary = InputSummary {
-            path: name.to_string(),
-            analyses: 0,
-            failed: 0,
-            malformed: 0,
-        };
-        for (index, line) in reader.lines().enumerate() {
-            let origin = Origin::line(name, index + 1);
-            let line = match line {
-                Ok(line) => line,
-                Err(err) if err.kind() == std::io::ErrorKind::InvalidData => {
-                    summary.malformed += 1;
-                    self.failed
-                        .push(malformed(&origin, "the line is not UTF-8".into()));
-                    continue;
-                }
-                Err(err) => return Err(err),
-            };
-            let line = line.trim_start_matches('\u{feff}');
-            if line.trim().is_empty() {
-                continue;
-            }
-            match parse_line(line) {
-                Ok(Parsed::Analysis(analysis)) => {
-                    summary.analyses += 1;
-                    self.analyses.push(LoadedAnalysis {
-                        read_from: origin,
-                        analysis: *analysis,
-                    });
-                }
-                Ok(Parsed::Failed(failed)) => {
-                    summary.failed += 1;
-                    self.failed.push(FailedEntry {
-                        origin: failed.origin.to_string(),
-                        id: failed.id,
-                        source: failed.source,
-                        kind: FailureKind::Analysis,
-                        error: failed.error,
-                    });
-                }
-                Err(message) => {
-                    summary.malformed += 1;
-                    self.failed.push(malformed(&origin, message));
-                }
-            }
-        }
-        self.inputs.push(summary);
-        Ok(())
+        read_jsonl(name, reader, self)
     }
 }
 
-fn malformed(origin: &Origin, message: String) -> FailedEntry {
+impl RecordConsumer for LoadedRecords {
+    fn analysis(&mut self, read_from: Origin, analysis: ArticleAnalysis) {
+        self.analyses.push(LoadedAnalysis {
+            read_from,
+            analysis,
+        });
+    }
+
+    fn failed(&mut self, entry: FailedEntry) {
+        self.failed.push(entry);
+    }
+
+    fn input(&mut self, summary: InputSummary) {
+        self.inputs.push(summary);
+    }
+}
+
+/// Reads one JSONL records file (`-` is stdin) into `consumer`, a record
+/// at a time.
+pub fn read_jsonl_path(path: &Path, consumer: &mut dyn RecordConsumer) -> std::io::Result<()> {
+    let name = path.display().to_string();
+    if name == "-" {
+        let stdin = std::io::stdin();
+        read_jsonl(&name, stdin.lock(), consumer)
+    } else {
+        let file = std::fs::File::open(path)?;
+        read_jsonl(&name, std::io::BufReader::new(file), consumer)
+    }
+}
+
+/// Reads JSONL records from `reader` into `consumer`, naming them
+/// `name:line`; failure records and lines that are not records become
+/// failures, and the input's counts come last.
+pub fn read_jsonl(
+    name: &str,
+    mut reader: impl BufRead,
+    consumer: &mut dyn RecordConsumer,
+) -> std::io::Result<()> {
+    let mut summary = InputSummary {
+        path: name.to_string(),
+        analyses: 0,
+        failed: 0,
+        malformed: 0,
+    };
+    let mut bytes = Vec::new();
+    let mut index = 0;
+    loop {
+        bytes.clear();
+        if reader.read_until(b'\n', &mut bytes)? == 0 {
+            break;
+        }
+        index += 1;
+        let origin = Origin::line(name, index);
+        let Ok(line) = std::str::from_utf8(&bytes) else {
+            summary.malformed += 1;
+            consumer.failed(malformed(&origin, "the line is not UTF-8".into()));
+            continue;
+        };
+        let line = line.trim_start_matches('\u{feff}');
+        if line.trim().is_empty() {
+            continue;
+        }
+        match parse_line(line) {
+            Ok(Parsed::Analysis(analysis)) => {
+                summary.analyses += 1;
+                consumer.analysis(origin, *analysis);
+            }
+            Ok(Parsed::Failed(failed)) => {
+                summary.failed += 1;
+                consumer.failed(failure_entry(failed));
+            }
+            Err(message) => {
+                summary.malformed += 1;
+                consumer.failed(malformed(&origin, message));
+            }
+        }
+    }
+    consumer.input(summary);
+    Ok(())
+}
+
+/// The report entry of a failure record.
+pub fn failure_entry(failed: FailedArticle) -> FailedEntry {
+    FailedEntry {
+        origin: failed.origin.to_string(),
+        id: failed.id,
+        source: failed.source,
+        kind: FailureKind::Analysis,
+        error: failed.error,
+    }
+}
+
+pub fn malformed(origin: &Origin, message: String) -> FailedEntry {
     FailedEntry {
         origin: origin.to_string(),
         id: None,

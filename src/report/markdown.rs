@@ -55,7 +55,19 @@ pub fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> {
         write_section(report, section, out)?;
     }
     if !report.failed.is_empty() {
-        writeln!(out, "\n## Not included ({})\n", report.failed.len())?;
+        writeln!(
+            out,
+            "\n## Not included ({})\n",
+            report.failed.len() + report.failed_not_listed
+        )?;
+        if report.failed_not_listed > 0 {
+            writeln!(
+                out,
+                "The first {} are listed; {} more are on standard error.\n",
+                report.failed.len(),
+                report.failed_not_listed
+            )?;
+        }
         writeln!(out, "| where | kind | id | source | error |")?;
         writeln!(out, "|---|---|---|---|---|")?;
         for f in &report.failed {

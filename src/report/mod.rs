@@ -3,9 +3,10 @@
 //! JSON or one self-contained HTML page.
 //!
 //! The flow is [`load`] (JSONL records, failures and malformed lines kept
-//! apart) → [`compute::build_report`] (stories, engine groups, per-cell
-//! statistics, divergence, summary novelty) → one of the [`ReportFormat`]
-//! writers. The [`Report`] structure is the JSON output itself and is
+//! apart) and [`parquet`] (the Parquet tables of `analyze --format parquet`
+//! or of a Spark job) → [`accumulate::ReportBuilder`] (one streaming pass:
+//! stories, engine groups, per-cell statistics, divergence, summary
+//! novelty) → one of the [`ReportFormat`] writers. The [`Report`] structure is the JSON output itself and is
 //! documented in `docs/report.md`.
 //!
 //! ```
@@ -16,6 +17,7 @@
 //! assert!(report.sections.is_empty());
 //! ```
 
+pub mod accumulate;
 pub mod cluster;
 pub mod compute;
 pub mod csv;
@@ -25,7 +27,9 @@ pub mod json;
 pub mod load;
 pub mod markdown;
 pub mod novelty;
+pub mod parquet;
 pub mod svg;
+pub mod table;
 
 use serde::{Deserialize, Serialize};
 
@@ -150,6 +154,10 @@ pub enum ReportError {
     InvalidConfig(String),
 }
 
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
 /// A readable one-line description of an engine setup.
 pub fn engine_label(engine: &EngineInfo) -> String {
     let mut parts = Vec::new();
@@ -180,8 +188,12 @@ pub struct Report {
     pub config: ReportConfig,
     /// One entry per input file read.
     pub inputs: Vec<InputSummary>,
-    /// Records that hold an analysis failure, and lines that could not be read.
+    /// Records that hold an analysis failure, and lines that could not be
+    /// read: the first [`accumulate::FAILED_LISTED`] of them.
     pub failed: Vec<FailedEntry>,
+    /// Failures beyond those listed in `failed` (counted, not listed).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub failed_not_listed: usize,
     /// One section per story (and per engine setup with `--group-by-engine`).
     pub sections: Vec<Section>,
 }
@@ -368,6 +380,8 @@ pub enum ReportFormat {
     Json,
     /// One self-contained HTML page with charts.
     Html,
+    /// The csv rows as one Parquet table (typed: value is a double).
+    Parquet,
 }
 
 impl ReportFormat {
@@ -378,6 +392,7 @@ impl ReportFormat {
             "csv" => Some(ReportFormat::Csv),
             "json" => Some(ReportFormat::Json),
             "html" | "htm" => Some(ReportFormat::Html),
+            "parquet" => Some(ReportFormat::Parquet),
             _ => None,
         }
     }
@@ -389,6 +404,7 @@ impl ReportFormat {
             ReportFormat::Csv => csv::write(report, out),
             ReportFormat::Json => json::write(report, out),
             ReportFormat::Html => html::write(report, out),
+            ReportFormat::Parquet => table::write(report, out),
         }
     }
 }

@@ -30,6 +30,7 @@ mod models_fetch;
 mod models_import;
 mod models_safety;
 mod output_safety;
+mod records_scale;
 mod resource_guards;
 mod segment_cli;
 mod segment_sentences;
