@@ -57,7 +57,14 @@ def vocabulary(rows, min_count):
     for r in rows:
         counts.update("w:" + w for w in r["words"])
         counts.update("n:" + w for w in r["near"])
+        counts.update("t:" + w for w in r["context"])
     return sorted(k for k, c in counts.items() if c >= min_count)
+
+
+def sparse_names(row):
+    """The row's sparse features: words (w:), near words (n:), target context (t:)."""
+    return (["w:" + w for w in row["words"]] + ["n:" + w for w in row["near"]]
+            + ["t:" + w for w in row["context"]])
 
 
 def matrix(rows, vocab, mean, std):
@@ -67,7 +74,7 @@ def matrix(rows, vocab, mean, std):
     index = {k: i for i, k in enumerate(vocab)}
     data, ri, ci = [], [], []
     for i, r in enumerate(rows):
-        for k in ["w:" + w for w in r["words"]] + ["n:" + w for w in r["near"]]:
+        for k in sparse_names(r):
             j = index.get(k)
             if j is not None:
                 data.append(1.0); ri.append(i); ci.append(j)
@@ -161,7 +168,7 @@ def main():
                 f"# feature<TAB>positive<TAB>neutral<TAB>negative\n")
         write(OUT / f"{name}.tsv", model, mean, std, vocab, dense_names, note)
         parity[name] = [
-            {"dense": r["dense"], "words": r["words"], "near": r["near"],
+            {"dense": r["dense"], "words": r["words"], "near": r["near"], "context": r["context"],
              "probs": dict(zip(model.classes_, map(float, p)))}
             for r, p in zip(rows[:PARITY_ROWS], model.predict_proba(matrix(rows[:PARITY_ROWS], vocab, mean, std)))
         ]

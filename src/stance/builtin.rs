@@ -29,7 +29,7 @@ use super::{SentenceJudgment, StanceQuery, StanceScorer};
 
 /// Version of the builtin stance engine, recorded as `builtin-lexicon@…`.
 /// Bump whenever its outputs change (lexicons, features or weights).
-pub const BUILTIN_STANCE_VERSION: &str = "0.2.0";
+pub const BUILTIN_STANCE_VERSION: &str = "0.3.0";
 
 /// The weights shipped with newsframe: (language or `*`, file, content).
 pub const BUILTIN_MODELS: &[(&str, &str, &str)] = &[
@@ -83,11 +83,11 @@ impl LinearModel {
                 model.bias = w;
             } else if let Some(i) = DENSE.iter().position(|d| *d == name) {
                 model.dense[i] = w;
-            } else if name.starts_with("w:") || name.starts_with("n:") {
+            } else if ["w:", "n:", "t:"].iter().any(|p| name.starts_with(p)) {
                 model.words.insert(name.to_string(), w);
             } else {
                 return Err(err(format!(
-                    "unknown feature {name:?} (dense features: {}; words: w:WORD, n:WORD)",
+                    "unknown feature {name:?} (dense features: {}; words: w:WORD, n:WORD, t:NGRAM)",
                     DENSE.join(", ")
                 )));
             }
@@ -105,7 +105,11 @@ impl LinearModel {
         }
         if !self.words.is_empty() {
             let mut key = String::new();
-            for (prefix, words) in [("w:", &f.words), ("n:", &f.near_words)] {
+            for (prefix, words) in [
+                ("w:", &f.words),
+                ("n:", &f.near_words),
+                ("t:", &f.target_context),
+            ] {
                 for word in words {
                     key.clear();
                     key.push_str(prefix);

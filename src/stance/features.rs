@@ -30,8 +30,12 @@
 //!   its length.
 //!
 //! Sparse features, for languages whose model has word weights: `w:<word>`
-//! (each distinct word of the sentence outside mentions) and `n:<word>`
-//! (words within three of the mention).
+//! (each distinct word of the sentence outside mentions), `n:<word>`
+//! (words within three of the mention) and `t:<n-gram>` (the one or two
+//! words right before and after the mention, in order, with the mention as
+//! `T` and another actor's as `O`: `t:criticized_T`, `t:T_said`,
+//! `t:O_and_T`). The last say what the actor does or has done to it, which
+//! the bags cannot when a sentence names several actors.
 
 use super::StanceQuery;
 use super::general::GeneralLexicons;
@@ -84,6 +88,8 @@ pub struct TargetFeatures {
     pub words: Vec<String>,
     /// Distinct folded words within three words of the actor's mention.
     pub near_words: Vec<String>,
+    /// Distinct n-grams ending or starting at the actor's mention (`t:`).
+    pub target_context: Vec<String>,
     /// Evaluative mass near the actor (general and project lexicons): how
     /// much evidence the sentence holds for this actor.
     pub evidence: f64,
@@ -101,6 +107,7 @@ impl TargetFeatures {
             .collect();
         out.extend(self.words.iter().map(|w| (format!("w:{w}"), 1.0)));
         out.extend(self.near_words.iter().map(|w| (format!("n:{w}"), 1.0)));
+        out.extend(self.target_context.iter().map(|w| (format!("t:{w}"), 1.0)));
         out
     }
 }
@@ -153,6 +160,7 @@ pub fn features(
             dense,
             words: Vec::new(),
             near_words: Vec::new(),
+            target_context: Vec::new(),
             evidence: 0.0,
             rule: Polarity::default(),
         };
@@ -370,9 +378,58 @@ pub fn features(
         dense,
         words: bag,
         near_words,
+        target_context: target_context(&folded, &own, &others),
         evidence: near.pos + near.neg + rule.positive + rule.negative,
         rule,
     }
+}
+
+/// The `t:` n-grams: the sentence's words with each mention collapsed to
+/// one unit (`T` this actor's, `O` another's; folded words are lower case,
+/// so neither can be a word), and the one- and two-unit contexts on each
+/// side of every `T`.
+fn target_context(
+    folded: &[&str],
+    own: &[(usize, usize)],
+    others: &[(usize, usize)],
+) -> Vec<String> {
+    let mut units: Vec<&str> = Vec::with_capacity(folded.len());
+    let mut i = 0;
+    while i < folded.len() {
+        let range =
+            |ranges: &[(usize, usize)]| ranges.iter().find(|&&(f, l)| f <= i && i <= l).copied();
+        if let Some((_, last)) = range(own) {
+            units.push("T");
+            i = last + 1;
+        } else if let Some((_, last)) = range(others) {
+            units.push("O");
+            i = last + 1;
+        } else {
+            units.push(folded[i]);
+            i += 1;
+        }
+    }
+    let mut grams = Vec::new();
+    for (p, unit) in units.iter().enumerate() {
+        if *unit != "T" {
+            continue;
+        }
+        if p >= 1 {
+            grams.push(format!("{}_T", units[p - 1]));
+        }
+        if p >= 2 {
+            grams.push(format!("{}_{}_T", units[p - 2], units[p - 1]));
+        }
+        if p + 1 < units.len() {
+            grams.push(format!("T_{}", units[p + 1]));
+        }
+        if p + 2 < units.len() {
+            grams.push(format!("T_{}_{}", units[p + 1], units[p + 2]));
+        }
+    }
+    grams.sort();
+    grams.dedup();
+    grams
 }
 
 /// Valence of a word in the article's languages (its own first).

@@ -42,6 +42,7 @@ fn shipped_weights_reproduce_scikit_learn() {
                 dense,
                 words: strings("words"),
                 near_words: strings("near"),
+                target_context: strings("context"),
                 evidence: 0.0,
                 rule: Polarity::default(),
             };
@@ -68,6 +69,7 @@ fn one_sentence_is_never_surer_than_the_cap() {
             dense: [value; DENSE.len()],
             words: Vec::new(),
             near_words: Vec::new(),
+            target_context: Vec::new(),
             evidence: 10.0,
             rule: Polarity {
                 positive: value.max(0.0),

@@ -2,7 +2,7 @@
 //! made by `newsframe train stance` over all-MiniLM-L6-v2) on NewsMTSC's
 //! devtest_mt split, loaded as the engine loads it (overlay merged over the
 //! installed base, `SequenceClassifier`): the macro-F1 its model card
-//! records (0.686), and no less than 0.68.
+//! records (0.69996), and no less than 0.69.
 //!
 //! Needs the NewsMTSC files (`$NEWSFRAME_NEWSMTSC_DIR`, else
 //! `../shared/datasets/newsmtsc/` next to the repository) and the real
@@ -79,5 +79,5 @@ fn the_shipped_model_reaches_its_card_numbers_on_newsmtsc_devtest_mt() {
         (metrics.macro_f1 - recorded).abs() < 0.005,
         "card says {recorded}"
     );
-    assert!(metrics.macro_f1 >= 0.68, "macro-F1 {}", metrics.macro_f1);
+    assert!(metrics.macro_f1 >= 0.69, "macro-F1 {}", metrics.macro_f1);
 }
