@@ -20,8 +20,7 @@ one corrupt line; runs the first again into the same output. Checks:
   the job succeeds; a fatal newsframe error (exit 2) fails the job with
   newsframe's message;
 - `newsframe compare` on the Parquet output equals `compare` on the plain
-  records, once `compare` reads Parquet (until then it says, loudly, that this
-  part is skipped).
+  records.
 
 Needs Java 17 and pyspark (`NEWSFRAME_SPARK_DEPS=1 scripts/setup`). Prints
 `N passed, N failed` and exits non-zero when a check fails.
@@ -221,15 +220,6 @@ def check_columns(checks, spark, out):
 
 def check_compare(checks, newsframe, out, records_file):
     """`compare` on the Parquet output equals `compare` on the JSON lines."""
-    help_text = subprocess.run([newsframe, "compare", "--help"], capture_output=True,
-                               text=True).stdout
-    if "parquet" not in help_text.lower():
-        message = ("WARNING: SKIPPED the compare-on-Parquet check: this newsframe's `compare` "
-                   "does not read Parquet yet (its --help never names it)")
-        print(message, flush=True)
-        print(message, file=sys.stderr)
-        return
-
     def report(path):
         done = subprocess.run([newsframe, "compare", path, "--format", "csv"],
                               capture_output=True, text=True, cwd=ROOT)

@@ -237,6 +237,97 @@ print(json.dumps({"same": rows == got, "articles": len(articles["article_id"]),
     assert_eq!(v["types"]["article_id"], "string");
 }
 
+/// The documented columns (docs/schema.md, "Parquet tables") as DuckDB and
+/// pandas see them: names, order and SQL types, and the same rows as the
+/// JSONL records.
+#[test]
+#[ignore = "needs Python with duckdb and pandas (NEWSFRAME_FIXTURE_DEPS=1 scripts/setup)"]
+fn duckdb_and_pandas_read_the_documented_columns() {
+    let modules = ["duckdb", "pandas", "pyarrow"];
+    let python = require(python_with(&modules), &python_needed(&modules));
+    let dir = tempfile::tempdir().unwrap();
+    let tables = dir.path().join("tables");
+    let out = analyze(&["--format", "parquet", "--out", tables.to_str().unwrap()]);
+    assert!(out.status.success());
+    let jsonl = dir.path().join("records.jsonl");
+    assert!(
+        analyze(&["--out", jsonl.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let script = r#"
+import json, sys
+import duckdb, pandas
+d = sys.argv[1]
+def columns(table):
+    rows = duckdb.sql(f"DESCRIBE SELECT * FROM read_parquet('{d}/{table}.parquet')").fetchall()
+    return [[r[0], r[1]] for r in rows]
+records = [json.loads(l) for l in open(sys.argv[2])]
+analyses = [r for r in records if "actors" in r]
+pairs = duckdb.sql(f"SELECT count(*), count(stance) FROM read_parquet('{d}/actors.parquet')").fetchall()[0]
+frame = pandas.read_parquet(f"{d}/actors.parquet")
+print(json.dumps({
+    "actors": columns("actors"), "articles": columns("articles"), "failed": columns("failed"),
+    "pairs": pairs[0], "labeled": pairs[1],
+    "want_pairs": sum(len(r["actors"]) for r in analyses),
+    "want_labeled": sum(1 for r in analyses for a in r["actors"] if a["stance"] is not None),
+    "pandas_ids": frame["article_id"].tolist() == [r["id"] for r in analyses for _ in r["actors"]],
+}))
+"#;
+    let out = std::process::Command::new(python)
+        .args(["-c", script])
+        .arg(&tables)
+        .arg(&jsonl)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let columns = |spec: &str| -> Value {
+        Value::Array(
+            spec.split(',')
+                .map(|c| {
+                    let (name, ty) = c.trim().split_once(' ').unwrap();
+                    serde_json::json!([name, ty])
+                })
+                .collect(),
+        )
+    };
+    assert_eq!(
+        v["actors"],
+        columns(
+            "schema_version INTEGER, article_id VARCHAR, source VARCHAR, date VARCHAR, \
+             lang VARCHAR, title VARCHAR, engine_stance VARCHAR, engine_actors VARCHAR, \
+             actor_id VARCHAR, actor_name VARCHAR, actor_kind VARCHAR, mentions BIGINT, \
+             stance VARCHAR, score DOUBLE, confidence DOUBLE, p_positive DOUBLE, \
+             p_neutral DOUBLE, p_negative DOUBLE, evidence VARCHAR"
+        )
+    );
+    assert_eq!(
+        v["articles"],
+        columns(
+            "schema_version INTEGER, article_id VARCHAR, source VARCHAR, date VARCHAR, \
+             lang VARCHAR, title VARCHAR, url VARCHAR, origin_path VARCHAR, \
+             origin_line BIGINT, content_hash VARCHAR, extra VARCHAR, \
+             engine_summary VARCHAR, engine_stance VARCHAR, engine_actors VARCHAR, \
+             summary VARCHAR, summary_method VARCHAR, warnings VARCHAR[]"
+        )
+    );
+    assert_eq!(
+        v["failed"],
+        columns(
+            "schema_version INTEGER, article_id VARCHAR, source VARCHAR, \
+             origin_path VARCHAR, origin_line BIGINT, error VARCHAR"
+        )
+    );
+    assert_eq!(v["pairs"], v["want_pairs"], "{v}");
+    assert_eq!(v["labeled"], v["want_labeled"], "{v}");
+    assert_eq!(v["pandas_ids"], true, "{v}");
+}
+
 /// Writes records into Spark's layout: one folder per outlet and month
 /// under `actors/` and `articles/`, with `_SUCCESS` and `.crc` files.
 fn write_partitioned(records: &[Record], root: &Path) {
