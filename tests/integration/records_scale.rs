@@ -184,15 +184,7 @@ fn parquet_needs_a_file_and_no_resume() {
 fn pyarrow_reads_the_tables() {
     let python = require(python_with(&["pyarrow"]), &python_needed(&["pyarrow"]));
     let dir = tempfile::tempdir().unwrap();
-    let tables = dir.path().join("tables");
-    let out = analyze(&["--format", "parquet", "--out", tables.to_str().unwrap()]);
-    assert!(out.status.success());
-    let jsonl = dir.path().join("records.jsonl");
-    assert!(
-        analyze(&["--out", jsonl.to_str().unwrap()])
-            .status
-            .success()
-    );
+    let (tables, jsonl) = tables_and_records(dir.path());
     let script = r#"
 import json, sys
 import pyarrow.parquet as pq
@@ -237,6 +229,21 @@ print(json.dumps({"same": rows == got, "articles": len(articles["article_id"]),
     assert_eq!(v["types"]["article_id"], "string");
 }
 
+/// The same articles analyzed into Parquet tables (`DIR/tables`) and into
+/// JSON lines (`DIR/records.jsonl`).
+fn tables_and_records(dir: &Path) -> (PathBuf, PathBuf) {
+    let tables = dir.join("tables");
+    let out = analyze(&["--format", "parquet", "--out", tables.to_str().unwrap()]);
+    assert!(out.status.success());
+    let jsonl = dir.join("records.jsonl");
+    assert!(
+        analyze(&["--out", jsonl.to_str().unwrap()])
+            .status
+            .success()
+    );
+    (tables, jsonl)
+}
+
 /// The documented columns (docs/schema.md, "Parquet tables") as DuckDB and
 /// pandas see them: names, order and SQL types, and the same rows as the
 /// JSONL records.
@@ -246,15 +253,7 @@ fn duckdb_and_pandas_read_the_documented_columns() {
     let modules = ["duckdb", "pandas", "pyarrow"];
     let python = require(python_with(&modules), &python_needed(&modules));
     let dir = tempfile::tempdir().unwrap();
-    let tables = dir.path().join("tables");
-    let out = analyze(&["--format", "parquet", "--out", tables.to_str().unwrap()]);
-    assert!(out.status.success());
-    let jsonl = dir.path().join("records.jsonl");
-    assert!(
-        analyze(&["--out", jsonl.to_str().unwrap()])
-            .status
-            .success()
-    );
+    let (tables, jsonl) = tables_and_records(dir.path());
     let script = r#"
 import json, sys
 import duckdb, pandas
