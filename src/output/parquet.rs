@@ -499,10 +499,7 @@ impl Rows for ArticleRows {
         self.summary
             .append_option(a.summary.as_ref().map(|s| s.text.as_str()));
         self.summary_method
-            .append_option(a.summary.as_ref().map(|s| match s.method {
-                crate::record::SummaryMethod::Abstractive => "abstractive",
-                crate::record::SummaryMethod::Extractive => "extractive",
-            }));
+            .append_option(a.summary.as_ref().map(|s| s.method.as_str()));
         for w in &a.warnings {
             self.warnings.values().append_value(w);
         }

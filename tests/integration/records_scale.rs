@@ -205,18 +205,7 @@ print(json.dumps({"same": rows == got, "articles": len(articles["article_id"]),
     "version": meta[b"newsframe.schema_version"].decode(),
     "types": {f.name: str(f.type) for f in actors.schema}}))
 "#;
-    let out = std::process::Command::new(python)
-        .args(["-c", script])
-        .arg(&tables)
-        .arg(&jsonl)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = python_json(&python, script, &tables, &jsonl);
     assert_eq!(v["same"], true, "{v}");
     assert_eq!(v["summaries"], true, "{v}");
     assert_eq!(v["warnings"], true, "{v}");
@@ -227,6 +216,23 @@ print(json.dumps({"same": rows == got, "articles": len(articles["article_id"]),
     assert_eq!(v["types"]["score"], "double");
     assert_eq!(v["types"]["schema_version"], "int32");
     assert_eq!(v["types"]["article_id"], "string");
+}
+
+/// What a Python script prints as JSON, given the tables folder and the
+/// JSONL records as its arguments.
+fn python_json(python: &Path, script: &str, tables: &Path, jsonl: &Path) -> Value {
+    let out = std::process::Command::new(python)
+        .args(["-c", script])
+        .arg(tables)
+        .arg(jsonl)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 /// The same articles analyzed into Parquet tables (`DIR/tables`) and into
@@ -273,18 +279,7 @@ print(json.dumps({
     "pandas_ids": frame["article_id"].tolist() == [r["id"] for r in analyses for _ in r["actors"]],
 }))
 "#;
-    let out = std::process::Command::new(python)
-        .args(["-c", script])
-        .arg(&tables)
-        .arg(&jsonl)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = python_json(&python, script, &tables, &jsonl);
     let columns = |spec: &str| -> Value {
         Value::Array(
             spec.split(',')
