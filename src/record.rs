@@ -12,7 +12,21 @@ use serde::{Deserialize, Serialize};
 use crate::article::{Article, Origin, Span};
 
 /// Version of the record schema. Bump on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version 2 added fields only, so version 1 records still load (without them).
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// The oldest record schema this build still reads.
+pub const OLDEST_READABLE_SCHEMA_VERSION: u32 = 1;
+
+/// Whether this build reads records of schema `version`.
+pub fn is_readable_schema_version(version: u64) -> bool {
+    (u64::from(OLDEST_READABLE_SCHEMA_VERSION)..=u64::from(SCHEMA_VERSION)).contains(&version)
+}
+
+/// What this build reads, for error messages: "versions 1 to 2".
+pub fn readable_schema_versions() -> String {
+    format!("versions {OLDEST_READABLE_SCHEMA_VERSION} to {SCHEMA_VERSION}")
+}
 
 /// One analyzed article.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -19,7 +19,9 @@ use newsframe::eval::datasets::{DatasetFormat, LoadConfig};
 use newsframe::eval::labels::LabelMap;
 use newsframe::train::data::load_pairs;
 use newsframe::train::optim::AdamWConfig;
-use newsframe::train::{BaseModel, TrainConfig, TrainError, TrainReport, Trainable, train_stance};
+use newsframe::train::{
+    BaseModel, BatchOrder, TrainConfig, TrainError, TrainReport, Trainable, train_stance,
+};
 use newsframe::transformer::bert::{BertClassifier, BertConfig, HeadInit};
 use newsframe::transformer::classifier::{ClassifierConfig, SequenceClassifier};
 use newsframe::transformer::deberta_v2::{DebertaV2Config, DebertaV2ForSequenceClassification};
@@ -215,6 +217,7 @@ fn config_on(base: PathBuf, dir: &Path, out: &str, epochs: usize) -> TrainConfig
             ..AdamWConfig::default()
         },
         batch_size: 8,
+        batch_order: BatchOrder::Grouped,
         warmup: 0.1,
         seed: 7,
         max_length: 64,

@@ -55,6 +55,11 @@ pub struct TrainStanceArgs {
     #[arg(long, default_value_t = 32)]
     pub batch_size: usize,
 
+    /// How pairs are cut into batches: grouped by length (less padding,
+    /// faster) or plainly shuffled.
+    #[arg(long, value_enum, default_value = "grouped")]
+    pub batch_order: crate::train::BatchOrder,
+
     /// Linear warm-up, as a fraction of all steps.
     #[arg(long, default_value_t = 0.0)]
     pub warmup: f64,
@@ -162,6 +167,7 @@ fn stance(args: &TrainStanceArgs) -> anyhow::Result<Outcome> {
             ..AdamWConfig::default()
         },
         batch_size: args.batch_size,
+        batch_order: args.batch_order,
         warmup: args.warmup,
         seed: args.seed,
         max_length: args.max_length,

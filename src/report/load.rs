@@ -6,7 +6,9 @@ use std::io::BufRead;
 use std::path::Path;
 
 use crate::article::Origin;
-use crate::record::{ArticleAnalysis, FailedArticle, SCHEMA_VERSION};
+use crate::record::{
+    ArticleAnalysis, FailedArticle, is_readable_schema_version, readable_schema_versions,
+};
 
 use super::accumulate::RecordConsumer;
 use super::{FailedEntry, FailureKind, InputSummary};
@@ -218,11 +220,12 @@ fn parse_line(line: &str) -> Result<Parsed, String> {
         return Err("not a JSON object; expected one analysis record per line".into());
     };
     match object.get("schema_version").and_then(|v| v.as_u64()) {
-        Some(v) if v == u64::from(SCHEMA_VERSION) => {}
+        Some(v) if is_readable_schema_version(v) => {}
         Some(v) => {
             return Err(format!(
-                "record schema_version {v} is not supported (this newsframe reads version {SCHEMA_VERSION}); \
-                 re-run `newsframe analyze` with this version"
+                "record schema_version {v} is not supported (this newsframe reads {}); \
+                 re-run `newsframe analyze` with this version",
+                readable_schema_versions()
             ));
         }
         None => {

@@ -30,7 +30,7 @@ use crate::article::Origin;
 use crate::output::parquet::{SCHEMA_VERSION_KEY, Table};
 use crate::record::{
     ActorStance, ArticleAnalysis, EngineInfo, Evidence, LabelProbs, SCHEMA_VERSION, Summary,
-    SummaryMethod,
+    SummaryMethod, is_readable_schema_version, readable_schema_versions,
 };
 
 use super::accumulate::RecordConsumer;
@@ -134,11 +134,12 @@ fn table_of(path: &Path) -> anyhow::Result<Table> {
         .key_value_metadata()
         .and_then(|kv| kv.iter().find(|kv| kv.key == SCHEMA_VERSION_KEY))
         .and_then(|kv| kv.value.clone())
-        && version.trim() != SCHEMA_VERSION.to_string()
+        && !version.trim().parse().is_ok_and(is_readable_schema_version)
     {
         anyhow::bail!(
-            "{}: record schema_version {version} is not supported (this newsframe reads version {SCHEMA_VERSION})",
-            path.display()
+            "{}: record schema_version {version} is not supported (this newsframe reads {})",
+            path.display(),
+            readable_schema_versions()
         );
     }
     let schema = builder.schema();
@@ -523,9 +524,10 @@ impl Columns {
     /// The row's `schema_version`, which must be the one this build reads.
     fn check_version(&self, i: usize) -> Result<(), String> {
         match self.int("schema_version", i)? {
-            Some(v) if v == i64::from(SCHEMA_VERSION) => Ok(()),
+            Some(v) if u64::try_from(v).is_ok_and(is_readable_schema_version) => Ok(()),
             Some(v) => Err(format!(
-                "record schema_version {v} is not supported (this newsframe reads version {SCHEMA_VERSION})"
+                "record schema_version {v} is not supported (this newsframe reads {})",
+                readable_schema_versions()
             )),
             None => Err("no schema_version".into()),
         }

@@ -107,6 +107,7 @@ pub struct TrainConfig {
     pub epochs: usize,
     pub optim: AdamWConfig,
     pub batch_size: usize,
+    pub batch_order: BatchOrder,
     /// Warm-up as a fraction of all steps.
     pub warmup: f64,
     pub seed: u64,
@@ -122,6 +123,25 @@ pub struct TrainConfig {
     pub reports: Vec<PathBuf>,
     /// Stop (resumably) once this many epochs are done, to split a long run.
     pub stop_after: Option<usize>,
+}
+
+/// How an epoch's pairs are cut into batches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BatchOrder {
+    /// Shuffled, then sorted by length within windows of 50 batches: less
+    /// padding, so faster; batches are less mixed.
+    Grouped,
+    /// Plainly shuffled, as transformers' Trainer samples them.
+    Shuffled,
+}
+
+impl BatchOrder {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BatchOrder::Grouped => "grouped",
+            BatchOrder::Shuffled => "shuffled",
+        }
+    }
 }
 
 /// Progress of a run, for a progress bar or a log.
@@ -332,7 +352,7 @@ pub fn train_stance(
         tch::manual_seed(config.seed as i64 + epoch as i64 + 1);
         let mut rng = fastrand::Rng::with_seed(config.seed.wrapping_add(epoch as u64 + 1));
         let lengths: Vec<usize> = prepared.train.iter().map(|e| e.ids.len()).collect();
-        let batches = plan_batches(&lengths, config.batch_size, &mut rng);
+        let batches = plan_batches(&lengths, config.batch_size, config.batch_order, &mut rng);
         progress(Event::EpochStart {
             epoch: epoch + 1,
             epochs: config.epochs,
@@ -553,9 +573,10 @@ fn fingerprint(config: &TrainConfig, max_length: usize) -> Result<String, TrainE
         config.base.revision.clone(),
     ];
     parts.push(format!(
-        "{:?} {} {} {} {} {} {:?} {:?}",
+        "{:?} {} {:?} {} {} {} {} {:?} {:?}",
         config.optim,
         config.batch_size,
+        config.batch_order,
         config.epochs,
         config.warmup,
         config.seed,
@@ -584,11 +605,19 @@ fn write_state(dir: &Path, state: &RunState) -> Result<(), TrainError> {
     rename(&tmp, &dir.join("state.json"))
 }
 
-/// Shuffled batches of similar lengths (less padding): shuffle, sort chunks
-/// of 50 batches by length, cut, shuffle the batches.
-fn plan_batches(lengths: &[usize], batch: usize, rng: &mut fastrand::Rng) -> Vec<Vec<usize>> {
+/// An epoch's batches. Grouped: shuffle, sort windows of 50 batches by
+/// length, cut, shuffle the batches (less padding). Shuffled: shuffle, cut.
+fn plan_batches(
+    lengths: &[usize],
+    batch: usize,
+    order_kind: BatchOrder,
+    rng: &mut fastrand::Rng,
+) -> Vec<Vec<usize>> {
     let mut order: Vec<usize> = (0..lengths.len()).collect();
     rng.shuffle(&mut order);
+    if order_kind == BatchOrder::Shuffled {
+        return order.chunks(batch).map(<[usize]>::to_vec).collect();
+    }
     for chunk in order.chunks_mut(batch * 50) {
         chunk.sort_by_key(|&i| std::cmp::Reverse(lengths[i]));
     }
@@ -739,5 +768,43 @@ fn scored(file: &str, sha256: &str, examples: &[Encoded], pred: &[Option<usize>]
             .zip(&metrics.f1)
             .map(|(l, f)| (l.as_str().to_string(), *f))
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn covered_once(batches: &[Vec<usize>], n: usize, batch: usize) {
+        let mut seen: Vec<usize> = batches.iter().flatten().copied().collect();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..n).collect::<Vec<_>>());
+        assert!(batches.iter().all(|b| !b.is_empty() && b.len() <= batch));
+    }
+
+    #[test]
+    fn both_batch_orders_cover_every_pair_once_and_repeat_with_the_seed() {
+        let lengths: Vec<usize> = (0..1000).map(|i| 5 + (i * 37) % 120).collect();
+        for order in [BatchOrder::Grouped, BatchOrder::Shuffled] {
+            let a = plan_batches(&lengths, 32, order, &mut fastrand::Rng::with_seed(3));
+            let b = plan_batches(&lengths, 32, order, &mut fastrand::Rng::with_seed(3));
+            covered_once(&a, lengths.len(), 32);
+            assert_eq!(a, b, "{order:?} is not deterministic");
+        }
+    }
+
+    #[test]
+    fn grouped_batches_pad_less_than_shuffled_ones() {
+        let lengths: Vec<usize> = (0..3200).map(|i| 5 + (i * 37) % 120).collect();
+        let padding = |order| {
+            plan_batches(&lengths, 32, order, &mut fastrand::Rng::with_seed(1))
+                .iter()
+                .map(|b| {
+                    let max = b.iter().map(|&i| lengths[i]).max().unwrap();
+                    b.iter().map(|&i| max - lengths[i]).sum::<usize>()
+                })
+                .sum::<usize>()
+        };
+        assert!(padding(BatchOrder::Grouped) * 5 < padding(BatchOrder::Shuffled));
     }
 }

@@ -257,6 +257,7 @@ fn card(
             "epochs": config.epochs,
             "learning_rate": config.optim.lr,
             "batch_size": config.batch_size,
+            "batch_order": config.batch_order.as_str(),
             "warmup_fraction": config.warmup,
             "weight_decay": config.optim.weight_decay,
             "max_grad_norm": config.optim.max_grad_norm,

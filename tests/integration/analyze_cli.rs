@@ -117,7 +117,7 @@ fn jsonl_records_follow_the_schema() {
     let records = jsonl(&String::from_utf8_lossy(&out.stdout));
     assert_eq!(records.len(), 3);
     let en = &records[0];
-    assert_eq!(en["schema_version"], 1);
+    assert_eq!(en["schema_version"], 2);
     assert_eq!(en["lang"], "en");
     assert_eq!(en["date"], "2019-05-22");
     assert!(

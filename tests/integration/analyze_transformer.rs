@@ -42,7 +42,7 @@ fn transformer_engine_writes_complete_records() {
     let records = analyze(&[]);
     assert!(records.len() >= 5, "{} records", records.len());
     for record in &records {
-        assert_eq!(record["schema_version"], 1);
+        assert_eq!(record["schema_version"], 2);
         let engine = &record["engine"];
         assert!(
             engine["summary"].as_str().unwrap().ends_with("mt5-tiny"),

@@ -100,7 +100,7 @@ fn analyze_parquet_round_trips_the_jsonl_records() {
             .map(|f| f.name().clone())
             .collect();
         assert_eq!(columns, expected);
-        assert!(metadata.contains(&("newsframe.schema_version".into(), Some("1".into()))));
+        assert!(metadata.contains(&("newsframe.schema_version".into(), Some("2".into()))));
     }
     assert_eq!(
         columns_and_metadata(&tables.join("actors.parquet")).0[..9],
