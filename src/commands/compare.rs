@@ -11,6 +11,7 @@ use crate::article::Origin;
 use crate::commands::Outcome;
 use crate::commands::args::{ActorArgs, EngineArgs, InputArgs, SummaryArgs};
 use crate::commands::records::start_pipeline;
+use crate::commands::stories::{DEFAULT_EMBEDDING_MODEL, SimilarityChoice};
 use crate::output::Destination;
 use crate::output::guard::{ReadPaths, refuse_same_output};
 use crate::output::records::{Layout, RecordStream};
@@ -20,8 +21,7 @@ use crate::report::accumulate::{RecordConsumer, ReportBuilder};
 use crate::report::load::{failure_entry, looks_like_records, malformed, read_jsonl_path};
 use crate::report::parquet::{is_parquet, parquet_files, read_table_set, table_sets};
 use crate::report::{
-    FailedEntry, FailureKind, GroupBy, InputSummary, ReportConfig, ReportFormat, SimilarityKind,
-    StoryMode,
+    FailedEntry, FailureKind, GroupBy, InputSummary, ReportConfig, ReportFormat, StoryMode,
 };
 
 #[derive(Debug, Args)]
@@ -72,14 +72,20 @@ pub struct CompareArgs {
     #[arg(long, value_enum, default_value_t = ReportConfig::default().stories, help_heading = "Report")]
     pub stories: StoryMode,
 
-    /// Similarity used to cluster stories.
-    #[arg(long, value_enum, default_value_t = ReportConfig::default().similarity, help_heading = "Report")]
-    pub similarity: SimilarityKind,
+    /// Similarity used to cluster stories: multilingual sentence embeddings
+    /// when the embedding model is installed (auto), else tf-idf word overlap.
+    #[arg(long, value_enum, default_value_t = SimilarityChoice::Auto, help_heading = "Report")]
+    pub similarity: SimilarityChoice,
+
+    /// The sentence-embedding model of --similarity auto|embedding: a
+    /// registry name or a model directory.
+    #[arg(long, default_value = DEFAULT_EMBEDDING_MODEL, value_name = "NAME|DIR", help_heading = "Report")]
+    pub embedding_model: String,
 
     /// Stories merge while their articles are at least this similar (0–1)
-    /// on average.
-    #[arg(long, default_value_t = ReportConfig::default().cluster_threshold, value_name = "SIM", help_heading = "Report")]
-    pub cluster_threshold: f64,
+    /// on average. Default: 0.05 for word overlap, 0.4 for embeddings.
+    #[arg(long, value_name = "SIM", help_heading = "Report")]
+    pub cluster_threshold: Option<f64>,
 
     /// Report records of each engine setup separately instead of refusing
     /// to compare scores made by different engines or model revisions.
@@ -118,8 +124,12 @@ impl CompareArgs {
             group_by: self.by,
             story_filter: self.story.clone(),
             stories: self.stories,
-            similarity: self.similarity,
-            cluster_threshold: self.cluster_threshold,
+            // Set by `stories::resolve`, which knows what is installed.
+            similarity: ReportConfig::default().similarity,
+            embedding_model: None,
+            cluster_threshold: self
+                .cluster_threshold
+                .unwrap_or(ReportConfig::default().cluster_threshold),
             group_by_engine: self.group_by_engine,
             bootstrap_samples: self.bootstrap_samples,
             confidence_level: self.confidence,
@@ -137,7 +147,7 @@ impl CompareArgs {
 }
 
 pub fn run(args: &CompareArgs) -> anyhow::Result<Outcome> {
-    let config = args.report_config();
+    let mut config = args.report_config();
     if args.format() == ReportFormat::Parquet && args.out.as_deref().is_none_or(|o| o == "-") {
         bail!("--format parquet needs --out FILE: Parquet is not written to standard output");
     }
@@ -163,7 +173,16 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<Outcome> {
         articles: article_inputs,
         errors: walk_errors,
     } = classify_inputs(&args.input.inputs)?;
+    let embedder = crate::commands::stories::resolve(
+        &mut config,
+        args.similarity,
+        &args.embedding_model,
+        args.cluster_threshold,
+    )?;
     let mut builder = ReportBuilder::new(&config)?;
+    if let Some(embedder) = embedder {
+        builder = builder.with_embedder(embedder);
+    }
     let mut report = Printing(&mut builder);
     for err in walk_errors {
         report.failed(malformed(&err.origin, err.message));

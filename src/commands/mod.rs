@@ -13,6 +13,7 @@ pub mod models;
 pub mod records;
 pub mod segment;
 pub mod stance;
+pub mod stories;
 #[cfg(feature = "transformer")]
 pub mod train;
 

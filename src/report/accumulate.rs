@@ -25,7 +25,7 @@ use sha2::{Digest, Sha256};
 use crate::record::{ArticleAnalysis, EngineInfo, StanceLabel};
 use crate::stats::{self, BootstrapConfig, Interval};
 
-use super::cluster::{self, Similarity, TfIdfCosine, TokenJaccard};
+use super::cluster::{self, EmbeddingCosine, Similarity, TextEmbedder, TfIdfCosine, TokenJaccard};
 use super::novelty::{NoveltyIndex, summary_sentences};
 use super::{
     ActorSummary, Cell, CellEvidence, Divergence, FailedEntry, Group, GroupBy, GroupScore,
@@ -693,6 +693,8 @@ pub struct ReportBuilder {
     failed: Vec<FailedEntry>,
     failures: usize,
     analyses: usize,
+    /// Sentence embeddings for [`SimilarityKind::Embedding`].
+    embedder: Option<Box<dyn TextEmbedder>>,
 }
 
 impl ReportBuilder {
@@ -718,7 +720,14 @@ impl ReportBuilder {
             failed: Vec::new(),
             failures: 0,
             analyses: 0,
+            embedder: None,
         })
+    }
+
+    /// The sentence embedder that [`SimilarityKind::Embedding`] needs.
+    pub fn with_embedder(mut self, embedder: Box<dyn TextEmbedder>) -> ReportBuilder {
+        self.embedder = Some(embedder);
+        self
     }
 
     /// Failures and unreadable lines so far (all of them, listed or not).
@@ -735,15 +744,12 @@ impl ReportBuilder {
     /// mixed without `group_by_engine`.
     pub fn finish(self) -> Result<Report, ReportError> {
         let config = self.config;
+        let embedder = self.embedder.as_deref();
         if self.engines.len() > 1 && !config.group_by_engine {
             return Err(ReportError::MixedEngines(
                 self.engines.into_iter().collect(),
             ));
         }
-        let similarity: &dyn Similarity = match config.similarity {
-            SimilarityKind::Tfidf => &TfIdfCosine,
-            SimilarityKind::Jaccard => &TokenJaccard,
-        };
         let mut sections = Vec::new();
         match self.stories {
             Stories::Single {
@@ -754,8 +760,10 @@ impl ReportBuilder {
                 if !candidates.is_empty() {
                     let docs: Vec<&str> = candidates.iter().map(|c| c.text.as_str()).collect();
                     let members: Vec<usize> = (0..docs.len()).collect();
-                    let label =
-                        &candidates[cluster::most_central(&docs, similarity, &members)].label;
+                    let similarity = similarity_of(&config, embedder, &docs)?;
+                    let label = &candidates
+                        [cluster::most_central(&docs, similarity.as_ref(), &members)]
+                    .label;
                     let id = config
                         .story_filter
                         .clone()
@@ -769,16 +777,18 @@ impl ReportBuilder {
             Stories::Cluster { analyses } => {
                 let texts: Vec<String> = analyses.iter().map(story_text).collect();
                 let docs: Vec<&str> = texts.iter().map(String::as_str).collect();
+                let similarity = similarity_of(&config, embedder, &docs)?;
                 let mut clusters = if analyses.is_empty() {
                     Vec::new()
                 } else {
-                    cluster::cluster(&docs, similarity, config.cluster_threshold)
+                    cluster::cluster(&docs, similarity.as_ref(), config.cluster_threshold)
                 };
                 // Largest story first; ties keep input order (clusters come
                 // sorted by their first member and the sort is stable).
                 clusters.sort_by_key(|c| std::cmp::Reverse(c.len()));
                 for (i, members) in clusters.into_iter().enumerate() {
-                    let central = members[cluster::most_central(&docs, similarity, &members)];
+                    let central =
+                        members[cluster::most_central(&docs, similarity.as_ref(), &members)];
                     let label = label_of(&analyses[central]);
                     let mut states: BTreeMap<EngineInfo, SectionState> = BTreeMap::new();
                     for (arrival, &m) in members.iter().enumerate() {
@@ -809,6 +819,26 @@ impl ReportBuilder {
             sections,
         })
     }
+}
+
+/// The configured similarity over `docs`.
+fn similarity_of(
+    config: &ReportConfig,
+    embedder: Option<&dyn TextEmbedder>,
+    docs: &[&str],
+) -> Result<Box<dyn Similarity>, ReportError> {
+    Ok(match config.similarity {
+        SimilarityKind::Tfidf => Box::new(TfIdfCosine),
+        SimilarityKind::Jaccard => Box::new(TokenJaccard),
+        SimilarityKind::Embedding => {
+            let embedder = embedder.ok_or_else(|| {
+                ReportError::InvalidConfig(
+                    "--similarity embedding needs a sentence-embedding model".into(),
+                )
+            })?;
+            Box::new(EmbeddingCosine::of(docs, embedder).map_err(ReportError::Embedding)?)
+        }
+    })
 }
 
 impl RecordConsumer for ReportBuilder {

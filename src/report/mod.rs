@@ -88,6 +88,9 @@ pub enum SimilarityKind {
     Tfidf,
     /// Jaccard overlap of title + summary word sets.
     Jaccard,
+    /// Cosine of multilingual sentence embeddings of title + summary: one
+    /// story across languages (needs a sentence-embedding model).
+    Embedding,
 }
 
 /// Everything that shapes a report. Defaults are what `compare` uses.
@@ -104,6 +107,10 @@ pub struct ReportConfig {
     pub similarity: SimilarityKind,
     /// Stories merge while their articles are at least this similar on average (default 0.05; tf-idf cosines of short texts are small).
     pub cluster_threshold: f64,
+    /// The sentence-embedding model of [`SimilarityKind::Embedding`]
+    /// (`name@revision`), as the report names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub embedding_model: Option<String>,
     /// Report records of different engines side by side instead of
     /// refusing to mix them (default: false, refuse).
     pub group_by_engine: bool,
@@ -131,6 +138,7 @@ impl Default for ReportConfig {
             stories: StoryMode::Single,
             similarity: SimilarityKind::Tfidf,
             cluster_threshold: 0.05,
+            embedding_model: None,
             group_by_engine: false,
             bootstrap_samples: 2000,
             confidence_level: 0.95,
@@ -152,6 +160,8 @@ pub enum ReportError {
     MixedEngines(Vec<(EngineInfo, usize)>),
     #[error("{0}")]
     InvalidConfig(String),
+    #[error("cannot embed the articles' titles and summaries for clustering: {0:#}")]
+    Embedding(anyhow::Error),
 }
 
 fn is_zero(n: &usize) -> bool {
