@@ -58,6 +58,14 @@ struct Cue {
     pronoun: bool,
 }
 
+/// What a sentence tells the article-wide passes, in text order.
+#[derive(Debug, Clone)]
+enum Event {
+    /// A person who opens a sentence: what a later `he` may stand for.
+    Subject(SpeakerPhrase),
+    Quote(Pending),
+}
+
 /// A quotation before the article-wide passes (pronouns, continuations).
 #[derive(Debug, Clone)]
 struct Pending {
@@ -81,15 +89,13 @@ pub fn extract(
     lexicons: &Lexicons,
 ) -> Vec<Quotation> {
     let langs = lexicons.for_article(article);
-    let mut pending = Vec::new();
+    let mut events = Vec::new();
     for index in 0..article.sentences.len() {
         let offset = article.sentences[index].span.start;
         let text = article.sentence_text(index);
-        pending.extend(sentence_quotes(
-            text, offset, index, mentions, set, &langs,
-        ));
+        events.extend(sentence_quotes(text, offset, index, mentions, set, &langs));
     }
-    resolve(article, pending, set)
+    resolve(article, events, set)
 }
 
 fn speech_cues(tokens: &[&Token], lexicons: &[&Lexicon], inside: &dyn Fn(usize) -> bool) -> Vec<Cue> {
@@ -160,31 +166,34 @@ fn sentence_quotes(
     mentions: &[Mention],
     set: &ActorSet,
     lexicons: &[&Lexicon],
-) -> Vec<Pending> {
+) -> Vec<Event> {
     let sets = WordSets::get();
     let tokens = tokenize(text);
     let words: Vec<&Token> = tokens.iter().filter(|t| t.word).collect();
     if words.is_empty() {
         return Vec::new();
     }
+    let original = |i: usize| &text[words[i].start..words[i].end];
     let quotes = quote_ranges(text, &words);
     let inside = |i: usize| quotes.iter().any(|q| q.first <= i && i <= q.last);
     let mut cues = speech_cues(&words, lexicons, &inside);
     // German `so` only right after a quotation.
     cues.retain(|c| {
-        !(c.end - c.first == 1 && AFTER_QUOTE_ONLY_CUES.contains(&words[c.first].folded.as_str()))
+        !(c.end - c.first == 1
+            && AFTER_QUOTE_ONLY_CUES.contains(&words[c.first].folded.as_str()))
             || (c.first > 0 && inside(c.first - 1))
     });
-    let phrase = |range: std::ops::Range<usize>| read_phrase(text, offset, &words, range, mentions, set);
+    let phrase =
+        |range: std::ops::Range<usize>| read_phrase(text, offset, &words, range, mentions, set);
 
-    // The phrase ending at word `end`, back to a break; `across` lets it
-    // start right after one (the phrase before an apposition's comma).
+    // The phrase ending at word `end`, back to a break (all of it: a long
+    // one is a clause, not a speaker); `across` lets it start right after
+    // one (the phrase before an apposition's comma).
     let before = |end: usize, across: bool| -> std::ops::Range<usize> {
         let mut start = end;
         while start > 0
             && !inside(start - 1)
             && ((across && start == end) || !break_before(text, &words, start))
-            && end - start < MAX_SPEAKER_WORDS
         {
             start -= 1;
         }
@@ -195,12 +204,153 @@ fn sentence_quotes(
         while end < words.len()
             && (end == start || !break_before(text, &words, end))
             && !inside(end)
-            && !sets.complementizers.contains(words[end].folded.as_str())
+            && !is_complementizer(&words[end].folded)
             && end - start < MAX_SPEAKER_WORDS
         {
             end += 1;
         }
         start..end
+    };
+    // The subject at word `start`: names, titles and small words up to the
+    // first other word (`Vice President Delcy Rodríguez` of `… accused`).
+    let subject = |start: usize| -> std::ops::Range<usize> {
+        let mut end = start;
+        while end < words.len()
+            && !inside(end)
+            && (end == start || !break_before(text, &words, end))
+            && end - start < MAX_SPEAKER_WORDS
+        {
+            let w = &words[end];
+            let small = sets.not_names.contains(w.folded.as_str())
+                || sets.particles.contains(w.folded.as_str());
+            let capital = original(end).chars().next().is_some_and(char::is_uppercase);
+            if !(capital || small || sets.is_title(&w.folded)) {
+                break;
+            }
+            end += 1;
+        }
+        start..end
+    };
+    let cut_at_relative = |range: std::ops::Range<usize>| -> std::ops::Range<usize> {
+        match (range.start + 1..range.end).find(|&i| sets.relatives.contains(words[i].folded.as_str())) {
+            Some(i) => range.start..i,
+            None => range,
+        }
+    };
+    let name_only = |range: &std::ops::Range<usize>| {
+        !range.is_empty() && subject(range.start).end >= range.end
+    };
+    // A phrase without a person followed by `, Name`: the apposition names
+    // the speaker (`le ministre des Affaires étrangères, Jorge Arreaza`).
+    let forward_apposition = |range: std::ops::Range<usize>| -> SpeakerPhrase {
+        let p = phrase(range.clone());
+        if p.person.is_some() || range.end >= words.len() || inside(range.end) {
+            return p;
+        }
+        let gap = &text[words[range.end - 1].end..words[range.end].start];
+        if !gap.contains(',') {
+            return p;
+        }
+        let next = after(range.end);
+        let q = phrase(next.clone());
+        if name_only(&next) && q.person.is_some() {
+            SpeakerPhrase {
+                actor: q.actor.or(p.actor),
+                ..q
+            }
+        } else {
+            p
+        }
+    };
+    // Up to two comma-separated phrases back from word `end`: the speaker
+    // of a verb behind a relative clause (`Maduro, who spoke in Caracas, said`).
+    let hop = |mut end: usize, relative: bool, cue_first: usize| {
+        for _ in 0..2 {
+            if end == 0 || inside(end - 1) {
+                break;
+            }
+            let outer = cut_at_relative(before(end, true));
+            let q = phrase(outer.clone());
+            if q.person.is_some() || q.actor.is_some() || (relative && q.anonymous) {
+                return Some((q, outer.start..cue_first));
+            }
+            end = outer.start;
+        }
+        None
+    };
+    // The speaker before a verb cue, with appositions and relative clauses.
+    let speaker_before = |cue_first: usize| -> Option<(SpeakerPhrase, std::ops::Range<usize>)> {
+        if cue_first == 0 || inside(cue_first - 1) {
+            return None;
+        }
+        let pre = before(cue_first, false);
+        if pre.is_empty() {
+            // A comma right before the verb: `Name, description, said`,
+            // `description, Name, said`, `Name, who …, said`.
+            let desc = before(cue_first, true);
+            let relative = sets.relatives.contains(words[desc.start].folded.as_str());
+            let d = phrase(desc.clone());
+            let outer = (desc.start > 0 && !inside(desc.start - 1)).then(|| before(desc.start, true));
+            if !relative && d.person.is_some() && name_only(&desc) {
+                let mut d = d;
+                if d.actor.is_none()
+                    && let Some(outer) = &outer
+                    && outer.start == 0
+                {
+                    d.actor = phrase(outer.clone()).actor;
+                }
+                return Some((d, desc.start..cue_first));
+            }
+            let outer = outer?;
+            let q = phrase(outer.clone());
+            if name_only(&outer) && q.person.is_some() {
+                let actor = q.actor.or(if relative { None } else { d.actor });
+                return Some((SpeakerPhrase { actor, ..q }, outer.start..cue_first));
+            }
+            if relative {
+                let q = phrase(cut_at_relative(outer.clone()));
+                if q.is_speaker() {
+                    return Some((q, outer.start..cue_first));
+                }
+            }
+            return None;
+        }
+        let relative_start = sets.relatives.contains(words[pre.start].folded.as_str());
+        let coordinated = pre
+            .clone()
+            .any(|i| sets.conjunctions.contains(words[i].folded.as_str()));
+        if coordinated {
+            let subj = subject(pre.start);
+            let p = phrase(subj.clone());
+            if p.is_speaker() {
+                return Some((p, subj));
+            }
+        }
+        if !relative_start && pre.len() <= MAX_SPEAKER_WORDS {
+            let trimmed = cut_at_relative(pre.clone());
+            let mut p = phrase(trimmed.clone());
+            let mut range = trimmed;
+            // An apposition: `Elliott Abrams, the US envoy said`.
+            if pre.start > 0 && !inside(pre.start - 1) {
+                let outer = before(pre.start, true);
+                let q = phrase(outer.clone());
+                if p.person.is_none() && name_only(&outer) && q.person.is_some() {
+                    let actor = q.actor.or(p.actor);
+                    p = SpeakerPhrase { actor, ..q };
+                    range = outer.start..pre.end;
+                } else if p.person.is_some()
+                    && p.actor.is_none()
+                    && outer.start == 0
+                    && q.person.is_none()
+                {
+                    p.actor = q.actor;
+                }
+            }
+            if p.is_speaker() {
+                return Some((p, range));
+            }
+        }
+        hop(pre.start, relative_start, cue_first)
     };
     // The speaker of a cue and the words it covers.
     let speaker_of = |cue: &Cue| -> Option<(SpeakerPhrase, std::ops::Range<usize>)> {
@@ -218,77 +368,120 @@ fn sentence_quotes(
             let p = phrase(post.clone());
             return p.is_speaker().then_some((p, post));
         }
-        let pre = before(cue.first, zufolge);
-        let p = phrase(pre.clone());
-        let relative =
-            !pre.is_empty() && sets.relatives.contains(words[pre.start].folded.as_str());
-        if p.is_speaker() && !relative {
-            return Some((p, pre));
+        if zufolge {
+            let pre = before(cue.first, false);
+            let p = phrase(pre.clone());
+            return p.is_speaker().then_some((p, pre));
         }
-        // Apposition or relative clause between speaker and verb: up to two
-        // comma-separated phrases back.
-        let mut end = pre.start;
-        for _ in 0..2 {
-            if end == 0 || inside(end - 1) {
-                break;
-            }
-            let outer = before(end, true);
-            let q = phrase(outer.clone());
-            if q.person.is_some() || q.actor.is_some() {
-                return Some((q, outer.start..cue.first));
-            }
-            end = outer.start;
+        if let Some(found) = speaker_before(cue.first) {
+            return Some(found);
         }
-        if !zufolge {
-            let q = phrase(post.clone());
-            if q.is_speaker() {
-                return Some((q, post));
-            }
+        // `sagte er vor …`, `disse ele diante de …`
+        if !post.is_empty() && sets.pronouns.contains(words[post.start].folded.as_str()) {
+            return Some((phrase(post.start..post.start + 1), post));
+        }
+        let q = if post.is_empty() {
+            SpeakerPhrase::default()
+        } else {
+            forward_apposition(post.clone())
+        };
+        if q.is_speaker() {
+            return Some((q, post));
         }
         // No subject (Spanish `dijo.`), right after a quotation: the last speaker.
-        (pre.is_empty() && cue.first > 0 && inside(cue.first - 1)).then(|| {
-            (
-                SpeakerPhrase {
-                    pronoun: true,
-                    ..SpeakerPhrase::default()
-                },
-                cue.first..cue.first,
-            )
-        })
+        let pre_empty = cue.first == 0 || break_before(text, &words, cue.first);
+        (pre_empty && cue.first > 0 && inside(cue.first - 1)).then(|| (last_speaker(), cue.first..cue.first))
     };
 
-    let long: Vec<_> = quotes.iter().filter(|q| q.long).collect();
     let mut out = Vec::new();
-    if !long.is_empty() {
-        for q in long {
+    // The sentence's subject, for later pronouns (`He added: …`).
+    if !inside(0) {
+        let subj = phrase(subject(0));
+        if subj.person.is_some() {
+            out.push(Event::Subject(subj));
+        }
+    }
+    let whole = |q: &crate::stance::lexicon::Quote| (0..words.len()).all(|i| q.first <= i && i <= q.last || inside(i));
+    let cue_next_to = |q: &crate::stance::lexicon::Quote| {
+        cues.iter().any(|c| c.first > q.last && c.first <= q.last + 2)
+    };
+    let direct: Vec<_> = quotes
+        .iter()
+        .filter(|q| q.long || whole(q) || cue_next_to(q) || (q.first == 0 && !cues.is_empty()))
+        .collect();
+    if !direct.is_empty() {
+        for q in direct {
             let start = words[q.first].start;
             let end = words[q.last].end;
             let before_first = if q.first == 0 { 0 } else { words[q.first - 1].end };
-            let after_last = if q.last + 1 < words.len() { words[q.last + 1].start } else { text.len() };
+            let after_last = if q.last + 1 < words.len() {
+                words[q.last + 1].start
+            } else {
+                text.len()
+            };
             let opened = mark_in(text, before_first, start, OPENING_MARKS);
             let closed = mark_in(text, end, after_last, CLOSING_MARKS);
             // The nearest cue outside quotations.
             let nearest = cues
                 .iter()
                 .filter_map(|c| {
-                    let d = if c.first > q.last { c.first - q.last } else { q.first.saturating_sub(c.end) + 1 };
+                    let d = if c.first > q.last {
+                        c.first - q.last
+                    } else {
+                        q.first.saturating_sub(c.end) + 1
+                    };
                     speaker_of(c).map(|s| (d, s))
                 })
                 .min_by_key(|(d, _)| *d)
                 .map(|(_, (s, _))| s);
-            // `Guaidó: "…"`
+            // `Guaidó: "…"`, `Guaidó spoke to reporters: "…"`
             let colon = || {
                 let gap = &text[before_first..start];
-                (q.first > 0 && gap.contains(':')).then(|| phrase(before(q.first, true))).filter(SpeakerPhrase::is_speaker)
+                if q.first == 0 || !gap.contains(':') {
+                    return None;
+                }
+                let clause = before(q.first, true);
+                [phrase(subject(clause.start)), phrase(clause)]
+                    .into_iter()
+                    .find(SpeakerPhrase::is_speaker)
             };
-            out.push(Pending {
+            // `"…", a répété Mike Pompeo`, `„…“, rief er`: a verb and its
+            // subject right after the quotation.
+            let inverted = || {
+                if q.last + 1 >= words.len() || !closed || inside(q.last + 1) {
+                    return None;
+                }
+                let rest = after(q.last + 1);
+                if rest.clone().take(2).any(|i| sets.pronouns.contains(words[i].folded.as_str())) {
+                    return Some(last_speaker());
+                }
+                let p = forward_apposition(rest.clone());
+                if p.person.is_some() || p.actor.is_some() || p.anonymous {
+                    return Some(p);
+                }
+                let verb_first = original(q.last + 1).chars().next().is_some_and(char::is_lowercase);
+                if rest.clone().take(3).any(|i| sets.pronouns.contains(words[i].folded.as_str())) || verb_first {
+                    return Some(last_speaker());
+                }
+                None
+            };
+            // `El Gobierno calificó la reunión de «…»`: the sentence's subject.
+            let embedded = || {
+                (q.first > 0 && opened && closed && !subject(0).is_empty())
+                    .then(|| forward_apposition(subject(0)))
+                    .filter(|p| p.person.is_some() || p.actor.is_some())
+            };
+            out.push(Event::Quote(Pending {
                 kind: QuoteKind::Direct,
                 sentence,
-                span: Span { start: offset + start, end: offset + end },
-                speaker: nearest.or_else(colon),
+                span: Span {
+                    start: offset + start,
+                    end: offset + end,
+                },
+                speaker: nearest.or_else(colon).or_else(inverted).or_else(embedded),
                 runs_on: !closed,
                 continued: !opened,
-            });
+            }));
         }
         return out;
     }
@@ -303,13 +496,15 @@ fn sentence_quotes(
         // After: skip a `that`-word and what precedes it within three words.
         let mut content_start = hi;
         for k in hi..(hi + 4).min(words.len()) {
-            if sets.complementizers.contains(words[k].folded.as_str()) {
+            if is_complementizer(&words[k].folded) {
                 content_start = k + 1;
                 break;
             }
         }
         let after_words = words.len().saturating_sub(content_start);
-        let content = if after_words >= MIN_REPORTED_WORDS && !(cue.prepositional && lo >= MIN_REPORTED_WORDS && hi == words.len()) {
+        let content = if after_words >= MIN_REPORTED_WORDS
+            && !(cue.prepositional && lo >= MIN_REPORTED_WORDS && hi == words.len())
+        {
             content_start..words.len()
         } else if lo >= MIN_REPORTED_WORDS {
             0..lo
@@ -318,27 +513,45 @@ fn sentence_quotes(
         };
         let start = words[content.start].start;
         let end = words[content.end - 1].end;
-        out.push(Pending {
+        out.push(Event::Quote(Pending {
             kind: QuoteKind::Reported,
             sentence,
-            span: Span { start: offset + start, end: offset + end },
+            span: Span {
+                start: offset + start,
+                end: offset + end,
+            },
             speaker: Some(speaker),
             runs_on: false,
             continued: false,
-        });
+        }));
         break; // one reported quotation per sentence
     }
     out
 }
 
+/// A speaker to be resolved to the last one (pronoun or no subject).
+fn last_speaker() -> SpeakerPhrase {
+    SpeakerPhrase {
+        pronoun: true,
+        ..SpeakerPhrase::default()
+    }
+}
+
+/// `that`, `que`, `dass`, and the elided `qu'il`.
+fn is_complementizer(folded: &str) -> bool {
+    WordSets::get().complementizers.contains(folded) || folded.starts_with("qu'")
+}
+
 /// Article-wide passes: quotations spanning sentences become one, pronouns
-/// and subjectless verbs take the last speaker, surnames the full name seen
-/// before, and actors are named by id.
-fn resolve(article: &Article, pending: Vec<Pending>, set: &ActorSet) -> Vec<Quotation> {
+/// and subjectless verbs take the last speaker (or the person who opened a
+/// sentence before), a quotation without a speaker continues the one just
+/// before, surnames take the full name seen before, and actors are named by id.
+fn resolve(article: &Article, events: Vec<Event>, set: &ActorSet) -> Vec<Quotation> {
     // Merge a quotation that runs on with the continued one right after it.
-    let mut merged: Vec<Pending> = Vec::new();
-    for p in pending {
-        if let Some(last) = merged.last_mut()
+    let mut merged: Vec<Event> = Vec::new();
+    for event in events {
+        if let Event::Quote(p) = &event
+            && let Some(Event::Quote(last)) = merged.last_mut()
             && last.kind == QuoteKind::Direct
             && p.kind == QuoteKind::Direct
             && last.runs_on
@@ -348,56 +561,71 @@ fn resolve(article: &Article, pending: Vec<Pending>, set: &ActorSet) -> Vec<Quot
             last.span.end = p.span.end;
             last.runs_on = p.runs_on;
             if last.speaker.as_ref().is_none_or(|s| !s.is_speaker()) {
-                last.speaker = p.speaker;
+                last.speaker = p.speaker.clone();
             }
             continue;
         }
-        merged.push(p);
+        merged.push(event);
     }
 
     let mut out: Vec<Quotation> = Vec::new();
-    // (person or phrase, person, actor) of the last named speaker.
-    let mut last: Option<(String, Option<String>, Option<usize>)> = None;
+    // (shown name, person, actor) of the last speaker or sentence subject.
+    type Who = (String, Option<String>, Option<usize>);
+    let mut last: Option<Who> = None;
     let mut persons: Vec<(String, Option<usize>)> = Vec::new();
-    for p in merged {
-        let (speaker, person, actor, anonymous) = match p.speaker {
+    let name = |s: &SpeakerPhrase, persons: &mut Vec<(String, Option<usize>)>| -> Who {
+        let person = s.person.as_deref().map(|n| full_name(n, persons, set));
+        let mut actor = s.actor;
+        if let Some(n) = &person {
+            let folded = fold_str(n, true);
+            if actor.is_none() {
+                actor = persons
+                    .iter()
+                    .find(|(p, _)| fold_str(p, true) == folded)
+                    .and_then(|(_, a)| *a)
+                    .or_else(|| member_actor(&folded, set));
+            }
+            if !persons.iter().any(|(p, _)| p == n) {
+                persons.push((n.clone(), actor));
+            }
+        }
+        (person.clone().unwrap_or_else(|| s.text.clone()), person, actor)
+    };
+    for event in merged {
+        let p = match event {
+            Event::Subject(s) => {
+                last = Some(name(&s, &mut persons));
+                continue;
+            }
+            Event::Quote(p) => p,
+        };
+        let (mut speaker, mut person, mut actor, anonymous) = match &p.speaker {
             Some(s) if s.pronoun => match &last {
-                Some((speaker, person, actor)) => (Some(speaker.clone()), person.clone(), *actor, false),
+                Some((shown, person, actor)) => (Some(shown.clone()), person.clone(), *actor, false),
                 None => (None, None, None, false),
             },
             Some(s) => {
-                let person = s.person.as_deref().map(|name| full_name(name, &persons, set));
-                let mut actor = s.actor;
-                if actor.is_none()
-                    && let Some(name) = &person
-                {
-                    let folded = fold_str(name, true);
-                    actor = persons
-                        .iter()
-                        .find(|(n, _)| fold_str(n, true) == folded)
-                        .and_then(|(_, a)| *a)
-                        .or_else(|| member_actor(&folded, set));
-                }
-                if let Some(name) = &person
-                    && !persons.iter().any(|(n, _)| n == name)
-                {
-                    persons.push((name.clone(), actor));
-                }
-                let shown = person.clone().unwrap_or_else(|| s.text.clone());
-                if !s.anonymous {
-                    last = Some((shown.clone(), person.clone(), actor));
-                }
-                (Some(s.text), person, actor, s.anonymous)
+                let who = name(s, &mut persons);
+                last = Some(who.clone());
+                (Some(s.text.clone()), who.1, who.2, s.anonymous)
             }
             None => (None, None, None, false),
         };
-        // A quotation continued without a speaker of its own: the one before.
-        let (speaker, person, actor) = match (&speaker, p.continued, out.last()) {
-            (None, true, Some(prev)) if prev.kind == QuoteKind::Direct && p.kind == QuoteKind::Direct => {
-                (prev.speaker.clone(), prev.person.clone(), prev.actor.clone().and_then(|id| set.actors.iter().position(|a| a.id == id)))
-            }
-            _ => (speaker, person, actor),
-        };
+        // A direct quotation without a speaker continues the one just before.
+        if speaker.is_none()
+            && p.kind == QuoteKind::Direct
+            && let Some(prev) = out.last()
+            && prev.kind == QuoteKind::Direct
+            && prev.speaker.is_some()
+            && p.sentence <= prev.sentence + 1
+        {
+            speaker = prev.speaker.clone();
+            person = prev.person.clone();
+            actor = prev
+                .actor
+                .as_ref()
+                .and_then(|id| set.actors.iter().position(|a| &a.id == id));
+        }
         out.push(Quotation {
             kind: p.kind,
             sentence: p.sentence,
@@ -409,14 +637,19 @@ fn resolve(article: &Article, pending: Vec<Pending>, set: &ActorSet) -> Vec<Quot
             anonymous,
         });
     }
-    // A quotation whose speaker only comes in the next sentence's quotation
-    // (`"…" / "…," Arreaza said.` split without merging) takes it.
+    // A quotation whose speaker only comes with the next sentence's quotation
+    // (`"…" / "…," Arreaza said.`) takes it.
     for i in (0..out.len().saturating_sub(1)).rev() {
-        if out[i].speaker.is_none() && out[i].kind == QuoteKind::Direct && out[i + 1].sentence == out[i].sentence + 1 {
+        if out[i].speaker.is_none()
+            && out[i].kind == QuoteKind::Direct
+            && out[i + 1].kind == QuoteKind::Direct
+            && out[i + 1].sentence == out[i].sentence + 1
+        {
             let next = out[i + 1].clone();
             out[i].speaker = next.speaker;
             out[i].person = next.person;
             out[i].actor = next.actor;
+            out[i].anonymous = next.anonymous;
         }
     }
     out

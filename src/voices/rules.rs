@@ -15,22 +15,28 @@ use std::sync::OnceLock;
 pub const EXTRA_CUES: &[&str] = &[
     // en
     "warned", "stressed", "replied", "responded", "added", "promised", "vowed", "conceded",
-    "admitted", "maintained", "recalled", "affirmed", "countered", "cautioned",
+    "admitted", "maintained", "recalled", "affirmed", "countered", "cautioned", "repeated",
+    "shouted", "chanted", "reported",
     // es
     "agrego", "indico", "manifesto", "subrayo", "recalco", "asevero", "sentencio", "expreso",
     "reitero", "aseguro", "advirtio", "apunto", "admitio", "reconocio", "prometio",
-    "ha dicho", "ha afirmado", "ha declarado", "de acuerdo con", "afirmo",
+    "ha dicho", "ha afirmado", "ha declarado", "de acuerdo con", "afirmo", "denuncio",
+    "denunciaron", "denuncian", "conto", "cuenta", "gritaban", "grito", "repitio",
     // fr
     "d'apres", "a precise", "a indique", "a martele", "a lance", "a rappele", "a reconnu",
     "a promis", "a juge", "a assure", "a repondu", "a confie", "a prevenu", "a conclu",
-    "precise", "poursuit", "ajoute", "a t il", "a t elle", "ont t ils",
+    "precise", "poursuit", "ajoute", "a t il", "a t elle", "ont t ils", "a repete",
+    "raconte", "racontent", "estiment", "expliquent", "scandaient", "a crie", "ont indique",
+    "ont affirme", "ont assure", "ont explique", "ont precise", "ont souligne", "ont dit",
     // de
-    "versicherte", "unterstrich", "bekraftigte", "raumte", "teilte", "kundigte", "sagte",
+    "versicherte", "unterstrich", "bekraftigte", "sagte", "berichten", "berichtete",
+    "wiederholte", "rief", "riefen",
     "erklarte", "betonte", "warnte", "meinte", "so", "hiess es", "heisst es", "fugte",
     "bekannte", "versprach", "antwortete", "entgegnete",
     // pt
     "ressaltou", "destacou", "garantiu", "sublinhou", "completou", "avaliou", "alertou",
     "reiterou", "admitiu", "prometeu", "de acordo com", "afirmou", "declarou", "disse",
+    "contou", "lembrou", "repetiu", "denunciam", "denunciou", "avaliam", "gritavam", "gritou",
 ];
 
 /// Cues whose speaker follows them (`according to X`), or, for the
@@ -48,13 +54,18 @@ pub const COMPLEMENTIZERS: &[&str] = &["that", "que", "dass", "qu'il", "qu'elle"
 
 /// Third-person pronouns: the speaker is the one quoted last.
 pub const PRONOUNS: &[&str] = &[
-    "he", "she", "they", "el", "ella", "ellos", "ellas", "il", "elle", "ils", "elles", "er",
+    "he", "she", "they", "ella", "ellos", "ellas", "il", "elle", "ils", "elles", "er",
     "sie", "ele", "ela", "eles", "elas",
 ];
 
 /// Relative pronouns: a clause between a speaker and its verb
 /// (`Maduro, who spoke in Caracas, said`).
-pub const RELATIVES: &[&str] = &["who", "which", "quien", "qui", "der", "die", "welche", "quem"];
+/// (German `der`/`die` are articles too often to count.)
+pub const RELATIVES: &[&str] = &["who", "which", "quien", "que", "qui", "welche", "quem"];
+
+/// Coordinating conjunctions: `X confirmed … and said`, the speaker is the
+/// clause's subject.
+pub const CONJUNCTIONS: &[&str] = &["and", "y", "et", "und", "e"];
 
 /// Heads of unnamed sources (`officials`, `a diplomat`, `fuentes`).
 pub const ANONYMOUS_HEADS: &[&str] = &[
@@ -62,25 +73,30 @@ pub const ANONYMOUS_HEADS: &[&str] = &[
     "official", "officials", "source", "sources", "diplomat", "diplomats", "analyst",
     "analysts", "spokesperson", "spokesman", "spokeswoman", "aide", "aides", "adviser",
     "advisers", "advisor", "witness", "witnesses", "observer", "observers", "insider",
-    "insiders", "negotiator", "negotiators", "person", "people", "member", "members",
-    "representative", "representatives", "residents", "resident",
+    "insiders", "negotiator", "negotiators",
+    "representative", "representatives", "residents", "resident", "workers", "employees",
+    "protesters", "demonstrators", "economists", "experts",
     // es
     "funcionario", "funcionarios", "funcionaria", "fuente", "fuentes", "diplomatico",
     "diplomaticos", "analista", "analistas", "portavoz", "vocero", "vocera", "asesor",
     "asesores", "testigo", "testigos", "observador", "observadores", "negociador",
     "negociadores", "responsable", "responsables", "autoridades", "representante",
+    "trabajadores", "manifestantes", "empleados", "expertos",
     // fr
     "source", "sources", "diplomate", "diplomates", "analyste", "analystes", "parole",
     "conseiller", "conseillers", "temoin", "temoins", "observateur", "observateurs",
-    "negociateur", "negociateurs", "proche", "proches", "entourage",
+    "negociateur", "negociateurs", "proche", "proches", "entourage", "employes",
+    "manifestants", "experts", "habitants",
     // de
     "sprecher", "sprecherin", "diplomat", "diplomaten", "beamte", "beamter", "beamten",
     "kreise", "kreisen", "quelle", "quellen", "analyst", "analysten", "beobachter",
     "berater", "beraterin", "unterhandler", "insider", "vertreter", "vertreterin",
+    "mitarbeiter", "demonstranten", "experten", "bewohner",
     // pt
     "funcionario", "funcionarios", "fonte", "fontes", "diplomata", "diplomatas", "analista",
     "analistas", "voz", "assessor", "assessores", "testemunha", "testemunhas",
-    "observadores", "negociador", "negociadores", "autoridades",
+    "observadores", "negociador", "negociadores", "autoridades", "trabalhadores",
+    "manifestantes", "moradores", "especialistas",
 ];
 
 /// German compounds ending in an anonymous head (`Regierungskreise`,
@@ -130,7 +146,8 @@ pub const NOT_NAMES: &[&str] = &[
     "its", "our", "we", "i", "it", "there", "monday", "tuesday", "wednesday", "thursday",
     "friday", "saturday", "sunday", "january", "february", "march", "april", "may", "june",
     "july", "august", "september", "october", "november", "december", "asked", "speaking",
-    "however", "meanwhile", "later", "earlier", "yesterday", "today",
+    "however", "meanwhile", "later", "earlier", "yesterday", "today", "as", "like", "como",
+    "comme", "wie", "so",
     // es
     "el", "la", "los", "las", "un", "una", "en", "de", "del", "con", "por", "para", "tras",
     "al", "lunes", "martes", "miercoles", "jueves", "viernes", "sabado", "domingo", "enero",
@@ -159,6 +176,7 @@ pub const NOT_NAMES: &[&str] = &[
 pub const PREPOSITIONS: &[&str] = &[
     "for", "of", "from", "to", "in", "at", "with", "de", "del", "para", "en", "a", "al",
     "pour", "du", "des", "aupres", "von", "fur", "aus", "in", "im", "bei", "des", "der",
+    "vor", "uber", "gegen", "unter", "zu", "nach", "ante", "devant", "diante",
     "do", "da", "dos", "das", "em", "no", "na", "com",
 ];
 
@@ -175,6 +193,7 @@ pub struct WordSets {
     pub complementizers: HashSet<&'static str>,
     pub pronouns: HashSet<&'static str>,
     pub relatives: HashSet<&'static str>,
+    pub conjunctions: HashSet<&'static str>,
     pub anonymous: HashSet<&'static str>,
     pub titles: HashSet<&'static str>,
     pub not_names: HashSet<&'static str>,
@@ -190,6 +209,7 @@ impl WordSets {
             complementizers: set(COMPLEMENTIZERS),
             pronouns: set(PRONOUNS),
             relatives: set(RELATIVES),
+            conjunctions: set(CONJUNCTIONS),
             anonymous: set(ANONYMOUS_HEADS),
             titles: set(TITLES),
             not_names: set(NOT_NAMES),

@@ -114,25 +114,42 @@ pub(crate) fn read_phrase(
         .flat_map(|a| a.all_aliases())
         .map(|n| fold_str(n, true))
         .collect();
-    let person_run = runs.iter().rev().find(|&&(s, e)| {
-        let after_preposition = s > range.start
-            && sets
-                .prepositions
-                .contains(words[s - 1].folded.as_str());
-        let run_text = fold_str(
-            strip_possessive(&text[words[s].start..words[e - 1].end]),
-            true,
-        );
-        !after_preposition && !possessive(original(e - 1)) && !alias_names.contains(&run_text)
-    });
-    let person = person_run.map(|&(s, e)| text[words[s].start..words[e - 1].end].to_string());
-
-    // The actor: a mention overlapping the person first, then any in the phrase.
     let span_of = |s: usize, e: usize| Span {
         start: offset + words[s].start,
         end: offset + words[e - 1].end,
     };
     let overlaps = |a: Span, b: Span| a.start < b.end && b.start < a.end;
+    let candidates: Vec<&(usize, usize)> = runs
+        .iter()
+        .filter(|&&(s, e)| {
+            // The object of a preposition, directly or after a determiner.
+            let after_preposition = (s > range.start
+                && sets.prepositions.contains(words[s - 1].folded.as_str()))
+                || (s > range.start + 1
+                    && sets.not_names.contains(words[s - 1].folded.as_str())
+                    && sets.prepositions.contains(words[s - 2].folded.as_str()));
+            let run_text = fold_str(
+                strip_possessive(&text[words[s].start..words[e - 1].end]),
+                true,
+            );
+            !after_preposition && !possessive(original(e - 1)) && !alias_names.contains(&run_text)
+        })
+        .collect();
+    // A member of the set (`Ine Eriksen Søreide`) before any other capitalized
+    // run (German nouns are capitalized: `bestätigte die Kontakte`).
+    let person_run = candidates
+        .iter()
+        .rev()
+        .find(|&&&(s, e)| {
+            mentions
+                .iter()
+                .any(|m| m.member && overlaps(m.span, span_of(s, e)))
+        })
+        .or_else(|| candidates.last())
+        .copied();
+    let person = person_run.map(|&(s, e)| text[words[s].start..words[e - 1].end].to_string());
+
+    // The actor: a mention overlapping the person first, then any in the phrase.
     let phrase_span = span_of(range.start, range.end);
     let in_phrase: Vec<&Mention> = mentions
         .iter()
