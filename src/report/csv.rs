@@ -133,6 +133,18 @@ pub fn for_each_row(
                 })?;
             }
         }
+        for cell in section.voices.iter().flat_map(|v| &v.cells) {
+            for (metric, value) in super::voices::cell_rows(cell) {
+                row(TidyRow {
+                    story: &section.story_id,
+                    engine: &engine,
+                    group: &cell.group,
+                    actor: &cell.actor,
+                    metric,
+                    value: Some(value),
+                })?;
+            }
+        }
         for actor in &section.actors {
             let d = actor.divergence.as_ref();
             let values = [

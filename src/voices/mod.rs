@@ -153,7 +153,8 @@ fn break_before(text: &str, words: &[&Token], i: usize) -> bool {
     }
     let gap = &text[words[i - 1].end..words[i].start];
     gap.chars().any(|c| {
-        matches!(c, ',' | ';' | ':' | '(' | ')' | '.' | '!' | '?' | '–' | '—')
+        // Not `.`: inside a sentence it ends an abbreviation (`U.S. government`).
+        matches!(c, ',' | ';' | ':' | '(' | ')' | '!' | '?' | '–' | '—')
             || OPENING_MARKS.contains(&c)
             || CLOSING_MARKS.contains(&c)
     })
@@ -205,6 +206,7 @@ fn sentence_quotes(
             && (end == start || !break_before(text, &words, end))
             && !inside(end)
             && !is_complementizer(&words[end].folded)
+            && !(end > start && sets.phrase_ends.contains(words[end].folded.as_str()))
             && end - start < MAX_SPEAKER_WORDS
         {
             end += 1;
@@ -269,7 +271,12 @@ fn sentence_quotes(
             if end == 0 || inside(end - 1) {
                 break;
             }
-            let outer = cut_at_relative(before(end, true));
+            let outer = before(end, true);
+            if sets.relatives.contains(words[outer.start].folded.as_str()) {
+                end = outer.start;
+                continue;
+            }
+            let outer = cut_at_relative(outer);
             let q = phrase(outer.clone());
             if q.person.is_some() || q.actor.is_some() || (relative && q.anonymous) {
                 return Some((q, outer.start..cue_first));
@@ -280,6 +287,14 @@ fn sentence_quotes(
     };
     // The speaker before a verb cue, with appositions and relative clauses.
     let speaker_before = |cue_first: usize| -> Option<(SpeakerPhrase, std::ops::Range<usize>)> {
+        // `has said`: the auxiliary belongs to the verb.
+        let mut cue_first = cue_first;
+        while cue_first > 0
+            && sets.auxiliaries.contains(words[cue_first - 1].folded.as_str())
+            && !break_before(text, &words, cue_first)
+        {
+            cue_first -= 1;
+        }
         if cue_first == 0 || inside(cue_first - 1) {
             return None;
         }
@@ -320,11 +335,19 @@ fn sentence_quotes(
             .clone()
             .any(|i| sets.conjunctions.contains(words[i].folded.as_str()));
         if coordinated {
-            let subj = subject(pre.start);
-            let p = phrase(subj.clone());
-            if p.is_speaker() {
-                return Some((p, subj));
+            // The subject of the first verb: before the conjunction, or
+            // named before a comma (`X, the minister, confirmed … and said`).
+            let conj = pre
+                .clone()
+                .find(|&i| sets.conjunctions.contains(words[i].folded.as_str()))
+                .unwrap_or(pre.end);
+            for range in [subject(pre.start), pre.start..conj] {
+                let p = phrase(range.clone());
+                if p.person.is_some() || p.actor.is_some() {
+                    return Some((p, range));
+                }
             }
+            return hop(pre.start, false, cue_first);
         }
         if !relative_start && pre.len() <= MAX_SPEAKER_WORDS {
             let trimmed = cut_at_relative(pre.clone());
@@ -397,7 +420,18 @@ fn sentence_quotes(
     // The sentence's subject, for later pronouns (`He added: …`).
     if !inside(0) {
         let subj = phrase(subject(0));
-        if subj.person.is_some() {
+        // One capitalized word opening a sentence may be any word (`Miles
+        // de efectivos`): only a member of the set or a full name counts.
+        let known = subj.actor.is_some()
+            || subj.person.as_deref().is_some_and(|p| {
+                let p = fold_str(p, true);
+                p.contains(' ')
+                    || set.actors.iter().flat_map(|a| &a.members).any(|m| {
+                        let m = fold_str(m, true);
+                        m.ends_with(&p) && m[..m.len() - p.len()].ends_with(' ')
+                    })
+            });
+        if subj.person.is_some() && known {
             out.push(Event::Subject(subj));
         }
     }
@@ -456,7 +490,7 @@ fn sentence_quotes(
                     return Some(last_speaker());
                 }
                 let p = forward_apposition(rest.clone());
-                if p.person.is_some() || p.actor.is_some() || p.anonymous {
+                if p.person.is_some() || p.actor.is_some() || p.anonymous || p.described {
                     return Some(p);
                 }
                 let verb_first = original(q.last + 1).chars().next().is_some_and(char::is_lowercase);
@@ -491,6 +525,11 @@ fn sentence_quotes(
         };
         if speaker.pronoun && speaker.text.is_empty() {
             continue; // a subjectless verb without a quotation
+        }
+        if !(speaker.person.is_some() || speaker.actor.is_some() || speaker.anonymous || speaker.pronoun) {
+            // `Dijo el refrán que …`: reported speech needs a named,
+            // affiliated or unnamed-source speaker.
+            continue;
         }
         let (lo, hi) = (range.start.min(cue.first), range.end.max(cue.end));
         // After: skip a `that`-word and what precedes it within three words.
@@ -669,11 +708,18 @@ fn full_name(name: &str, persons: &[(String, Option<usize>)], set: &ActorSet) ->
     if let Some((full, _)) = persons.iter().rev().find(|(n, _)| ends(n)) {
         return full.clone();
     }
+    let titles = WordSets::get();
     let members: Vec<&String> = set
         .actors
         .iter()
         .flat_map(|a| &a.members)
         .filter(|m| ends(m))
+        // `President Maduro` is a title and a name, not a fuller name.
+        .filter(|m| {
+            m.split_whitespace()
+                .next()
+                .is_none_or(|w| !titles.is_title(&fold_str(w, true)))
+        })
         .collect();
     match members.as_slice() {
         [one] => one.to_string(),

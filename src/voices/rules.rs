@@ -180,6 +180,23 @@ pub const PREPOSITIONS: &[&str] = &[
     "do", "da", "dos", "das", "em", "no", "na", "com",
 ];
 
+/// Words that end a speaker phrase after the verb: where and when
+/// (`said Guaidó in Caracas`, `a lancé le chef de l'État devant …`).
+pub const PHRASE_ENDS: &[&str] = &[
+    "in", "at", "on", "during", "after", "before", "en", "ante", "durante", "tras", "devant",
+    "pendant", "lors", "apres", "vor", "im", "am", "beim", "wahrend", "nach", "diante", "em",
+    "durante", "apos", "yesterday", "ayer", "hier", "gestern", "ontem",
+];
+
+/// Auxiliaries of compound tenses before a speech verb (`has said`).
+pub const AUXILIARIES: &[&str] = &["has", "have", "had", "ha", "han", "hat", "haben", "hatte", "tem", "tinha"];
+
+/// Determiners: a phrase they open describes a speaker (`the chief of staff`).
+pub const DETERMINERS: &[&str] = &[
+    "the", "a", "an", "el", "la", "los", "las", "un", "una", "le", "les", "une", "der", "die",
+    "das", "ein", "eine", "o", "os", "um", "uma",
+];
+
 /// Lowercase particles inside names (`Padrino López` has none; `Lula da Silva`).
 pub const NAME_PARTICLES: &[&str] = &["de", "del", "da", "do", "dos", "das", "van", "von", "la"];
 
@@ -199,6 +216,9 @@ pub struct WordSets {
     pub not_names: HashSet<&'static str>,
     pub prepositions: HashSet<&'static str>,
     pub particles: HashSet<&'static str>,
+    pub phrase_ends: HashSet<&'static str>,
+    pub auxiliaries: HashSet<&'static str>,
+    pub determiners: HashSet<&'static str>,
 }
 
 impl WordSets {
@@ -215,6 +235,9 @@ impl WordSets {
             not_names: set(NOT_NAMES),
             prepositions: set(PREPOSITIONS),
             particles: set(NAME_PARTICLES),
+            phrase_ends: set(PHRASE_ENDS),
+            auxiliaries: set(AUXILIARIES),
+            determiners: set(DETERMINERS),
         })
     }
 

@@ -29,6 +29,9 @@ pub struct SpeakerPhrase {
     pub anonymous: bool,
     /// Only a pronoun (`he`, `il`, `sie`): the speaker quoted last.
     pub pronoun: bool,
+    /// A short phrase opened by a determiner (`le chef de l'État`): a
+    /// speaker described, not named.
+    pub described: bool,
 }
 
 /// Whether a word looks like part of a name: a capital first letter and
@@ -132,7 +135,14 @@ pub(crate) fn read_phrase(
                 strip_possessive(&text[words[s].start..words[e - 1].end]),
                 true,
             );
-            !after_preposition && !possessive(original(e - 1)) && !alias_names.contains(&run_text)
+            // A body named by an alias (`State Department`, `U.N.`) is not a person.
+            let alias = mentions
+                .iter()
+                .any(|m| !m.member && overlaps(m.span, span_of(s, e)));
+            !after_preposition
+                && !possessive(original(e - 1))
+                && !alias_names.contains(&run_text)
+                && !alias
         })
         .collect();
     // A member of the set (`Ine Eriksen Søreide`) before any other capitalized
@@ -168,12 +178,14 @@ pub(crate) fn read_phrase(
         && words[range.clone()]
             .iter()
             .any(|w| sets.is_anonymous_head(&w.folded));
+    let described = (2..=5).contains(&range.len()) && sets.determiners.contains(words[range.start].folded.as_str());
     SpeakerPhrase {
         text: phrase_text,
         person,
         actor,
         anonymous,
         pronoun: false,
+        described,
     }
 }
 
@@ -181,6 +193,10 @@ impl SpeakerPhrase {
     /// Whether the phrase can be a speaker at all: a person, an actor, an
     /// unnamed source, or a pronoun.
     pub fn is_speaker(&self) -> bool {
-        self.person.is_some() || self.actor.is_some() || self.anonymous || self.pronoun
+        self.person.is_some()
+            || self.actor.is_some()
+            || self.anonymous
+            || self.pronoun
+            || self.described
     }
 }
