@@ -348,7 +348,7 @@ fn voices_view(s: &Section, v: &super::voices::VoicesSection) -> VoicesView {
         .map(|a| (a.id.clone(), a.name.clone()))
         .collect();
     VoicesView {
-        findings: super::voices::findings(v, &actors, noun),
+        findings: super::voices::findings(v, &actors),
         without_data: v.articles_without_data,
         charts: s
             .actors

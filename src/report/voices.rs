@@ -318,7 +318,7 @@ pub fn write_markdown(
 }
 
 /// One sentence per group for the HTML findings: whom it quotes most.
-pub fn findings(v: &VoicesSection, actors: &[(String, String)], noun: &str) -> Vec<String> {
+pub fn findings(v: &VoicesSection, actors: &[(String, String)]) -> Vec<String> {
     let name = |id: &str| {
         actors
             .iter()
@@ -346,7 +346,7 @@ pub fn findings(v: &VoicesSection, actors: &[(String, String)], noun: &str) -> V
             .map(|(_, n)| n.clone())
             .collect();
         let mut line = format!(
-            "{noun} {}: {} quotation{} — {}",
+            "{}: {} quotation{}, of which {}",
             g.group,
             g.quotes,
             if g.quotes == 1 { "" } else { "s" },

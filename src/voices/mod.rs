@@ -533,13 +533,15 @@ fn sentence_quotes(
         }
         let (lo, hi) = (range.start.min(cue.first), range.end.max(cue.end));
         // After: skip a `that`-word and what precedes it within three words.
-        let mut content_start = hi;
-        for k in hi..(hi + 4).min(words.len()) {
-            if is_complementizer(&words[k].folded) {
-                content_start = k + 1;
-                break;
-            }
-        }
+        // Else the clause after a comma within three words (`sagte Maduro
+        // im Fernsehen, die Gespräche …`).
+        let near = hi..(hi + 4).min(words.len());
+        let content_start = near
+            .clone()
+            .find(|&k| is_complementizer(&words[k].folded))
+            .map(|k| k + 1)
+            .or_else(|| near.clone().skip(1).find(|&k| break_before(text, &words, k)))
+            .unwrap_or(hi);
         let after_words = words.len().saturating_sub(content_start);
         let content = if after_words >= MIN_REPORTED_WORDS
             && !(cue.prepositional && lo >= MIN_REPORTED_WORDS && hi == words.len())
@@ -733,3 +735,6 @@ fn member_actor(folded: &str, set: &ActorSet) -> Option<usize> {
         .iter()
         .position(|a| a.members.iter().any(|m| fold_str(m, true) == folded))
 }
+
+#[cfg(test)]
+mod tests;
