@@ -6,7 +6,10 @@ use newsframe::stance::lexicon::Lexicons;
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let set = ActorSet::load(std::path::Path::new("data/actors/venezuela.toml")).unwrap();
-    let meta = ArticleMeta { lang: Some(args[1].clone()), ..ArticleMeta::default() };
+    let meta = ArticleMeta {
+        lang: Some(args[1].clone()),
+        ..ArticleMeta::default()
+    };
     let raw = RawArticle::new(Origin::file("x"), meta, args[2].clone());
     let article = preprocess(raw, &PreprocessConfig::default());
     for i in 0..article.sentences.len() {

@@ -459,7 +459,8 @@ fn wrap(text: &str, width: usize, max_lines: usize) -> Vec<String> {
     lines.into_iter().map(|l| clip(&l, width)).collect()
 }
 
-pub(super) const FONT: &str = "font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans',sans-serif";
+pub(super) const FONT: &str =
+    "font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans',sans-serif";
 
 /// Sizes and pattern ids of one section's heatmap.
 struct HeatmapLayout {

@@ -382,15 +382,31 @@ pub fn actor_chart(v: &VoicesSection, actor: &str, name: &str, noun: &str) -> St
         &format!("Share of each {noun}'s quotations that come from {name}"),
     );
     svg.open_group(&[("style", super::html::FONT)]);
-    svg.rect(left, top - 4.0, plot, height - top - 4.0, &[("fill", "#fafafa")]);
+    svg.rect(
+        left,
+        top - 4.0,
+        plot,
+        height - top - 4.0,
+        &[("fill", "#fafafa")],
+    );
     for t in [0.0, 0.25, 0.5, 0.75, 1.0] {
         let x = left + t * plot;
-        svg.line(x, top - 4.0, x, height - 4.0, &[("stroke", "#ddd"), ("stroke-width", "1")]);
+        svg.line(
+            x,
+            top - 4.0,
+            x,
+            height - 4.0,
+            &[("stroke", "#ddd"), ("stroke-width", "1")],
+        );
         svg.text(
             x,
             top - 8.0,
             &fmt_percent(t),
-            &[("text-anchor", "middle"), ("font-size", "10"), ("fill", "#777")],
+            &[
+                ("text-anchor", "middle"),
+                ("font-size", "10"),
+                ("fill", "#777"),
+            ],
         );
     }
     let groups: BTreeMap<&str, &VoiceGroup> =
@@ -423,7 +439,11 @@ pub fn actor_chart(v: &VoicesSection, actor: &str, name: &str, noun: &str) -> St
             left - 10.0,
             y + 4.0,
             &super::html::clip(&c.group, 22),
-            &[("text-anchor", "end"), ("font-size", "12"), ("fill", "#222")],
+            &[
+                ("text-anchor", "end"),
+                ("font-size", "12"),
+                ("fill", "#222"),
+            ],
         );
         if c.quotes > 0 {
             svg.rect(

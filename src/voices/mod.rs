@@ -33,7 +33,7 @@ pub mod speaker;
 use crate::actors::fold::fold_str;
 use crate::actors::{ActorSet, Mention};
 use crate::article::{Article, Span};
-use crate::record::{QuoteKind, Quotation};
+use crate::record::{Quotation, QuoteKind};
 use crate::stance::lexicon::{EntryKind, Lexicon, Lexicons, Token, quote_ranges, tokenize};
 
 use rules::{AFTER_QUOTE_ONLY_CUES, EXTRA_CUES, WordSets};
@@ -95,10 +95,14 @@ pub fn extract(
         let text = article.sentence_text(index);
         events.extend(sentence_quotes(text, offset, index, mentions, set, &langs));
     }
-    resolve(article, events, set)
+    resolve(article, events, mentions, set)
 }
 
-fn speech_cues(tokens: &[&Token], lexicons: &[&Lexicon], inside: &dyn Fn(usize) -> bool) -> Vec<Cue> {
+fn speech_cues(
+    tokens: &[&Token],
+    lexicons: &[&Lexicon],
+    inside: &dyn Fn(usize) -> bool,
+) -> Vec<Cue> {
     let sets = WordSets::get();
     let folded: Vec<&str> = tokens.iter().map(|t| t.folded.as_str()).collect();
     let mut cues = Vec::new();
@@ -180,8 +184,7 @@ fn sentence_quotes(
     let mut cues = speech_cues(&words, lexicons, &inside);
     // German `so` only right after a quotation.
     cues.retain(|c| {
-        !(c.end - c.first == 1
-            && AFTER_QUOTE_ONLY_CUES.contains(&words[c.first].folded.as_str()))
+        !(c.end - c.first == 1 && AFTER_QUOTE_ONLY_CUES.contains(&words[c.first].folded.as_str()))
             || (c.first > 0 && inside(c.first - 1))
     });
     let phrase =
@@ -234,14 +237,15 @@ fn sentence_quotes(
         start..end
     };
     let cut_at_relative = |range: std::ops::Range<usize>| -> std::ops::Range<usize> {
-        match (range.start + 1..range.end).find(|&i| sets.relatives.contains(words[i].folded.as_str())) {
+        match (range.start + 1..range.end)
+            .find(|&i| sets.relatives.contains(words[i].folded.as_str()))
+        {
             Some(i) => range.start..i,
             None => range,
         }
     };
-    let name_only = |range: &std::ops::Range<usize>| {
-        !range.is_empty() && subject(range.start).end >= range.end
-    };
+    let name_only =
+        |range: &std::ops::Range<usize>| !range.is_empty() && subject(range.start).end >= range.end;
     // A phrase without a person followed by `, Name`: the apposition names
     // the speaker (`le ministre des Affaires étrangères, Jorge Arreaza`).
     let forward_apposition = |range: std::ops::Range<usize>| -> SpeakerPhrase {
@@ -290,7 +294,9 @@ fn sentence_quotes(
         // `has said`: the auxiliary belongs to the verb.
         let mut cue_first = cue_first;
         while cue_first > 0
-            && sets.auxiliaries.contains(words[cue_first - 1].folded.as_str())
+            && sets
+                .auxiliaries
+                .contains(words[cue_first - 1].folded.as_str())
             && !break_before(text, &words, cue_first)
         {
             cue_first -= 1;
@@ -305,7 +311,8 @@ fn sentence_quotes(
             let desc = before(cue_first, true);
             let relative = sets.relatives.contains(words[desc.start].folded.as_str());
             let d = phrase(desc.clone());
-            let outer = (desc.start > 0 && !inside(desc.start - 1)).then(|| before(desc.start, true));
+            let outer =
+                (desc.start > 0 && !inside(desc.start - 1)).then(|| before(desc.start, true));
             if !relative && d.person.is_some() && name_only(&desc) {
                 let mut d = d;
                 if d.actor.is_none()
@@ -413,7 +420,8 @@ fn sentence_quotes(
         }
         // No subject (Spanish `dijo.`), right after a quotation: the last speaker.
         let pre_empty = cue.first == 0 || break_before(text, &words, cue.first);
-        (pre_empty && cue.first > 0 && inside(cue.first - 1)).then(|| (last_speaker(), cue.first..cue.first))
+        (pre_empty && cue.first > 0 && inside(cue.first - 1))
+            .then(|| (last_speaker(), cue.first..cue.first))
     };
 
     let mut out = Vec::new();
@@ -435,9 +443,12 @@ fn sentence_quotes(
             out.push(Event::Subject(subj));
         }
     }
-    let whole = |q: &crate::stance::lexicon::Quote| (0..words.len()).all(|i| q.first <= i && i <= q.last || inside(i));
+    let whole = |q: &crate::stance::lexicon::Quote| {
+        (0..words.len()).all(|i| q.first <= i && i <= q.last || inside(i))
+    };
     let cue_next_to = |q: &crate::stance::lexicon::Quote| {
-        cues.iter().any(|c| c.first > q.last && c.first <= q.last + 2)
+        cues.iter()
+            .any(|c| c.first > q.last && c.first <= q.last + 2)
     };
     let direct: Vec<_> = quotes
         .iter()
@@ -447,7 +458,11 @@ fn sentence_quotes(
         for q in direct {
             let start = words[q.first].start;
             let end = words[q.last].end;
-            let before_first = if q.first == 0 { 0 } else { words[q.first - 1].end };
+            let before_first = if q.first == 0 {
+                0
+            } else {
+                words[q.first - 1].end
+            };
             let after_last = if q.last + 1 < words.len() {
                 words[q.last + 1].start
             } else {
@@ -486,15 +501,27 @@ fn sentence_quotes(
                     return None;
                 }
                 let rest = after(q.last + 1);
-                if rest.clone().take(2).any(|i| sets.pronouns.contains(words[i].folded.as_str())) {
+                if rest
+                    .clone()
+                    .take(2)
+                    .any(|i| sets.pronouns.contains(words[i].folded.as_str()))
+                {
                     return Some(last_speaker());
                 }
                 let p = forward_apposition(rest.clone());
                 if p.person.is_some() || p.actor.is_some() || p.anonymous || p.described {
                     return Some(p);
                 }
-                let verb_first = original(q.last + 1).chars().next().is_some_and(char::is_lowercase);
-                if rest.clone().take(3).any(|i| sets.pronouns.contains(words[i].folded.as_str())) || verb_first {
+                let verb_first = original(q.last + 1)
+                    .chars()
+                    .next()
+                    .is_some_and(char::is_lowercase);
+                if rest
+                    .clone()
+                    .take(3)
+                    .any(|i| sets.pronouns.contains(words[i].folded.as_str()))
+                    || verb_first
+                {
                     return Some(last_speaker());
                 }
                 None
@@ -526,7 +553,11 @@ fn sentence_quotes(
         if speaker.pronoun && speaker.text.is_empty() {
             continue; // a subjectless verb without a quotation
         }
-        if !(speaker.person.is_some() || speaker.actor.is_some() || speaker.anonymous || speaker.pronoun) {
+        if !(speaker.person.is_some()
+            || speaker.actor.is_some()
+            || speaker.anonymous
+            || speaker.pronoun)
+        {
             // `Dijo el refrán que …`: reported speech needs a named,
             // affiliated or unnamed-source speaker.
             continue;
@@ -540,7 +571,11 @@ fn sentence_quotes(
             .clone()
             .find(|&k| is_complementizer(&words[k].folded))
             .map(|k| k + 1)
-            .or_else(|| near.clone().skip(1).find(|&k| break_before(text, &words, k)))
+            .or_else(|| {
+                near.clone()
+                    .skip(1)
+                    .find(|&k| break_before(text, &words, k))
+            })
             .unwrap_or(hi);
         let after_words = words.len().saturating_sub(content_start);
         let content = if after_words >= MIN_REPORTED_WORDS
@@ -587,7 +622,12 @@ fn is_complementizer(folded: &str) -> bool {
 /// and subjectless verbs take the last speaker (or the person who opened a
 /// sentence before), a quotation without a speaker continues the one just
 /// before, surnames take the full name seen before, and actors are named by id.
-fn resolve(article: &Article, events: Vec<Event>, set: &ActorSet) -> Vec<Quotation> {
+fn resolve(
+    article: &Article,
+    events: Vec<Event>,
+    mentions: &[Mention],
+    set: &ActorSet,
+) -> Vec<Quotation> {
     // Merge a quotation that runs on with the continued one right after it.
     let mut merged: Vec<Event> = Vec::new();
     for event in events {
@@ -630,7 +670,11 @@ fn resolve(article: &Article, events: Vec<Event>, set: &ActorSet) -> Vec<Quotati
                 persons.push((n.clone(), actor));
             }
         }
-        (person.clone().unwrap_or_else(|| s.text.clone()), person, actor)
+        (
+            person.clone().unwrap_or_else(|| s.text.clone()),
+            person,
+            actor,
+        )
     };
     for event in merged {
         let p = match event {
@@ -640,9 +684,33 @@ fn resolve(article: &Article, events: Vec<Event>, set: &ActorSet) -> Vec<Quotati
             }
             Event::Quote(p) => p,
         };
+        // An office (`el jefe de Estado`): the set's person named last before.
+        if let Some(s) = &p.speaker
+            && s.office
+            && let Some(m) = mentions
+                .iter()
+                .filter(|m| m.member && m.span.start < p.span.start)
+                .max_by_key(|m| m.span.start)
+        {
+            let person = full_name(&m.name, &persons, set);
+            out.push(Quotation {
+                kind: p.kind,
+                sentence: p.sentence,
+                span: p.span,
+                text: article.body[p.span.start..p.span.end].to_string(),
+                speaker: Some(s.text.clone()),
+                person: Some(person.clone()),
+                actor: Some(set.actors[m.actor].id.clone()),
+                anonymous: false,
+            });
+            last = Some((person.clone(), Some(person), Some(m.actor)));
+            continue;
+        }
         let (mut speaker, mut person, mut actor, anonymous) = match &p.speaker {
             Some(s) if s.pronoun => match &last {
-                Some((shown, person, actor)) => (Some(shown.clone()), person.clone(), *actor, false),
+                Some((shown, person, actor)) => {
+                    (Some(shown.clone()), person.clone(), *actor, false)
+                }
                 None => (None, None, None, false),
             },
             Some(s) => {

@@ -32,6 +32,9 @@ pub struct SpeakerPhrase {
     /// A short phrase opened by a determiner (`le chef de l'État`): a
     /// speaker described, not named.
     pub described: bool,
+    /// Described by an office alone (`le chef de l'État`, `the president`):
+    /// the person of the set named last before it.
+    pub office: bool,
 }
 
 /// Whether a word looks like part of a name: a capital first letter and
@@ -42,6 +45,14 @@ pub(crate) fn is_name_word(original: &str, folded: &str, words: &WordSets) -> bo
         && !words.is_title(folded)
         && !words.is_anonymous_head(folded)
         && !words.pronouns.contains(folded)
+}
+
+/// `l'etat` → `etat`: the French and Italian elided article off.
+fn elided(folded: &str) -> &str {
+    match folded.split_once('\'') {
+        Some((head, rest)) if head.len() <= 2 && !rest.is_empty() => rest,
+        _ => folded,
+    }
 }
 
 fn possessive(original: &str) -> bool {
@@ -178,7 +189,24 @@ pub(crate) fn read_phrase(
         && words[range.clone()]
             .iter()
             .any(|w| sets.is_anonymous_head(&w.folded));
-    let described = (2..=5).contains(&range.len()) && sets.determiners.contains(words[range.start].folded.as_str());
+    let described = (2..=5).contains(&range.len())
+        && sets
+            .determiners
+            .contains(words[range.start].folded.as_str());
+    let office = described
+        && person.is_none()
+        && actor.is_none()
+        && !anonymous
+        && words[range.clone()]
+            .iter()
+            .any(|w| sets.is_title(elided(&w.folded)))
+        && words[range.clone()].iter().all(|w| {
+            let f = elided(&w.folded);
+            sets.determiners.contains(f)
+                || sets.not_names.contains(f)
+                || sets.particles.contains(f)
+                || sets.is_title(f)
+        });
     SpeakerPhrase {
         text: phrase_text,
         person,
@@ -186,6 +214,7 @@ pub(crate) fn read_phrase(
         anonymous,
         pronoun: false,
         described,
+        office,
     }
 }
 

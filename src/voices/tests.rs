@@ -39,7 +39,12 @@ fn summary(q: &[Quotation]) -> Vec<(&'static str, String, String, String)> {
         .collect()
 }
 
-fn row(kind: &'static str, text: &str, who: &str, actor: &str) -> (&'static str, String, String, String) {
+fn row(
+    kind: &'static str,
+    text: &str,
+    who: &str,
+    actor: &str,
+) -> (&'static str, String, String, String) {
     (kind, text.into(), who.into(), actor.into())
 }
 
@@ -54,9 +59,24 @@ fn english_direct_reported_and_pronouns() {
     assert_eq!(
         summary(&q),
         vec![
-            row("direct", "We are not going to Oslo to surrender", "Jorge Arreaza", "government"),
-            row("reported", "the government would keep talking", "Jorge Arreaza", "government"),
-            row("reported", "the talks changed nothing", "Elliott Abrams", "us"),
+            row(
+                "direct",
+                "We are not going to Oslo to surrender",
+                "Jorge Arreaza",
+                "government"
+            ),
+            row(
+                "reported",
+                "the government would keep talking",
+                "Jorge Arreaza",
+                "government"
+            ),
+            row(
+                "reported",
+                "the talks changed nothing",
+                "Elliott Abrams",
+                "us"
+            ),
             row("direct", "It is theatre", "Elliott Abrams", "us"),
         ]
     );
@@ -87,9 +107,19 @@ fn spanish_inverted_subjectless_and_segun() {
     assert_eq!(
         summary(&q),
         vec![
-            row("direct", "No permitiremos ninguna traición en los cuarteles", "Nicolás Maduro", "government"),
+            row(
+                "direct",
+                "No permitiremos ninguna traición en los cuarteles",
+                "Nicolás Maduro",
+                "government"
+            ),
             row("reported", "la crisis empeora cada mes", "la ONU", "un"),
-            row("direct", "Venezuela quiere paz", "Delcy Rodríguez", "government"),
+            row(
+                "direct",
+                "Venezuela quiere paz",
+                "Delcy Rodríguez",
+                "government"
+            ),
         ]
     );
 }
@@ -103,7 +133,12 @@ fn spanish_reported_with_que_and_near_miss() {
     );
     assert_eq!(
         summary(&q),
-        vec![row("reported", "la oposición no se levantará de la mesa", "Juan Guaidó", "opposition")]
+        vec![row(
+            "reported",
+            "la oposición no se levantará de la mesa",
+            "Juan Guaidó",
+            "opposition"
+        )]
     );
 }
 
@@ -119,8 +154,18 @@ fn french_inversion_and_selon() {
     assert_eq!(
         summary(&q)[..2],
         [
-            row("direct", "Nous ne négocierons pas sous la menace", "Jorge Arreaza", "government"),
-            row("reported", "les rencontres d'Oslo ne sont qu'une première étape", "Juan Guaidó", "opposition"),
+            row(
+                "direct",
+                "Nous ne négocierons pas sous la menace",
+                "Jorge Arreaza",
+                "government"
+            ),
+            row(
+                "reported",
+                "les rencontres d'Oslo ne sont qu'une première étape",
+                "Juan Guaidó",
+                "opposition"
+            ),
         ]
     );
     // `a-t-elle ajouté`: the pronoun takes the speaker quoted last.
@@ -139,9 +184,24 @@ fn german_verb_second_konjunktiv_and_zufolge() {
     assert_eq!(
         summary(&q),
         vec![
-            row("reported", "die Gespräche würden fortgesetzt", "Nicolás Maduro", "government"),
-            row("direct", "Wir lassen uns nicht erpressen, von niemandem", "Jorge Arreaza", "government"),
-            row("reported", "verlassen täglich Tausende das Land", "Den Vereinten Nationen", "un"),
+            row(
+                "reported",
+                "die Gespräche würden fortgesetzt",
+                "Nicolás Maduro",
+                "government"
+            ),
+            row(
+                "direct",
+                "Wir lassen uns nicht erpressen, von niemandem",
+                "Jorge Arreaza",
+                "government"
+            ),
+            row(
+                "reported",
+                "verlassen täglich Tausende das Land",
+                "Den Vereinten Nationen",
+                "un"
+            ),
         ]
     );
 }
@@ -170,9 +230,24 @@ fn portuguese_disse_segundo_and_multi_sentence_quote() {
     assert_eq!(
         summary(&q),
         vec![
-            row("direct", "Não vamos aceitar chantagem. A Venezuela é soberana", "Jorge Arreaza", "government"),
-            row("reported", "milhões de venezuelanos deixaram o país", "a ONU", "un"),
-            row("reported", "as conversas não são uma negociação", "Juan Guaidó", "opposition"),
+            row(
+                "direct",
+                "Não vamos aceitar chantagem. A Venezuela é soberana",
+                "Jorge Arreaza",
+                "government"
+            ),
+            row(
+                "reported",
+                "milhões de venezuelanos deixaram o país",
+                "a ONU",
+                "un"
+            ),
+            row(
+                "reported",
+                "as conversas não são uma negociação",
+                "Juan Guaidó",
+                "opposition"
+            ),
         ]
     );
 }
@@ -180,11 +255,26 @@ fn portuguese_disse_segundo_and_multi_sentence_quote() {
 #[test]
 fn no_quotation_in_plain_narration() {
     for (lang, text) in [
-        ("en", "The blackout left Maracaibo without water for four days. Prices rose again."),
-        ("es", "Las colas para cargar gasolina superaban los dos kilómetros."),
-        ("fr", "La coupure de courant a privé Maracaibo d'eau pendant quatre jours."),
-        ("de", "Der Stromausfall ließ Maracaibo vier Tage lang ohne Wasser."),
-        ("pt", "O apagão deixou Maracaibo sem água durante quatro dias."),
+        (
+            "en",
+            "The blackout left Maracaibo without water for four days. Prices rose again.",
+        ),
+        (
+            "es",
+            "Las colas para cargar gasolina superaban los dos kilómetros.",
+        ),
+        (
+            "fr",
+            "La coupure de courant a privé Maracaibo d'eau pendant quatre jours.",
+        ),
+        (
+            "de",
+            "Der Stromausfall ließ Maracaibo vier Tage lang ohne Wasser.",
+        ),
+        (
+            "pt",
+            "O apagão deixou Maracaibo sem água durante quatro dias.",
+        ),
     ] {
         assert!(quotes(lang, text).is_empty(), "{lang}: {text}");
     }

@@ -81,8 +81,18 @@ fn chromium(browser: &Path, page: &Path, args: &[&str]) -> (String, String) {
             String::from_utf8_lossy(&text).into_owned()
         })
     };
-    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>));
-    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>));
+    let stdout = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+    );
+    let stderr = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+    );
     let start = Instant::now();
     loop {
         if child.try_wait().unwrap().is_some() {
@@ -340,7 +350,14 @@ fn voices_charts_show_the_json_numbers() {
             .arg(&samples)
             .arg("--actors")
             .arg(&actors)
-            .args(["--engine", "builtin", "--source-from-dir", "--format", format, "-o"])
+            .args([
+                "--engine",
+                "builtin",
+                "--source-from-dir",
+                "--format",
+                format,
+                "-o",
+            ])
             .arg(&out)
             .env("SOURCE_DATE_EPOCH", "1558483200")
             .status()
@@ -357,7 +374,10 @@ fn voices_charts_show_the_json_numbers() {
     let (_, stderr) = chromium(
         &browser,
         &outputs[0],
-        &[&format!("--screenshot={}", shot.display()), "--window-size=1280,4000"],
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1280,4000",
+        ],
     );
     assert!(
         std::fs::read(&shot).is_ok_and(|png| png.starts_with(b"\x89PNG")),
@@ -371,7 +391,10 @@ fn voices_charts_show_the_json_numbers() {
         "console:\n{}",
         console_lines(&stderr).join("\n")
     );
-    assert!(dom.contains("Voices: who each outlet quotes"), "no voices section");
+    assert!(
+        dom.contains("Voices: who each outlet quotes"),
+        "no voices section"
+    );
     // Every bar of every actor's chart carries the JSON's numbers.
     let bar_re = regex::Regex::new(
         r#"<g class="voice" data-group="([^"]*)" data-quotes="([^"]*)" data-share="([^"]*)">"#,
@@ -379,7 +402,13 @@ fn voices_charts_show_the_json_numbers() {
     .unwrap();
     let bars: Vec<(String, u64, f64)> = bar_re
         .captures_iter(&dom)
-        .map(|m| (unescape(&m[1]), m[2].parse().unwrap(), m[3].parse().unwrap()))
+        .map(|m| {
+            (
+                unescape(&m[1]),
+                m[2].parse().unwrap(),
+                m[3].parse().unwrap(),
+            )
+        })
         .collect();
     let cells = voices["cells"].as_array().unwrap();
     assert_eq!(bars.len(), cells.len(), "one bar per outlet × actor");

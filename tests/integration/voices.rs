@@ -44,7 +44,10 @@ fn quote_extraction_meets_the_floor_in_every_language() {
     );
     for lang in ["en", "es", "fr", "de", "pt"] {
         let s = &report["by_lang"][lang];
-        assert!(s["gold"].as_u64().unwrap() >= 40, "{lang}: fewer than 40 gold quotations");
+        assert!(
+            s["gold"].as_u64().unwrap() >= 40,
+            "{lang}: fewer than 40 gold quotations"
+        );
         for (metric, floor) in [
             ("detection_precision", DETECTION_FLOOR),
             ("detection_recall", DETECTION_FLOOR),
@@ -88,7 +91,13 @@ fn compare_samples(format: &str) -> std::process::Output {
         .arg(repo("data/samples"))
         .arg("--actors")
         .arg(repo("data/actors/venezuela.toml"))
-        .args(["--engine", "builtin", "--source-from-dir", "--format", format])
+        .args([
+            "--engine",
+            "builtin",
+            "--source-from-dir",
+            "--format",
+            format,
+        ])
         .env("SOURCE_DATE_EPOCH", "1558483200")
         .output()
         .unwrap()
@@ -127,7 +136,11 @@ fn compare_shows_who_each_outlet_quotes() {
             .find(|g| g["group"] == c["group"])
             .unwrap();
         let total = group["quotes"].as_f64().unwrap();
-        let expected = if total == 0.0 { 0.0 } else { c["quotes"].as_f64().unwrap() / total };
+        let expected = if total == 0.0 {
+            0.0
+        } else {
+            c["quotes"].as_f64().unwrap() / total
+        };
         assert!((c["share"].as_f64().unwrap() - expected).abs() < 1e-12);
     }
     let people = &cell(co, "opposition")["top_people"][0];
@@ -136,7 +149,10 @@ fn compare_shows_who_each_outlet_quotes() {
     let md = String::from_utf8(compare_samples("md").stdout).unwrap();
     assert!(md.contains("### Voices (who is quoted)"), "{md}");
     let csv = String::from_utf8(compare_samples("csv").stdout).unwrap();
-    assert!(csv.contains("Voz Bolivariana,government,voice_share,"), "{csv}");
+    assert!(
+        csv.contains("Voz Bolivariana,government,voice_share,"),
+        "{csv}"
+    );
 }
 
 #[test]
