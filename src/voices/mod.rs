@@ -205,13 +205,15 @@ fn sentence_quotes(
     };
     let after = |start: usize| -> std::ops::Range<usize> {
         let mut end = start;
-        while end < words.len()
-            && (end == start || !break_before(text, &words, end))
-            && !inside(end)
-            && !is_complementizer(&words[end].folded)
-            && !(end > start && sets.phrase_ends.contains(words[end].folded.as_str()))
-            && end - start < MAX_SPEAKER_WORDS
-        {
+        while end < words.len() && end - start < MAX_SPEAKER_WORDS {
+            let first = end == start;
+            let stop = inside(end)
+                || is_complementizer(&words[end].folded)
+                || (!first && break_before(text, &words, end))
+                || (!first && sets.phrase_ends.contains(words[end].folded.as_str()));
+            if stop {
+                break;
+            }
             end += 1;
         }
         start..end
