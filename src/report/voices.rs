@@ -471,3 +471,103 @@ pub fn actor_chart(v: &VoicesSection, actor: &str, name: &str, noun: &str) -> St
     svg.close_group();
     svg.finish()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(quotes: Option<&str>) -> ArticleAnalysis {
+        let quotes = quotes.map_or(String::new(), |q| format!(r#","quotes":{q}"#));
+        serde_json::from_str(&format!(
+            r#"{{"schema_version":2,"id":"a","lang":"en","origin":{{"path":"x"}},
+               "engine":{{}},"actors":[]{quotes}}}"#
+        ))
+        .unwrap()
+    }
+
+    fn quote(
+        speaker: Option<&str>,
+        person: Option<&str>,
+        actor: Option<&str>,
+        anonymous: bool,
+    ) -> String {
+        serde_json::json!({"kind": "direct", "sentence": 0, "span": {"start": 0, "end": 1},
+            "text": "x", "speaker": speaker, "person": person, "actor": actor,
+            "anonymous": anonymous})
+        .to_string()
+    }
+
+    #[test]
+    fn counts_shares_articles_and_people() {
+        let arreaza = quote(
+            Some("Jorge Arreaza"),
+            Some("Jorge Arreaza"),
+            Some("government"),
+            false,
+        );
+        let officials = quote(Some("US officials"), None, Some("us"), true);
+        let nobody = quote(None, None, None, false);
+        let nurse = quote(Some("a nurse"), None, None, false);
+        let mut state = VoicesState::new();
+        state.add(
+            "A",
+            &record(Some(&format!("[{arreaza},{arreaza},{officials}]"))),
+        );
+        state.add("A", &record(Some(&format!("[{nobody},{nurse}]"))));
+        state.add("A", &record(Some("[]")));
+        state.add("A", &record(None)); // made before quotations were extracted
+        state.add("B", &record(Some(&format!("[{officials}]"))));
+        let v = state
+            .finish(
+                &["A".into(), "B".into()],
+                &["government".into(), "us".into()],
+            )
+            .unwrap();
+        assert_eq!(v.articles_without_data, 1);
+        let a = &v.groups[0];
+        assert_eq!(
+            (
+                a.articles,
+                a.quotes,
+                a.unattributed,
+                a.anonymous,
+                a.unaffiliated
+            ),
+            (3, 5, 1, 1, 1)
+        );
+        let gov = v.cell("A", "government").unwrap();
+        assert_eq!((gov.quotes, gov.articles_quoting), (2, 1));
+        assert!((gov.share - 2.0 / 5.0).abs() < 1e-12);
+        assert!((gov.article_share - 1.0 / 3.0).abs() < 1e-12);
+        assert_eq!(
+            gov.top_people,
+            vec![PersonQuotes {
+                name: "Jorge Arreaza".into(),
+                quotes: 2
+            }]
+        );
+        let us = v.cell("A", "us").unwrap();
+        assert_eq!((us.quotes, us.anonymous), (1, 1));
+        assert!(
+            us.top_people.is_empty(),
+            "unnamed sources are nobody's name"
+        );
+        assert_eq!(v.cell("B", "government").unwrap().quotes, 0);
+        assert_eq!(v.cell("B", "us").unwrap().share, 1.0);
+    }
+
+    #[test]
+    fn no_section_without_quotation_data() {
+        let mut state = VoicesState::new();
+        state.add("A", &record(None));
+        assert_eq!(state.finish(&["A".into()], &["us".into()]), None);
+        // A record without the field keeps it absent when written again.
+        let json = serde_json::to_string(&record(None)).unwrap();
+        assert!(!json.contains("quotes"), "{json}");
+        assert!(
+            serde_json::to_string(&record(Some("[]")))
+                .unwrap()
+                .contains(r#""quotes":[]"#)
+        );
+    }
+}
