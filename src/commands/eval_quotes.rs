@@ -67,9 +67,24 @@ fn row(name: &str, s: &QuoteScores) -> String {
 pub fn run(args: &EvalQuotesArgs) -> anyhow::Result<Outcome> {
     let set = args.actors.actor_set()?;
     let mut examples = Vec::new();
+    let mut failed = 0;
     for file in files(&args.datasets)? {
-        examples.extend(load(&file)?);
+        let (loaded, errors) = load(&file)?;
+        for e in &errors {
+            eprintln!("newsframe: {e}");
+        }
+        failed += errors.len();
+        examples.extend(loaded);
     }
+    anyhow::ensure!(
+        !examples.is_empty(),
+        "no usable labeled passage in {} (see data/eval/quotes/README.md for the format)",
+        args.datasets
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     let eval = evaluate(&examples, &set);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -117,5 +132,5 @@ pub fn run(args: &EvalQuotesArgs) -> anyhow::Result<Outcome> {
             }
         }
     }
-    Ok(Outcome::Success)
+    Ok(Outcome::from_failures(failed))
 }

@@ -87,30 +87,45 @@ pub struct QuoteEvaluation {
     pub errors: Vec<QuoteError>,
 }
 
-/// Reads a labeled JSONL file; errors name the file and line.
-pub fn load(path: &Path) -> anyhow::Result<Vec<QuoteExample>> {
+/// Reads a labeled JSONL file: the usable passages, and one message per
+/// line that is not one (naming the file and line). Fails only when the
+/// file cannot be read.
+pub fn load(path: &Path) -> anyhow::Result<(Vec<QuoteExample>, Vec<String>)> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
     let mut out = Vec::new();
+    let mut errors = Vec::new();
     for (n, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
-        let example: QuoteExample = serde_json::from_str(line).map_err(|e| {
-            anyhow::anyhow!("{}:{}: not a labeled passage: {e}", path.display(), n + 1)
-        })?;
-        for q in &example.quotes {
-            anyhow::ensure!(
-                example.text.contains(&q.text),
-                "{}:{}: gold quotation {:?} is not in the passage",
+        let example: QuoteExample = match serde_json::from_str(line) {
+            Ok(example) => example,
+            Err(e) => {
+                errors.push(format!(
+                    "{}:{}: not a labeled passage: {e}",
+                    path.display(),
+                    n + 1
+                ));
+                continue;
+            }
+        };
+        if let Some(q) = example
+            .quotes
+            .iter()
+            .find(|q| !example.text.contains(&q.text))
+        {
+            errors.push(format!(
+                "{}:{}: gold quotation {:?} is not in the passage; left out",
                 path.display(),
                 n + 1,
                 q.text
-            );
+            ));
+            continue;
         }
         out.push(example);
     }
-    Ok(out)
+    Ok((out, errors))
 }
 
 /// The quotations newsframe finds in one passage, with the passage as

@@ -3,8 +3,9 @@
 //!
 //! Columns: `story, engine, <group>, actor, metric, value`, where `<group>`
 //! is `outlet` (or `lang`, `date`, `month` with `--by`). Cell metrics have
-//! both group and actor; actor metrics (`divergence_*`) leave the group
-//! empty. A missing value (no mention, no interval) is an empty field, read
+//! both group and actor (the `voice_*` metrics of [`super::voices`] too,
+//! when the records carry quotations); actor metrics (`divergence_*`) leave
+//! the group empty. A missing value (no mention, no interval) is an empty field, read
 //! as NaN/NA. Numbers keep full precision (the JSON's values exactly).
 //!
 //! Text cells come from articles (an outlet's `og:site_name`, an actor id),

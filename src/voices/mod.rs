@@ -36,7 +36,7 @@ use crate::article::{Article, Span};
 use crate::record::{Quotation, QuoteKind};
 use crate::stance::lexicon::{EntryKind, Lexicon, Lexicons, Token, quote_ranges, tokenize};
 
-use rules::{AFTER_QUOTE_ONLY_CUES, EXTRA_CUES, WordSets};
+use rules::{AFTER_QUOTE_ONLY_CUES, WordSets};
 use speaker::{SpeakerPhrase, read_phrase};
 
 /// Longest speaker phrase, in words.
@@ -118,9 +118,9 @@ fn speech_cues(
             .filter(|e| e.kind == EntryKind::Speech)
             .map(|e| e.len)
             .max();
-        let extra = EXTRA_CUES
+        let extra = sets
+            .extra_cues
             .iter()
-            .map(|c| c.split(' ').collect::<Vec<_>>())
             .filter(|c| i + c.len() <= folded.len() && folded[i..i + c.len()] == c[..])
             .map(|c| c.len())
             .max();

@@ -65,7 +65,7 @@ fn quote_extraction_meets_the_floor_in_every_language() {
 }
 
 #[test]
-fn eval_quotes_names_the_bad_line() {
+fn eval_quotes_names_the_bad_line_and_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.jsonl");
     std::fs::write(
@@ -80,9 +80,12 @@ fn eval_quotes_names_the_bad_line() {
         .args(["--actor", "opposition=Guaidó"])
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(2));
+    // The bad line is named and left out; the good one is scored; exit 1.
+    assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("bad.jsonl:2"), "{stderr}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("(1 passages"), "{stdout}");
 }
 
 fn compare_samples(format: &str) -> std::process::Output {
