@@ -4,28 +4,38 @@
 //! Per sentence (the article's own segmentation):
 //!
 //! - **Direct quotations**: quoted passages of more than four words (the
-//!   stance rules' long quotes, [`crate::stance::lexicon`]); shorter quoted
-//!   phrases are scare quotes or titles, not someone's words. A quotation is
-//!   attributed to the speech cue nearest to it in its sentence (`said`,
-//!   `dijo`, `a déclaré`, `sagte`, `afirmou`, `according to`; the stance
-//!   lexicons' `speech` entries plus [`rules::EXTRA_CUES`]), to the phrase
-//!   before a colon that opens it (`Guaidó: "…"`), or, when its sentence has
-//!   neither, it continues the quotation of the sentence before or after
-//!   (a quotation spanning sentences is one quotation).
+//!   stance rules' long quotes, [`crate::stance::lexicon`]), or shorter ones
+//!   that are a whole sentence, open a sentence with a speech cue, or have a
+//!   cue right after them; other short quoted phrases are scare quotes or
+//!   titles, not someone's words. A quotation is attributed to the speech
+//!   cue nearest to it in its sentence (`said`, `dijo`, `a déclaré`,
+//!   `sagte`, `afirmou`, `according to`; the stance lexicons' `speech`
+//!   entries plus [`rules::EXTRA_CUES`]); else to the subject of the clause
+//!   before a colon that opens it (`Guaidó told reporters: "…"`); else to
+//!   the verb and subject right after it (`« … » a répété Mike Pompeo`,
+//!   `„…“, rief er`); else, for a quotation inside its sentence, to the
+//!   sentence's subject (`Cabello called it "…"`); else it continues the
+//!   quotation of the sentence before (or after). A quotation running over
+//!   sentences is one quotation.
 //! - **Reported speech**: a sentence without a direct quotation whose
-//!   speech cue has a speaker: `X said (that) …`, `…, X said`,
-//!   `according to X, …`, `dijo X que …`, `selon X, …`, `laut X …`. The
-//!   quotation is the reported clause, at least three words.
+//!   speech cue has a named, affiliated or unnamed-source speaker: `X said
+//!   (that) …`, `…, X said`, `according to X, …`, `dijo X que …`, `selon X,
+//!   …`, `laut X …`, `X zufolge …`. The quotation is the reported clause, at
+//!   least three words; one per sentence.
 //!
 //! The speaker is the phrase next to the cue, up to punctuation, quotation
 //! marks or a `that`-word: before the cue when it names someone, else after
-//! it (`"…," said Guaidó`; German verb-second `Am Montag sagte Maduro`). A
-//! relative clause or apposition between speaker and verb is skipped
-//! (`Maduro, who spoke in Caracas, said`). A lone pronoun, or no subject at
-//! all (Spanish `"…", dijo.`), is the speaker quoted last in the article.
-//! See [`speaker`] for the person and the actor. Unnamed sources
-//! (`officials said`, `a diplomat said`) are kept, marked `anonymous`, with
-//! the actor their phrase names (`US officials` → `us`) or none.
+//! it (`"…," said Guaidó`; German verb-second `Am Montag sagte Maduro`). An
+//! apposition names the person (`Elliott Abrams, the US envoy, said`; `le
+//! ministre des Affaires étrangères, Jorge Arreaza`), a relative clause is
+//! skipped (`Maduro, who spoke in Caracas, said`), and in `X confirmed … and
+//! said` the speaker is X. A lone pronoun, or no subject at all (Spanish
+//! `"…", dijo.`), is the speaker quoted last, or the person of the set who
+//! opened a sentence since; an office alone (`le chef de l'État`, `el jefe
+//! de Estado`) is the person of the set named last before it. See
+//! [`speaker`] for the person and the actor. Unnamed sources (`officials
+//! said`, `a diplomat said`) are kept, marked `anonymous`, with the actor
+//! their phrase names (`US officials` → `us`) or none.
 
 pub mod rules;
 pub mod speaker;
