@@ -31,7 +31,7 @@ pub enum Command {
     Stance(commands::stance::StanceArgs),
     /// Compare how outlets frame each actor: tables, CSV, JSON or an HTML report.
     Compare(commands::compare::CompareArgs),
-    /// Score summaries and stances against a labeled dataset.
+    /// Score summaries, stances and quotations against a labeled dataset.
     Eval(commands::eval::EvalArgs),
     /// Manage models: list, fetch from the Hugging Face hub, import, verify.
     Models(commands::models::ModelsArgs),

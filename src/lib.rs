@@ -26,5 +26,6 @@ pub mod terminal;
 pub mod train;
 #[cfg(feature = "transformer")]
 pub mod transformer;
+pub mod voices;
 
 pub use article::{Article, ArticleMeta, Origin, RawArticle};

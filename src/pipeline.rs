@@ -296,6 +296,12 @@ impl Pipeline {
             .zip(summaries)
             .zip(&mentions)
             .map(|((article, summary), mentions)| {
+                let quotes = crate::voices::extract(
+                    article,
+                    mentions,
+                    &self.config.actors,
+                    self.selector.lexicons(),
+                );
                 let actors = self
                     .config
                     .actors
@@ -345,6 +351,7 @@ impl Pipeline {
                     engine: engine.clone(),
                     summary,
                     actors,
+                    quotes: Some(quotes),
                     warnings,
                 }
             })

@@ -59,8 +59,55 @@ pub struct ArticleAnalysis {
     pub summary: Option<Summary>,
     /// Every actor of the actor set, mentioned or not.
     pub actors: Vec<ActorStance>,
+    /// Who the article quotes ([`crate::voices`]): empty when no one, absent
+    /// in records made before quotations were extracted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quotes: Option<Vec<Quotation>>,
     #[serde(default)]
     pub warnings: Vec<String>,
+}
+
+/// Someone's words reported by an article, and who said them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Quotation {
+    pub kind: QuoteKind,
+    /// Sentence index (0-based) where the quotation starts.
+    pub sentence: usize,
+    /// Byte span of the quoted words (direct) or the reported clause in the
+    /// cleaned body.
+    pub span: Span,
+    pub text: String,
+    /// The speaker phrase as written (`Foreign Minister Jorge Arreaza`,
+    /// `US officials`); a pronoun is replaced by the speaker it stands for.
+    /// Null when the article names no one.
+    pub speaker: Option<String>,
+    /// The named person (`Jorge Arreaza`), full name when the article or the
+    /// actor set gives it; null for unnamed sources and bodies.
+    #[serde(default)]
+    pub person: Option<String>,
+    /// Id of the actor the speaker belongs to (through the set's members and
+    /// aliases); null when unknown.
+    pub actor: Option<String>,
+    /// An unnamed source (`officials said`, `a diplomat said`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub anonymous: bool,
+}
+
+/// A quotation in quotation marks, or reported speech (`X said that …`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QuoteKind {
+    Direct,
+    Reported,
+}
+
+impl QuoteKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuoteKind::Direct => "direct",
+            QuoteKind::Reported => "reported",
+        }
+    }
 }
 
 /// Engine descriptions such as `builtin-extractive@0.1.0` or

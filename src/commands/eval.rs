@@ -43,6 +43,8 @@ pub enum EvalTask {
     Summarize(SummarizeArgs),
     /// Accuracy, macro-F1, per-class scores and confusion of stance labels.
     Stance(EvalStanceArgs),
+    /// Precision and recall of quotation extraction (quotes, speakers, actors).
+    Quotes(crate::commands::eval_quotes::EvalQuotesArgs),
 }
 
 /// What every evaluation reads and writes.
@@ -172,6 +174,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<Outcome> {
     match &args.task {
         EvalTask::Summarize(a) => run_summarize(a),
         EvalTask::Stance(a) => run_stance(a),
+        EvalTask::Quotes(a) => crate::commands::eval_quotes::run(a),
     }
 }
 

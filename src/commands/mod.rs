@@ -9,6 +9,7 @@ pub mod analyze;
 pub mod args;
 pub mod compare;
 pub mod eval;
+pub mod eval_quotes;
 pub mod models;
 pub mod records;
 pub mod segment;

@@ -32,6 +32,7 @@ pub mod datasets;
 pub mod engine;
 pub mod labels;
 pub mod predictions;
+pub mod quotes;
 pub mod rouge;
 pub mod stances;
 pub mod summaries;

@@ -270,6 +270,7 @@ struct SectionState {
     groups: BTreeMap<String, GroupState>,
     /// Evidence sentences seen, for first-seen tie breaking.
     evidence_seen: u64,
+    voices: super::voices::VoicesState,
 }
 
 impl SectionState {
@@ -281,6 +282,7 @@ impl SectionState {
             actor_index: HashMap::new(),
             groups: BTreeMap::new(),
             evidence_seen: 0,
+            voices: super::voices::VoicesState::new(),
         }
     }
 
@@ -301,6 +303,7 @@ impl SectionState {
             }
         }
         let key = group_key(a, config.group_by);
+        self.voices.add(&key, a);
         let actor_count = self.actors.len();
         let group = self.groups.entry(key).or_insert_with(|| GroupState {
             articles: 0,
@@ -416,6 +419,9 @@ impl SectionState {
             .filter(|(_, g)| g.summaries.seen > g.summaries.k)
             .map(|(name, g)| (name.clone(), g.summaries.k, g.summaries.seen))
             .collect();
+        let group_names: Vec<String> = self.groups.keys().cloned().collect();
+        let actor_ids: Vec<String> = self.actors.iter().map(|a| a.0.clone()).collect();
+        let voices = self.voices.finish(&group_names, &actor_ids);
         let groups = finish_groups(self.groups, config);
         let languages: Vec<String> = self.languages.into_iter().collect();
         let mut notes = super::compute::section_notes(&groups, &actors, &languages, config);
@@ -448,6 +454,7 @@ impl SectionState {
             groups,
             actors,
             cells,
+            voices,
         }
     }
 }

@@ -3,8 +3,9 @@
 //!
 //! Columns: `story, engine, <group>, actor, metric, value`, where `<group>`
 //! is `outlet` (or `lang`, `date`, `month` with `--by`). Cell metrics have
-//! both group and actor; actor metrics (`divergence_*`) leave the group
-//! empty. A missing value (no mention, no interval) is an empty field, read
+//! both group and actor (the `voice_*` metrics of [`super::voices`] too,
+//! when the records carry quotations); actor metrics (`divergence_*`) leave
+//! the group empty. A missing value (no mention, no interval) is an empty field, read
 //! as NaN/NA. Numbers keep full precision (the JSON's values exactly).
 //!
 //! Text cells come from articles (an outlet's `og:site_name`, an actor id),
@@ -130,6 +131,18 @@ pub fn for_each_row(
                     actor: &cell.actor,
                     metric,
                     value,
+                })?;
+            }
+        }
+        for cell in section.voices.iter().flat_map(|v| &v.cells) {
+            for (metric, value) in super::voices::cell_rows(cell) {
+                row(TidyRow {
+                    story: &section.story_id,
+                    engine: &engine,
+                    group: &cell.group,
+                    actor: &cell.actor,
+                    metric,
+                    value: Some(value),
                 })?;
             }
         }

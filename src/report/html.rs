@@ -75,6 +75,27 @@ struct SectionView {
     divergence: Vec<DivergenceView>,
     charts: Vec<ChartView>,
     groups: Vec<GroupView>,
+    voices: Option<VoicesView>,
+}
+
+/// The voices subsection ([`super::voices`]).
+#[derive(Serialize)]
+struct VoicesView {
+    findings: Vec<String>,
+    without_data: usize,
+    charts: Vec<ChartView>,
+    groups: Vec<VoiceGroupView>,
+}
+
+#[derive(Serialize)]
+struct VoiceGroupView {
+    name: String,
+    articles: usize,
+    quotes: usize,
+    unattributed: usize,
+    anonymous: usize,
+    unaffiliated: usize,
+    people: String,
 }
 
 #[derive(Serialize)]
@@ -253,6 +274,7 @@ fn section_view(index: usize, s: &Section, report: &Report) -> SectionView {
                     .collect(),
             })
             .collect(),
+        voices: s.voices.as_ref().map(|v| voices_view(s, v)),
         groups: s
             .groups
             .iter()
@@ -318,6 +340,46 @@ fn section_view(index: usize, s: &Section, report: &Report) -> SectionView {
     }
 }
 
+fn voices_view(s: &Section, v: &super::voices::VoicesSection) -> VoicesView {
+    let noun = s.group_by.noun();
+    let actors: Vec<(String, String)> = s
+        .actors
+        .iter()
+        .map(|a| (a.id.clone(), a.name.clone()))
+        .collect();
+    VoicesView {
+        findings: super::voices::findings(v, &actors),
+        without_data: v.articles_without_data,
+        charts: s
+            .actors
+            .iter()
+            .map(|a| ChartView {
+                actor: a.name.clone(),
+                svg: super::voices::actor_chart(v, &a.id, &a.name, noun),
+                not_mentioned: v
+                    .cells
+                    .iter()
+                    .filter(|c| c.actor == a.id && c.quotes == 0)
+                    .map(|c| c.group.clone())
+                    .collect(),
+            })
+            .collect(),
+        groups: v
+            .groups
+            .iter()
+            .map(|g| VoiceGroupView {
+                name: g.group.clone(),
+                articles: g.articles,
+                quotes: g.quotes,
+                unattributed: g.unattributed,
+                anonymous: g.anonymous,
+                unaffiliated: g.unaffiliated,
+                people: super::voices::people_text(&g.top_people),
+            })
+            .collect(),
+    }
+}
+
 /// The few sentences a reader should take away: the widest divergences and
 /// the omissions, stated with the numbers shown below them.
 fn findings(s: &Section) -> Vec<String> {
@@ -367,7 +429,7 @@ fn findings(s: &Section) -> Vec<String> {
 }
 
 /// Cuts `text` to `max` characters, ending with an ellipsis when cut.
-fn clip(text: &str, max: usize) -> String {
+pub(super) fn clip(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         text.to_string()
     } else {
@@ -397,7 +459,8 @@ fn wrap(text: &str, width: usize, max_lines: usize) -> Vec<String> {
     lines.into_iter().map(|l| clip(&l, width)).collect()
 }
 
-const FONT: &str = "font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans',sans-serif";
+pub(super) const FONT: &str =
+    "font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans',sans-serif";
 
 /// Sizes and pattern ids of one section's heatmap.
 struct HeatmapLayout {

@@ -172,6 +172,15 @@ fn write_section(report: &Report, s: &Section, out: &mut dyn Write) -> anyhow::R
         }
     }
 
+    if let Some(v) = &s.voices {
+        let actors: Vec<(String, String)> = s
+            .actors
+            .iter()
+            .map(|a| (a.id.clone(), a.name.clone()))
+            .collect();
+        super::voices::write_markdown(v, &actors, noun, &esc, out)?;
+    }
+
     writeln!(out, "\n### Summaries\n")?;
     writeln!(
         out,

@@ -30,6 +30,7 @@ pub mod novelty;
 pub mod parquet;
 pub mod svg;
 pub mod table;
+pub mod voices;
 
 use serde::{Deserialize, Serialize};
 
@@ -259,6 +260,10 @@ pub struct Section {
     pub actors: Vec<ActorSummary>,
     /// One per group × actor, groups outer, both in the order above.
     pub cells: Vec<Cell>,
+    /// Who each group quotes ([`voices`]); absent when no record of the
+    /// section carries quotations (records older than quotation extraction).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voices: Option<voices::VoicesSection>,
 }
 
 impl Section {

@@ -312,6 +312,7 @@ fn join(
             },
             summary: None,
             actors: Vec::new(),
+            quotes: None,
             warnings: Vec::new(),
         },
     };
@@ -652,6 +653,7 @@ impl Row for ArticleRow {
             },
             summary,
             actors: Vec::new(),
+            quotes: None,
             warnings: c.strings("warnings", i)?,
         }))
     }

@@ -70,6 +70,29 @@ fn chromium(browser: &Path, page: &Path, args: &[&str]) -> (String, String) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("start chromium");
+    // Read both pipes while it runs: a page larger than a pipe's buffer
+    // (64 KiB) would otherwise block Chromium on `--dump-dom` forever.
+    let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut text = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut text);
+            }
+            String::from_utf8_lossy(&text).into_owned()
+        })
+    };
+    let stdout = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+    );
+    let stderr = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+    );
     let start = Instant::now();
     loop {
         if child.try_wait().unwrap().is_some() {
@@ -81,11 +104,7 @@ fn chromium(browser: &Path, page: &Path, args: &[&str]) -> (String, String) {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    let out = child.wait_with_output().unwrap();
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    (stdout.join().unwrap(), stderr.join().unwrap())
 }
 
 fn render(records: &Path, format: &str, out: &Path) {
@@ -314,4 +333,100 @@ fn hostile_article_text_stays_text() {
     render(&fixture("hostile.jsonl"), "md", &md);
     let md = std::fs::read_to_string(&md).unwrap();
     assert!(!md.contains("<script") && !md.contains("<img") && !md.contains("</svg"));
+}
+
+#[test]
+#[ignore = "needs Chromium"]
+fn voices_charts_show_the_json_numbers() {
+    let browser = browser();
+    let dir = tempfile::tempdir().unwrap();
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/samples");
+    let actors = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/actors/venezuela.toml");
+    let mut outputs = Vec::new();
+    for format in ["html", "json"] {
+        let out = dir.path().join(format!("report.{format}"));
+        let status = common::process(common::BIN)
+            .arg("compare")
+            .arg(&samples)
+            .arg("--actors")
+            .arg(&actors)
+            .args([
+                "--engine",
+                "builtin",
+                "--source-from-dir",
+                "--format",
+                format,
+                "-o",
+            ])
+            .arg(&out)
+            .env("SOURCE_DATE_EPOCH", "1558483200")
+            .status()
+            .unwrap();
+        assert_eq!(status.code(), Some(0), "compare --format {format}");
+        outputs.push(out);
+    }
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(&outputs[1]).unwrap()).unwrap();
+    let voices = &report["sections"][0]["voices"];
+
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("compare-voices.png");
+    let _ = std::fs::remove_file(&shot);
+    let (_, stderr) = chromium(
+        &browser,
+        &outputs[0],
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1280,4000",
+        ],
+    );
+    assert!(
+        std::fs::read(&shot).is_ok_and(|png| png.starts_with(b"\x89PNG")),
+        "no screenshot; chromium said:\n{stderr}"
+    );
+    eprintln!("screenshot: {}", shot.display());
+
+    let (dom, stderr) = chromium(&browser, &outputs[0], &["--dump-dom"]);
+    assert!(
+        console_lines(&stderr).is_empty(),
+        "console:\n{}",
+        console_lines(&stderr).join("\n")
+    );
+    assert!(
+        dom.contains("Voices: who each outlet quotes"),
+        "no voices section"
+    );
+    // Every bar of every actor's chart carries the JSON's numbers.
+    let bar_re = regex::Regex::new(
+        r#"<g class="voice" data-group="([^"]*)" data-quotes="([^"]*)" data-share="([^"]*)">"#,
+    )
+    .unwrap();
+    let bars: Vec<(String, u64, f64)> = bar_re
+        .captures_iter(&dom)
+        .map(|m| {
+            (
+                unescape(&m[1]),
+                m[2].parse().unwrap(),
+                m[3].parse().unwrap(),
+            )
+        })
+        .collect();
+    let cells = voices["cells"].as_array().unwrap();
+    assert_eq!(bars.len(), cells.len(), "one bar per outlet × actor");
+    let mut sorted: Vec<(String, u64, f64)> = cells
+        .iter()
+        .map(|c| {
+            (
+                c["group"].as_str().unwrap().to_string(),
+                c["quotes"].as_u64().unwrap(),
+                c["share"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    // The charts go actor by actor, the JSON group by group.
+    let key = |x: &(String, u64, f64)| (x.0.clone(), x.1, (x.2 * 1e9) as i64);
+    sorted.sort_by_key(key);
+    let mut shown = bars.clone();
+    shown.sort_by_key(key);
+    assert_eq!(shown, sorted);
+    assert!(dom.contains("Never quoted by:"));
 }

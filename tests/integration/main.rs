@@ -46,3 +46,4 @@ mod t5_parity;
 mod train_stance_newsmtsc;
 mod transformer_minilm;
 mod transformer_parity;
+mod voices;
