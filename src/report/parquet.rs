@@ -603,6 +603,8 @@ impl Row for ActorRow {
                 confidence: c.float("confidence", i)?,
                 probs,
                 evidence,
+                // The Parquet tables carry no naming terms.
+                naming: Vec::new(),
             },
         })
     }
