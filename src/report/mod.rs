@@ -26,6 +26,7 @@ pub mod html;
 pub mod json;
 pub mod load;
 pub mod markdown;
+pub mod naming;
 pub mod novelty;
 pub mod parquet;
 pub mod svg;
@@ -249,6 +250,11 @@ pub struct Section {
     pub actors: Vec<ActorSummary>,
     /// One per group × actor, groups outer, both in the order above.
     pub cells: Vec<Cell>,
+    /// Per actor named by some group: each group's terms for it, most
+    /// distinctive first (see [`naming`]). Absent in reports of records
+    /// without naming terms.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub naming: Vec<naming::ActorNaming>,
 }
 
 impl Section {
