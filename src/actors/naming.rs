@@ -21,7 +21,8 @@
 //!   Comunicación, Jorge Rodríguez," and "Maduro, the embattled ruler,".
 //!
 //! The terms of a phrase are each matched name, lowercased as written in
-//! the article (`maduro's regime`, `golpistas`), and each descriptive word,
+//! the article without dots (`maduro's regime`, `golpistas`, `us` for
+//! `U.S.`), and each descriptive word,
 //! lowercased (`self-proclaimed`, `diputado`). A phrase counts a term once.
 //!
 //! ```
@@ -52,63 +53,220 @@ pub const NAMING_WORDS: &[(&str, &[&str])] = &[
     (
         "en",
         &[
-            "president", "presidential", "interim", "acting", "self-proclaimed",
-            "self-declared", "self-styled", "leader", "leaders", "chief", "head", "ruler",
-            "strongman", "dictator", "usurper", "embattled", "authoritarian", "autocratic",
-            "socialist", "democratic", "legitimate", "illegitimate", "constitutional",
-            "elected", "unelected", "putschist", "putschists", "coup", "plotters", "rebel",
-            "rebels", "extremist", "extremists", "radical", "radicals", "far-right",
-            "right-wing", "left-wing", "hardline", "hard-line", "moderate", "lawmaker",
-            "lawmakers", "deputy", "speaker", "minister", "defense", "foreign", "secretary",
-            "secretary-general", "envoy", "envoys", "spokesman", "spokeswoman", "venezuelan",
-            "american", "norwegian", "chavista", "bolivarian", "backed", "controlled",
-            "proclaimed", "puppet", "loyalist", "loyalists", "mainstream",
+            "president",
+            "presidential",
+            "interim",
+            "acting",
+            "self-proclaimed",
+            "self-declared",
+            "self-styled",
+            "leader",
+            "leaders",
+            "chief",
+            "head",
+            "ruler",
+            "strongman",
+            "dictator",
+            "usurper",
+            "embattled",
+            "authoritarian",
+            "autocratic",
+            "socialist",
+            "democratic",
+            "legitimate",
+            "illegitimate",
+            "constitutional",
+            "elected",
+            "unelected",
+            "putschist",
+            "putschists",
+            "coup",
+            "plotters",
+            "rebel",
+            "rebels",
+            "extremist",
+            "extremists",
+            "radical",
+            "radicals",
+            "far-right",
+            "right-wing",
+            "left-wing",
+            "hardline",
+            "hard-line",
+            "moderate",
+            "lawmaker",
+            "lawmakers",
+            "deputy",
+            "speaker",
+            "minister",
+            "defense",
+            "foreign",
+            "secretary",
+            "secretary-general",
+            "envoy",
+            "envoys",
+            "spokesman",
+            "spokeswoman",
+            "venezuelan",
+            "american",
+            "norwegian",
+            "chavista",
+            "bolivarian",
+            "backed",
+            "controlled",
+            "proclaimed",
+            "puppet",
+            "loyalist",
+            "loyalists",
+            "mainstream",
         ],
     ),
     (
         "es",
         &[
-            "presidente", "presidenta", "mandatario", "encargado", "interino",
-            "autoproclamado", "autoproclamada", "líder", "dirigente", "dirigentes",
-            "dirigencia", "cúpula", "jefe", "diputado", "diputada", "ministro", "ministra",
-            "canciller", "vocero", "dictador", "usurpador", "golpista", "golpistas",
-            "extremista", "extremistas", "radical", "radicales", "ultraderecha", "derechista",
-            "fascista", "apátrida", "títere", "legítimo", "legítima", "ilegítimo",
-            "constitucional", "bolivariano", "bolivariana", "revolucionario",
-            "revolucionaria", "chavista", "venezolano", "venezolana", "opositor", "opositora",
-            "secretario", "oficialista", "democrático", "democrática",
+            "presidente",
+            "presidenta",
+            "mandatario",
+            "encargado",
+            "interino",
+            "autoproclamado",
+            "autoproclamada",
+            "líder",
+            "dirigente",
+            "dirigentes",
+            "dirigencia",
+            "cúpula",
+            "jefe",
+            "diputado",
+            "diputada",
+            "ministro",
+            "ministra",
+            "canciller",
+            "vocero",
+            "dictador",
+            "usurpador",
+            "golpista",
+            "golpistas",
+            "extremista",
+            "extremistas",
+            "radical",
+            "radicales",
+            "ultraderecha",
+            "derechista",
+            "fascista",
+            "apátrida",
+            "títere",
+            "legítimo",
+            "legítima",
+            "ilegítimo",
+            "constitucional",
+            "bolivariano",
+            "bolivariana",
+            "revolucionario",
+            "revolucionaria",
+            "chavista",
+            "venezolano",
+            "venezolana",
+            "opositor",
+            "opositora",
+            "secretario",
+            "oficialista",
+            "democrático",
+            "democrática",
         ],
     ),
     (
         "fr",
         &[
-            "président", "présidente", "intérimaire", "autoproclamé", "chef", "dirigeant",
-            "dirigeants", "opposant", "député", "ministre", "dictateur", "usurpateur",
-            "putschiste", "putschistes", "extrémiste", "extrémistes", "légitime",
-            "illégitime", "constitutionnel", "vénézuélien", "vénézuélienne", "bolivarien",
-            "chaviste", "socialiste", "secrétaire", "général", "démocratique",
+            "président",
+            "présidente",
+            "intérimaire",
+            "autoproclamé",
+            "chef",
+            "dirigeant",
+            "dirigeants",
+            "opposant",
+            "député",
+            "ministre",
+            "dictateur",
+            "usurpateur",
+            "putschiste",
+            "putschistes",
+            "extrémiste",
+            "extrémistes",
+            "légitime",
+            "illégitime",
+            "constitutionnel",
+            "vénézuélien",
+            "vénézuélienne",
+            "bolivarien",
+            "chaviste",
+            "socialiste",
+            "secrétaire",
+            "général",
+            "démocratique",
         ],
     ),
     (
         "de",
         &[
-            "präsident", "präsidenten", "staatschef", "machthaber", "diktator",
-            "interimspräsident", "übergangspräsident", "übergangspräsidenten",
-            "selbsternannte", "selbsternannten", "ernannte", "ernannten", "selbst",
-            "oppositionsführer", "anführer", "abgeordnete", "abgeordneter", "minister",
-            "verteidigungsminister", "außenminister", "putschisten", "rechtmäßige",
-            "legitime", "sozialistische", "sozialistischen", "venezolanische",
-            "venezolanischen", "generalsekretär",
+            "präsident",
+            "präsidenten",
+            "staatschef",
+            "machthaber",
+            "diktator",
+            "interimspräsident",
+            "übergangspräsident",
+            "übergangspräsidenten",
+            "selbsternannte",
+            "selbsternannten",
+            "ernannte",
+            "ernannten",
+            "selbst",
+            "oppositionsführer",
+            "anführer",
+            "abgeordnete",
+            "abgeordneter",
+            "minister",
+            "verteidigungsminister",
+            "außenminister",
+            "putschisten",
+            "rechtmäßige",
+            "legitime",
+            "sozialistische",
+            "sozialistischen",
+            "venezolanische",
+            "venezolanischen",
+            "generalsekretär",
         ],
     ),
     (
         "pt",
         &[
-            "presidente", "mandatário", "interino", "autoproclamado", "líder", "dirigente",
-            "deputado", "ministro", "chanceler", "ditador", "usurpador", "golpista",
-            "golpistas", "extremista", "legítimo", "ilegítimo", "constitucional",
-            "bolivariano", "chavista", "venezuelano", "venezuelana", "secretário-geral",
-            "chefe", "opositor",
+            "presidente",
+            "mandatário",
+            "interino",
+            "autoproclamado",
+            "líder",
+            "dirigente",
+            "deputado",
+            "ministro",
+            "chanceler",
+            "ditador",
+            "usurpador",
+            "golpista",
+            "golpistas",
+            "extremista",
+            "legítimo",
+            "ilegítimo",
+            "constitucional",
+            "bolivariano",
+            "chavista",
+            "venezuelano",
+            "venezuelana",
+            "secretário-geral",
+            "chefe",
+            "opositor",
         ],
     ),
 ];
@@ -291,7 +449,11 @@ fn join_gap(text: &str, gap: Span) -> Option<Vec<(usize, String)>> {
     let mut words = 0;
     for piece in between.split(|c: char| c.is_whitespace() || c == ',') {
         let start = gap.start + offset;
-        offset += piece.len() + between[offset + piece.len()..].chars().next().map_or(0, char::len_utf8);
+        offset += piece.len()
+            + between[offset + piece.len()..]
+                .chars()
+                .next()
+                .map_or(0, char::len_utf8);
         if piece.is_empty() {
             continue;
         }
@@ -460,7 +622,11 @@ pub fn phrases(text: &str, lang: &str, mentions: &[Mention]) -> Vec<NamingPhrase
         if m.span.end > text.len() || m.span.start >= m.span.end {
             continue;
         }
-        let surface = (m.span.start, term_of(&text[m.span.start..m.span.end]));
+        // Dots dropped: `U.S.` and `US` are one name.
+        let surface = (
+            m.span.start,
+            term_of(&text[m.span.start..m.span.end]).replace('.', ""),
+        );
         if let Some(last) = units.last_mut()
             && last.actor == m.actor
             && last.span.end <= m.span.start
@@ -598,8 +764,7 @@ mod tests {
         assert_eq!(got.len(), 2, "{got:?}");
         assert_eq!(got[0].0, "opposition");
         assert_eq!(
-            got[0].1,
-            "self-proclaimed interim president Juan Guaidó",
+            got[0].1, "self-proclaimed interim president Juan Guaidó",
             "{got:?}"
         );
         assert_eq!(
@@ -622,7 +787,10 @@ mod tests {
         assert!(by_text.contains(&("Maduro regime", &terms(&["maduro regime"])[..])));
         assert!(by_text.contains(&("putschists", &terms(&["putschists"])[..])));
         assert!(
-            by_text.contains(&("US-backed opposition", &terms(&["us-backed", "opposition"])[..])),
+            by_text.contains(&(
+                "US-backed opposition",
+                &terms(&["us-backed", "opposition"])[..]
+            )),
             "{by_text:?}"
         );
     }
@@ -736,23 +904,31 @@ mod tests {
         .unwrap();
         let text = "gobierno legítimo";
         let mentions = ActorMatcher::new(&set).find_in(text);
-        assert_eq!(phrases(text, "es", &mentions)[0].terms, ["gobierno", "legítimo"]);
+        assert_eq!(
+            phrases(text, "es", &mentions)[0].terms,
+            ["gobierno", "legítimo"]
+        );
         assert_eq!(phrases(text, "en", &mentions)[0].terms, ["gobierno"]);
     }
 
     #[test]
     fn counts_terms_per_actor_once_per_phrase() {
         let set = venezuela();
-        let text = "President Maduro met President Nicolás Maduro. Maduro left. The opposition stayed.";
+        let text =
+            "President Maduro met President Nicolás Maduro. Maduro left. The opposition stayed.";
         let mentions = ActorMatcher::new(&set).find_in(text);
         let found = phrases(text, "en", &mentions);
         let counted = count_terms(&found, set.actors.len());
         let gov = &counted[0];
-        let summary: Vec<(&str, usize)> =
-            gov.iter().map(|t| (t.term.as_str(), t.count)).collect();
+        let summary: Vec<(&str, usize)> = gov.iter().map(|t| (t.term.as_str(), t.count)).collect();
         assert_eq!(
             summary,
-            [("maduro", 1), ("nicolás maduro", 1), ("president", 1), ("president maduro", 1)]
+            [
+                ("maduro", 1),
+                ("nicolás maduro", 1),
+                ("president", 1),
+                ("president maduro", 1)
+            ]
         );
         assert_eq!(gov[1].example, "President Nicolás Maduro");
         assert_eq!(counted[1][0].term, "opposition");

@@ -172,6 +172,8 @@ fn write_section(report: &Report, s: &Section, out: &mut dyn Write) -> anyhow::R
         }
     }
 
+    super::naming::write_markdown(s, noun, esc, out)?;
+
     writeln!(out, "\n### Summaries\n")?;
     writeln!(
         out,

@@ -35,6 +35,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::Section;
+use super::format::fmt_score;
 use crate::record::NamingTerm;
 
 /// Distinct terms a group × actor cell keeps. Uses of further terms are
@@ -220,8 +222,11 @@ pub fn section_naming(
         if vocabulary.is_empty() {
             continue;
         }
-        let index: BTreeMap<&str, usize> =
-            vocabulary.iter().enumerate().map(|(i, t)| (*t, i)).collect();
+        let index: BTreeMap<&str, usize> = vocabulary
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (*t, i))
+            .collect();
         let table: Vec<Vec<u64>> = row
             .iter()
             .map(|c| {
@@ -295,10 +300,147 @@ pub fn term_label(t: &TermStat) -> String {
             t.term,
             if t.distinctive() { "*" } else { "" },
             t.count,
-            super::format::fmt_score(z)
+            fmt_score(z)
         ),
         None => format!("{} ({})", t.term, t.count),
     }
+}
+
+/// The naming table of one actor, as the HTML page shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct NamingTableView {
+    pub actor_id: String,
+    pub actor: String,
+    /// Whether the terms carry a statistic (two or more groups name the actor).
+    pub compared: bool,
+    pub rows: Vec<NamingRowView>,
+}
+
+/// One group's row of a naming table.
+#[derive(Debug, Clone, Serialize)]
+pub struct NamingRowView {
+    pub group: String,
+    pub uses: u64,
+    pub uncounted: u64,
+    pub terms: Vec<TermView>,
+}
+
+/// One term as shown: its counts, its z to two decimals, an example phrase.
+#[derive(Debug, Clone, Serialize)]
+pub struct TermView {
+    pub term: String,
+    pub count: u64,
+    pub others: u64,
+    pub z: String,
+    pub distinctive: bool,
+    pub example: String,
+}
+
+/// The naming tables of a section, actors in the section's order.
+pub fn table_views(s: &Section) -> Vec<NamingTableView> {
+    s.naming
+        .iter()
+        .map(|n| NamingTableView {
+            actor_id: n.actor.clone(),
+            actor: actor_name(s, &n.actor),
+            compared: n
+                .groups
+                .iter()
+                .any(|g| g.terms.iter().any(|t| t.z.is_some())),
+            rows: n
+                .groups
+                .iter()
+                .map(|g| NamingRowView {
+                    group: g.group.clone(),
+                    uses: g.uses,
+                    uncounted: g.uncounted,
+                    terms: g
+                        .terms
+                        .iter()
+                        .map(|t| TermView {
+                            term: t.term.clone(),
+                            count: t.count,
+                            others: t.others,
+                            z: t.z.map(fmt_score).unwrap_or_default(),
+                            distinctive: t.distinctive(),
+                            example: t.example.clone(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+fn actor_name(s: &Section, id: &str) -> String {
+    s.actors
+        .iter()
+        .find(|a| a.id == id)
+        .map_or_else(|| id.to_string(), |a| a.name.clone())
+}
+
+/// The Markdown naming section: per actor, a table of groups and their
+/// terms. `esc` escapes text from articles for Markdown.
+pub fn write_markdown(
+    s: &Section,
+    noun: &str,
+    esc: fn(&str) -> String,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    if s.naming.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\n### What each {noun} calls each actor\n")?;
+    writeln!(
+        out,
+        "Names and descriptive words next to each mention, most distinctive first: \
+         count, and z of the log-odds ratio against the other {noun}s (informative \
+         Dirichlet prior, Monroe et al. 2008); `*` marks z ≥ {DISTINCTIVE_Z}.\n"
+    )?;
+    for n in &s.naming {
+        writeln!(out, "#### {}\n", esc(&actor_name(s, &n.actor)))?;
+        writeln!(out, "| {noun} | uses | terms (count, z) | e.g. |")?;
+        writeln!(out, "|---|---:|---|---|")?;
+        for g in &n.groups {
+            let terms: Vec<String> = g.terms.iter().map(|t| esc(&term_label(t))).collect();
+            let example = g.terms.first().map(|t| esc(&t.example)).unwrap_or_default();
+            writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                esc(&g.group),
+                g.uses,
+                terms.join("; "),
+                example
+            )?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// CSV metric names of the naming terms of a section, with their values:
+/// (group, actor, `naming_count:<term>` or `naming_z:<term>`, value).
+pub fn csv_rows(s: &Section) -> Vec<(&str, &str, String, Option<f64>)> {
+    let mut rows = Vec::new();
+    for n in &s.naming {
+        for g in &n.groups {
+            for t in &g.terms {
+                rows.push((
+                    g.group.as_str(),
+                    n.actor.as_str(),
+                    format!("naming_count:{}", t.term),
+                    Some(t.count as f64),
+                ));
+                rows.push((
+                    g.group.as_str(),
+                    n.actor.as_str(),
+                    format!("naming_z:{}", t.term),
+                    t.z,
+                ));
+            }
+        }
+    }
+    rows
 }
 
 #[cfg(test)]
@@ -364,7 +506,10 @@ mod tests {
     #[test]
     fn nothing_to_compare_gives_no_statistic() {
         assert!(log_odds(&[vec![3, 2]]).is_none(), "one group");
-        assert!(log_odds(&[vec![3, 2], vec![0, 0]]).is_none(), "one group naming");
+        assert!(
+            log_odds(&[vec![3, 2], vec![0, 0]]).is_none(),
+            "one group naming"
+        );
         assert!(log_odds(&[vec![3], vec![2]]).is_none(), "one term");
         assert!(log_odds(&[]).is_none());
     }
@@ -425,7 +570,10 @@ mod tests {
             .map(|t| t.term.as_str())
             .collect();
         assert_eq!(names, ["a", "b", "c"]);
-        assert_eq!(section[0].groups[0].terms[0].z, None, "one group: no statistic");
+        assert_eq!(
+            section[0].groups[0].terms[0].z, None,
+            "one group: no statistic"
+        );
     }
 
     #[test]
