@@ -216,7 +216,8 @@ pub struct NamingTerm {
     pub term: String,
     /// Naming phrases of the article that use the term.
     pub count: usize,
-    /// The first such phrase, as written (`el diputado Juan Guaidó`).
+    /// The longest such phrase (of equal ones the smallest), as written
+    /// (`el diputado Juan Guaidó`).
     pub example: String,
 }
 

@@ -702,7 +702,11 @@ pub fn count_terms(phrases: &[NamingPhrase], actors: usize) -> Vec<Vec<NamingTer
             continue;
         };
         for term in &p.terms {
-            actor.entry(term.as_str()).or_insert((0, p.text.as_str())).0 += 1;
+            let entry = actor.entry(term.as_str()).or_insert((0, p.text.as_str()));
+            entry.0 += 1;
+            if better_example(&p.text, entry.1) {
+                entry.1 = p.text.as_str();
+            }
         }
     }
     counts
@@ -722,6 +726,14 @@ pub fn count_terms(phrases: &[NamingPhrase], actors: usize) -> Vec<Vec<NamingTer
             list
         })
         .collect()
+}
+
+/// Whether `candidate` is the better example phrase of a term than
+/// `current`: the longer (it shows more of the naming), then the smaller;
+/// so the choice does not depend on the order records come in.
+pub fn better_example(candidate: &str, current: &str) -> bool {
+    let (a, b) = (candidate.chars().count(), current.chars().count());
+    a > b || (a == b && candidate < current)
 }
 
 fn truncate_chars(text: &str, max: usize) -> String {

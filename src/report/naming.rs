@@ -37,6 +37,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Section;
 use super::format::fmt_score;
+use crate::actors::naming::better_example;
 use crate::record::NamingTerm;
 
 /// Distinct terms a group × actor cell keeps. Uses of further terms are
@@ -53,7 +54,7 @@ pub const DISTINCTIVE_Z: f64 = 1.96;
 /// One group × actor cell's naming terms, as records come.
 #[derive(Debug, Clone, Default)]
 pub struct NamingCounts {
-    /// Term → (uses, the first example phrase seen).
+    /// Term → (uses, its example phrase: the longest, then the smallest).
     terms: BTreeMap<String, (u64, String)>,
     /// Uses of terms beyond [`MAX_TERMS_PER_CELL`].
     dropped: u64,
@@ -66,6 +67,9 @@ impl NamingCounts {
             let count = t.count as u64;
             if let Some(entry) = self.terms.get_mut(&t.term) {
                 entry.0 = entry.0.saturating_add(count);
+                if better_example(&t.example, &entry.1) {
+                    entry.1 = t.example.clone();
+                }
             } else if self.terms.len() < MAX_TERMS_PER_CELL {
                 self.terms
                     .insert(t.term.clone(), (count, t.example.clone()));
