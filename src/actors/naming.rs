@@ -721,7 +721,7 @@ pub fn count_terms(phrases: &[NamingPhrase], actors: usize) -> Vec<Vec<NamingTer
                 })
                 .collect();
             // Stable: equal counts keep the alphabetical order of the map.
-            list.sort_by(|a, b| b.count.cmp(&a.count));
+            list.sort_by_key(|t| std::cmp::Reverse(t.count));
             list.truncate(MAX_TERMS_PER_ACTOR);
             list
         })
