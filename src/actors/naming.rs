@@ -20,7 +20,7 @@
 //!   starting with an article or a lexicon word: "El ministro de
 //!   Comunicación, Jorge Rodríguez," and "Maduro, the embattled ruler,".
 //!
-//! The terms of a phrase are each matched name, lowercased as written in
+//! A phrase stays on one line. The terms of a phrase are each matched name, lowercased as written in
 //! the article without dots (`maduro's regime`, `golpistas`, `us` for
 //! `U.S.`), and each descriptive word,
 //! lowercased (`self-proclaimed`, `diputado`). A phrase counts a term once.
@@ -382,6 +382,10 @@ fn is_word_char(c: char) -> bool {
 fn word_before(text: &str, end: usize, floor: usize) -> Option<Span> {
     let head = &text[floor..end];
     let trimmed = head.trim_end();
+    if head[trimmed.len()..].contains('\n') {
+        // A phrase does not run across lines (paragraphs, headings).
+        return None;
+    }
     let word_end = floor + trimmed.len();
     let start = trimmed
         .char_indices()
@@ -400,6 +404,9 @@ fn word_before(text: &str, end: usize, floor: usize) -> Option<Span> {
 fn word_after(text: &str, start: usize, ceiling: usize) -> Option<Span> {
     let tail = &text[start..ceiling];
     let skipped = tail.len() - tail.trim_start().len();
+    if tail[..skipped].contains('\n') {
+        return None;
+    }
     let word_start = start + skipped;
     let len: usize = text[word_start..ceiling]
         .chars()
@@ -438,6 +445,7 @@ struct Unit {
 fn join_gap(text: &str, gap: Span) -> Option<Vec<(usize, String)>> {
     let between = &text[gap.start..gap.end];
     if between.matches(',').count() > 1
+        || between.contains('\n')
         || between
             .chars()
             .any(|c| !(is_word_char(c) || c.is_whitespace() || c == ','))
@@ -945,6 +953,13 @@ mod tests {
         assert_eq!(gov[1].example, "President Nicolás Maduro");
         assert_eq!(counted[1][0].term, "opposition");
         assert!(counted[2].is_empty());
+    }
+
+    #[test]
+    fn phrases_do_not_run_across_lines() {
+        let got = named("Venezuelan government\n\nPresident Maduro\nlegítimo", "es");
+        let texts: Vec<&str> = got.iter().map(|(_, t, _)| t.as_str()).collect();
+        assert_eq!(texts, ["Venezuelan government", "President Maduro"]);
     }
 
     #[test]
