@@ -20,10 +20,10 @@
 //!   starting with an article or a lexicon word: "El ministro de
 //!   Comunicación, Jorge Rodríguez," and "Maduro, the embattled ruler,".
 //!
-//! A phrase stays on one line. The terms of a phrase are each matched name, lowercased as written in
-//! the article without dots (`maduro's regime`, `golpistas`, `us` for
-//! `U.S.`), and each descriptive word,
-//! lowercased (`self-proclaimed`, `diputado`). A phrase counts a term once.
+//! A phrase stays on one line. Its terms are each matched name, lowercased
+//! as written in the article without dots (`maduro's regime`, `golpistas`,
+//! `us` for `U.S.`), and each descriptive word, lowercased
+//! (`self-proclaimed`, `diputado`). A phrase counts a term once.
 //!
 //! ```
 //! use newsframe::actors::{ActorMatcher, ActorSet, naming};
@@ -49,241 +49,71 @@ use crate::record::NamingTerm;
 /// evaluative labels, nationality), per language, lowercased. Matched
 /// folded (case and diacritics ignored), in any article language: articles
 /// mix languages.
+#[rustfmt::skip]
 pub const NAMING_WORDS: &[(&str, &[&str])] = &[
-    (
-        "en",
-        &[
-            "president",
-            "presidential",
-            "interim",
-            "acting",
-            "self-proclaimed",
-            "self-declared",
-            "self-styled",
-            "leader",
-            "leaders",
-            "chief",
-            "head",
-            "ruler",
-            "strongman",
-            "dictator",
-            "usurper",
-            "embattled",
-            "authoritarian",
-            "autocratic",
-            "socialist",
-            "democratic",
-            "legitimate",
-            "illegitimate",
-            "constitutional",
-            "elected",
-            "unelected",
-            "putschist",
-            "putschists",
-            "coup",
-            "plotters",
-            "rebel",
-            "rebels",
-            "extremist",
-            "extremists",
-            "radical",
-            "radicals",
-            "far-right",
-            "right-wing",
-            "left-wing",
-            "hardline",
-            "hard-line",
-            "moderate",
-            "lawmaker",
-            "lawmakers",
-            "deputy",
-            "speaker",
-            "minister",
-            "defense",
-            "foreign",
-            "secretary",
-            "secretary-general",
-            "envoy",
-            "envoys",
-            "spokesman",
-            "spokeswoman",
-            "venezuelan",
-            "american",
-            "norwegian",
-            "chavista",
-            "bolivarian",
-            "backed",
-            "controlled",
-            "proclaimed",
-            "puppet",
-            "loyalist",
-            "loyalists",
-            "mainstream",
-        ],
-    ),
-    (
-        "es",
-        &[
-            "presidente",
-            "presidenta",
-            "mandatario",
-            "encargado",
-            "interino",
-            "autoproclamado",
-            "autoproclamada",
-            "líder",
-            "dirigente",
-            "dirigentes",
-            "dirigencia",
-            "cúpula",
-            "jefe",
-            "diputado",
-            "diputada",
-            "ministro",
-            "ministra",
-            "canciller",
-            "vocero",
-            "dictador",
-            "usurpador",
-            "golpista",
-            "golpistas",
-            "extremista",
-            "extremistas",
-            "radical",
-            "radicales",
-            "ultraderecha",
-            "derechista",
-            "fascista",
-            "apátrida",
-            "títere",
-            "legítimo",
-            "legítima",
-            "ilegítimo",
-            "constitucional",
-            "bolivariano",
-            "bolivariana",
-            "revolucionario",
-            "revolucionaria",
-            "chavista",
-            "venezolano",
-            "venezolana",
-            "opositor",
-            "opositora",
-            "secretario",
-            "oficialista",
-            "democrático",
-            "democrática",
-        ],
-    ),
-    (
-        "fr",
-        &[
-            "président",
-            "présidente",
-            "intérimaire",
-            "autoproclamé",
-            "chef",
-            "dirigeant",
-            "dirigeants",
-            "opposant",
-            "député",
-            "ministre",
-            "dictateur",
-            "usurpateur",
-            "putschiste",
-            "putschistes",
-            "extrémiste",
-            "extrémistes",
-            "légitime",
-            "illégitime",
-            "constitutionnel",
-            "vénézuélien",
-            "vénézuélienne",
-            "bolivarien",
-            "chaviste",
-            "socialiste",
-            "secrétaire",
-            "général",
-            "démocratique",
-        ],
-    ),
-    (
-        "de",
-        &[
-            "präsident",
-            "präsidenten",
-            "staatschef",
-            "machthaber",
-            "diktator",
-            "interimspräsident",
-            "übergangspräsident",
-            "übergangspräsidenten",
-            "selbsternannte",
-            "selbsternannten",
-            "ernannte",
-            "ernannten",
-            "selbst",
-            "oppositionsführer",
-            "anführer",
-            "abgeordnete",
-            "abgeordneter",
-            "minister",
-            "verteidigungsminister",
-            "außenminister",
-            "putschisten",
-            "rechtmäßige",
-            "legitime",
-            "sozialistische",
-            "sozialistischen",
-            "venezolanische",
-            "venezolanischen",
-            "generalsekretär",
-        ],
-    ),
-    (
-        "pt",
-        &[
-            "presidente",
-            "mandatário",
-            "interino",
-            "autoproclamado",
-            "líder",
-            "dirigente",
-            "deputado",
-            "ministro",
-            "chanceler",
-            "ditador",
-            "usurpador",
-            "golpista",
-            "golpistas",
-            "extremista",
-            "legítimo",
-            "ilegítimo",
-            "constitucional",
-            "bolivariano",
-            "chavista",
-            "venezuelano",
-            "venezuelana",
-            "secretário-geral",
-            "chefe",
-            "opositor",
-        ],
-    ),
+    ("en", &[
+        "president", "presidential", "interim", "acting", "self-proclaimed", "self-declared",
+        "self-styled", "leader", "leaders", "chief", "head", "ruler", "strongman", "dictator",
+        "usurper", "embattled", "authoritarian", "autocratic", "socialist", "democratic",
+        "legitimate", "illegitimate", "constitutional", "elected", "unelected", "putschist",
+        "putschists", "coup", "plotters", "rebel", "rebels", "extremist", "extremists",
+        "radical", "radicals", "far-right", "right-wing", "left-wing", "hardline", "hard-line",
+        "moderate", "lawmaker", "lawmakers", "deputy", "speaker", "minister", "defense",
+        "foreign", "secretary", "secretary-general", "envoy", "envoys", "spokesman",
+        "spokeswoman", "venezuelan", "american", "norwegian", "chavista", "bolivarian",
+        "backed", "controlled", "proclaimed", "puppet", "loyalist", "loyalists", "mainstream",
+        "gen.", "lt.", "col.", "sen.", "rep.", "gov.", "pres.",
+    ]),
+    ("es", &[
+        "presidente", "presidenta", "mandatario", "encargado", "interino", "autoproclamado",
+        "autoproclamada", "líder", "dirigente", "dirigentes", "dirigencia", "cúpula", "jefe",
+        "diputado", "diputada", "ministro", "ministra", "canciller", "vocero", "dictador",
+        "usurpador", "golpista", "golpistas", "extremista", "extremistas", "radical",
+        "radicales", "ultraderecha", "derechista", "fascista", "apátrida", "títere", "legítimo",
+        "legítima", "ilegítimo", "constitucional", "bolivariano", "bolivariana",
+        "revolucionario", "revolucionaria", "chavista", "venezolano", "venezolana", "opositor",
+        "opositora", "secretario", "oficialista", "democrático", "democrática", "gral.",
+        "cnel.", "pdte.",
+    ]),
+    ("fr", &[
+        "président", "présidente", "intérimaire", "autoproclamé", "chef", "dirigeant",
+        "dirigeants", "opposant", "député", "ministre", "dictateur", "usurpateur", "putschiste",
+        "putschistes", "extrémiste", "extrémistes", "légitime", "illégitime", "constitutionnel",
+        "vénézuélien", "vénézuélienne", "bolivarien", "chaviste", "socialiste", "secrétaire",
+        "général", "démocratique", "gén.",
+    ]),
+    ("de", &[
+        "präsident", "präsidenten", "staatschef", "machthaber", "diktator", "interimspräsident",
+        "übergangspräsident", "übergangspräsidenten", "selbsternannte", "selbsternannten",
+        "ernannte", "ernannten", "selbst", "oppositionsführer", "anführer", "abgeordnete",
+        "abgeordneter", "minister", "verteidigungsminister", "außenminister", "putschisten",
+        "rechtmäßige", "legitime", "sozialistische", "sozialistischen", "venezolanische",
+        "venezolanischen", "generalsekretär",
+    ]),
+    ("pt", &[
+        "presidente", "mandatário", "interino", "autoproclamado", "líder", "dirigente",
+        "deputado", "ministro", "chanceler", "ditador", "usurpador", "golpista", "golpistas",
+        "extremista", "legítimo", "ilegítimo", "constitucional", "bolivariano", "chavista",
+        "venezuelano", "venezuelana", "secretário-geral", "chefe", "opositor",
+    ]),
 ];
 
 /// Articles, possessives and linking words read over between a name and
 /// the descriptive words before it ("leader of the", "dirigencia … de la").
+#[rustfmt::skip]
 const LINKING_WORDS: &[&str] = &[
     // en
-    "the", "a", "an", "of", "its", "his", "her", "their", //
+    "the", "a", "an", "of", "its", "his", "her", "their",
     // es
-    "el", "la", "los", "las", "un", "una", "de", "del", "su", "sus", //
+    "el", "la", "los", "las", "un", "una", "de", "del", "su", "sus",
     // fr (elided l' and d' are split off first)
-    "le", "les", "une", "du", "des", "son", "sa", "ses", //
+    "le", "les", "une", "du", "des", "son", "sa", "ses",
     // de
     "der", "die", "das", "den", "dem", "ein", "eine", "einen", "einem", "eines", "von",
     // pt
     "o", "os", "as", "um", "uma", "do", "da", "dos", "das", "seu", "sua",
+    // courtesy titles, read over as articles are: they name no role
+    "mr.", "mrs.", "ms.", "m.", "mme.", "sr.", "sra.", "dr.", "herr", "frau",
 ];
 
 /// Languages whose adjectives follow the noun.
@@ -387,14 +217,25 @@ fn word_before(text: &str, end: usize, floor: usize) -> Option<Span> {
         return None;
     }
     let word_end = floor + trimmed.len();
-    let start = trimmed
-        .char_indices()
-        .rev()
-        .take_while(|(_, c)| is_word_char(*c))
-        .last()
-        .map(|(i, _)| floor + i)?;
+    let start_of = |text: &str| {
+        text.char_indices()
+            .rev()
+            .take_while(|(_, c)| is_word_char(*c))
+            .last()
+            .map(|(i, _)| floor + i)
+    };
+    // A known abbreviation keeps its dot (`Gen.`, `M.`).
+    if let Some(bare) = trimmed.strip_suffix('.')
+        && let Some(start) = start_of(bare)
+        && kind_of(&text[start..word_end]) != WordKind::Other
+    {
+        return Some(Span {
+            start,
+            end: word_end,
+        });
+    }
     Some(Span {
-        start,
+        start: start_of(trimmed)?,
         end: word_end,
     })
 }
@@ -604,6 +445,17 @@ fn apposition_after(text: &str, end: usize, ceiling: usize) -> Option<Vec<(usize
 /// The apposition before a phrase starting at `start`: "El ministro de
 /// Comunicación, Jorge Rodríguez".
 fn apposition_before(text: &str, start: usize, floor: usize) -> Option<Vec<(usize, String)>> {
+    // Articles between the comma and the phrase are read over ("…, el Gen.").
+    let mut start = start;
+    for _ in 0..MAX_LINKING {
+        if text[floor..start].trim_end().ends_with(',') {
+            break;
+        }
+        match word_before(text, start, floor) {
+            Some(w) if kind_of(&text[w.start..w.end]) == WordKind::Linking => start = w.start,
+            _ => return None,
+        }
+    }
     let head = &text[floor..start];
     let before_comma = head.trim_end().strip_suffix(',')?;
     let end = floor + before_comma.len();
@@ -953,6 +805,24 @@ mod tests {
         assert_eq!(gov[1].example, "President Nicolás Maduro");
         assert_eq!(counted[1][0].term, "opposition");
         assert!(counted[2].is_empty());
+    }
+
+    #[test]
+    fn abbreviated_ranks_and_an_apposition_before_them() {
+        let got = named(
+            "El ministro de Defensa, el Gen. Vladimir Padrino López, habló. Según M. Guaidó, no.",
+            "es",
+        );
+        assert_eq!(
+            got[0].1,
+            "ministro de Defensa, el Gen. Vladimir Padrino López"
+        );
+        assert_eq!(
+            got[0].2,
+            terms(&["ministro", "gen.", "vladimir padrino lópez"])
+        );
+        assert_eq!(got[1].1, "Guaidó", "a courtesy title is no naming term");
+        assert_eq!(got[1].2, terms(&["guaidó"]));
     }
 
     #[test]
