@@ -832,6 +832,78 @@ mod tests {
         assert_eq!(texts, ["Venezuelan government", "President Maduro"]);
     }
 
+    /// Seeded random texts of names, naming words, punctuation and
+    /// multi-byte characters: phrases lie on char boundaries and contain
+    /// their names, whatever the input.
+    #[test]
+    fn random_texts_give_well_formed_phrases() {
+        let set = venezuela();
+        let matcher = ActorMatcher::new(&set);
+        let pieces = [
+            "Maduro",
+            "Guaidó",
+            "el",
+            "Gen.",
+            "M.",
+            "régimen",
+            "golpistas",
+            "US",
+            "-backed",
+            "opposition",
+            "president",
+            "legítimo",
+            ",",
+            ", ",
+            ".",
+            "\n",
+            " ",
+            "l'",
+            "’",
+            "«",
+            "self-proclaimed",
+            "de la",
+            "Präsident",
+            "—",
+            "é",
+            "🇻🇪",
+            "of the",
+            "regime",
+        ];
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..2000 {
+            let mut text = String::new();
+            for _ in 0..(state % 17 + 1) {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                text.push_str(pieces[(state >> 33) as usize % pieces.len()]);
+                if state & 1 == 0 {
+                    text.push(' ');
+                }
+            }
+            let mentions = matcher.find_in(&text);
+            for lang in ["en", "es"] {
+                let found = phrases(&text, lang, &mentions);
+                for m in &mentions {
+                    assert!(
+                        found.iter().any(|p| p.actor == m.actor
+                            && p.span.start <= m.span.start
+                            && m.span.end <= p.span.end),
+                        "{text:?}: {m:?} in no phrase"
+                    );
+                }
+                for p in found {
+                    assert!(p.span.start <= p.span.end && p.span.end <= text.len());
+                    assert!(
+                        text.is_char_boundary(p.span.start) && text.is_char_boundary(p.span.end)
+                    );
+                    assert_eq!(p.text, &text[p.span.start..p.span.end]);
+                    assert!(!p.terms.is_empty(), "{text:?}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn odd_input_does_not_panic() {
         let set = venezuela();
