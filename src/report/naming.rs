@@ -15,20 +15,22 @@
 //! ```
 //!
 //! with `y_w^i` the uses of term `w` by group `i`, `y_w^r` by all other
-//! groups together, `n` their totals, and the prior the pooled counts of the
-//! actor's terms in every group: `α_w = y_w^i + y_w^r`, `α_0 = n^i + n^r`.
-//! The prior shrinks rare terms toward no difference, so a term used once is
-//! not "distinctive" by chance; |z| ≥ 1.96 is the usual mark of a real
-//! difference. Terms of different languages differ by language too: an
-//! outlet alone in its language has every term to itself.
+//! groups together, `n` their totals, and the prior informed by every
+//! group's terms for the actor: `α_w = α_0 · π_w`, `π_w` the term's share of
+//! all their uses, and the prior's weight `α_0` fixed at [`PRIOR_WEIGHT`]
+//! uses (the original formulation: the prior matters for rare terms and
+//! fades as evidence grows). It shrinks rare terms toward no difference, so
+//! a term one group used once is not "distinctive" by chance; z ≥ 1.96 is the
+//! usual mark of a real difference. Terms of different languages differ by
+//! language too: an outlet alone in its language has every term to itself.
 //!
 //! ```
 //! use newsframe::report::naming::log_odds;
 //!
 //! // Group 0 says "regime" 5 times of 6; group 1 once of 8.
 //! let counts = vec![vec![5, 1, 0], vec![1, 3, 4]];
-//! let table = log_odds(&counts).unwrap();
-//! assert!((table[0][0].z - 1.9913611932399649).abs() < 1e-12);
+//! let table = log_odds(&counts, 10.0).unwrap();
+//! assert!((table[0][0].z - 2.2059607053841015).abs() < 1e-12);
 //! ```
 
 use std::collections::BTreeMap;
@@ -48,8 +50,12 @@ pub const MAX_TERMS_PER_CELL: usize = 500;
 /// Terms shown per group and actor, most distinctive first.
 pub const TOP_TERMS: usize = 8;
 
-/// |z| at or above which a term is marked distinctive (two-sided 95%).
+/// z at or above which a term is marked distinctive (two-sided 95%).
 pub const DISTINCTIVE_Z: f64 = 1.96;
+
+/// Weight of the prior, `α_0`, in term uses: ten uses spread over the
+/// terms by their pooled shares.
+pub const PRIOR_WEIGHT: f64 = 10.0;
 
 /// One group × actor cell's naming terms, as records come.
 #[derive(Debug, Clone, Default)]
@@ -96,11 +102,12 @@ pub struct LogOdds {
     pub z: f64,
 }
 
-/// The Monroe–Colaresi–Quinn log-odds ratios (informative Dirichlet prior
-/// from the pooled counts) of every group against all others, for a table
-/// `counts[group][term]`. None when there is nothing to compare: fewer than
-/// two groups using terms, or fewer than two distinct terms.
-pub fn log_odds(counts: &[Vec<u64>]) -> Option<Vec<Vec<LogOdds>>> {
+/// The Monroe–Colaresi–Quinn log-odds ratios of every group against all
+/// others, for a table `counts[group][term]`, with the informative Dirichlet
+/// prior `α_w = alpha0 · π_w` (`π_w` the term's pooled share). None when
+/// there is nothing to compare: fewer than two groups using terms, or fewer
+/// than two distinct terms.
+pub fn log_odds(counts: &[Vec<u64>], alpha0: f64) -> Option<Vec<Vec<LogOdds>>> {
     let terms = counts.first()?.len();
     let pooled: Vec<f64> = (0..terms)
         .map(|w| counts.iter().map(|g| g[w] as f64).sum())
@@ -108,10 +115,9 @@ pub fn log_odds(counts: &[Vec<u64>]) -> Option<Vec<Vec<LogOdds>>> {
     let total: f64 = pooled.iter().sum();
     let groups_using = counts.iter().filter(|g| g.iter().any(|&c| c > 0)).count();
     let terms_used = pooled.iter().filter(|&&c| c > 0.0).count();
-    if groups_using < 2 || terms_used < 2 {
+    if groups_using < 2 || terms_used < 2 || alpha0.is_nan() || alpha0 <= 0.0 {
         return None;
     }
-    let alpha0 = total;
     Some(
         counts
             .iter()
@@ -120,7 +126,7 @@ pub fn log_odds(counts: &[Vec<u64>]) -> Option<Vec<Vec<LogOdds>>> {
                 let n_r = total - n_i;
                 (0..terms)
                     .map(|w| {
-                        let alpha = pooled[w];
+                        let alpha = alpha0 * pooled[w] / total;
                         let y_i = g[w] as f64;
                         let y_r = pooled[w] - y_i;
                         if alpha == 0.0 {
@@ -244,7 +250,7 @@ pub fn section_naming(
         let pooled: Vec<u64> = (0..vocabulary.len())
             .map(|w| table.iter().map(|g| g[w]).sum())
             .collect();
-        let stats = log_odds(&table);
+        let stats = log_odds(&table, PRIOR_WEIGHT);
         let mut named = Vec::new();
         for (g, cell) in row.iter().enumerate() {
             if cell.terms.is_empty() {
@@ -399,7 +405,8 @@ pub fn write_markdown(
         out,
         "Names and descriptive words next to each mention, most distinctive first: \
          count, and z of the log-odds ratio against the other {noun}s (informative \
-         Dirichlet prior, Monroe et al. 2008); `*` marks z ≥ {DISTINCTIVE_Z}.\n"
+         Dirichlet prior from all {noun}s' terms, weight {PRIOR_WEIGHT} uses; Monroe et al. \
+         2008); `*` marks z ≥ {DISTINCTIVE_Z}.\n"
     )?;
     for n in &s.naming {
         writeln!(out, "#### {}\n", esc(&actor_name(s, &n.actor)))?;
@@ -457,24 +464,22 @@ mod tests {
 
     /// Expected values computed independently (Python, `math.log`) from
     /// δ = ln((y_i+α)/(n_i+α0−y_i−α)) − ln((y_r+α)/(n_r+α0−y_r−α)),
-    /// σ² = 1/(y_i+α) + 1/(y_r+α), α_w = pooled count, α0 = pooled total.
+    /// σ² = 1/(y_i+α) + 1/(y_r+α), α_w = α0 · pooled count / pooled total,
+    /// α0 = 10.
     #[test]
-    // One expected δ is −0.6931471805599453 (it happens to be −ln 2): the
-    // values are written as Python printed them.
-    #[allow(clippy::approx_constant)]
     fn log_odds_match_the_formula_on_a_small_table() {
         // Two groups: the rest of a group is the other one.
-        let two = log_odds(&[vec![5, 1, 0], vec![1, 3, 4]]).unwrap();
+        let two = log_odds(&[vec![5, 1, 0], vec![1, 3, 4]], 10.0).unwrap();
         let expected_two = [
             [
-                (0.9628107475090479, 1.9913611932399649),
-                (-0.33647223662121306, -0.5746357404616463),
-                (-0.8266785731844678, -1.349960457062658),
+                (1.2019581252734939, 2.2059607053841015),
+                (-0.4177352006999788, -0.6370469004071923),
+                (-1.0405484877133484, -1.477727864292325),
             ],
             [
-                (-0.9628107475090479, -1.9913611932399649),
-                (0.33647223662121306, 0.5746357404616463),
-                (0.8266785731844678, 1.349960457062658),
+                (-1.2019581252734939, -2.2059607053841015),
+                (0.4177352006999788, 0.6370469004071923),
+                (1.0405484877133484, 1.477727864292325),
             ],
         ];
         for (g, row) in expected_two.iter().enumerate() {
@@ -484,22 +489,22 @@ mod tests {
             }
         }
         // Three groups: the rest is the other two pooled.
-        let three = log_odds(&[vec![5, 1, 0], vec![1, 3, 4], vec![0, 2, 1]]).unwrap();
+        let three = log_odds(&[vec![5, 1, 0], vec![1, 3, 4], vec![0, 2, 1]], 10.0).unwrap();
         let expected_three = [
             [
-                (1.0116009116784799, 2.0922728623194593),
-                (-0.3913605019266224, -0.8094426844734267),
-                (-0.6931471805599453, -1.2655078215459612),
+                (1.4235308372775486, 2.4484728646782234),
+                (-0.549341604458625, -0.9448674919667331),
+                (-0.9932517730102833, -1.4551270379769814),
             ],
             [
-                (-0.6343066805370118, -1.3119231494893495),
-                (0.06062462181643491, 0.1286042435798131),
-                (0.6286086594223743, 1.1927010724078604),
+                (-0.8848667738290451, -1.5219707419329749),
+                (0.08358671610826574, 0.15102863394108834),
+                (0.874727486724312, 1.3868862861288422),
             ],
             [
-                (-0.3877655310087635, -0.775531062017527),
-                (0.3364722366212129, 0.7093457580894336),
-                (0.04652001563489272, 0.08826552371574298),
+                (-0.5693246020623837, -0.9136758287199311),
+                (0.481867035061045, 0.8603896562144514),
+                (0.06693631549219181, 0.10612797632295348),
             ],
         ];
         for (g, row) in expected_three.iter().enumerate() {
@@ -512,13 +517,13 @@ mod tests {
 
     #[test]
     fn nothing_to_compare_gives_no_statistic() {
-        assert!(log_odds(&[vec![3, 2]]).is_none(), "one group");
+        assert!(log_odds(&[vec![3, 2]], 10.0).is_none(), "one group");
         assert!(
-            log_odds(&[vec![3, 2], vec![0, 0]]).is_none(),
+            log_odds(&[vec![3, 2], vec![0, 0]], 10.0).is_none(),
             "one group naming"
         );
-        assert!(log_odds(&[vec![3], vec![2]]).is_none(), "one term");
-        assert!(log_odds(&[]).is_none());
+        assert!(log_odds(&[vec![3], vec![2]], 10.0).is_none(), "one term");
+        assert!(log_odds(&[], 10.0).is_none());
     }
 
     fn term(t: &str, count: usize) -> NamingTerm {
@@ -553,7 +558,7 @@ mod tests {
         assert_eq!(top.example, "the regime");
         // The same numbers as the statistic on the table itself.
         // Vocabulary order: government, maduro, regime.
-        let table = log_odds(&[vec![1, 1, 7], vec![3, 3, 1], vec![4, 0, 0]]).unwrap();
+        let table = log_odds(&[vec![1, 1, 7], vec![3, 3, 1], vec![4, 0, 0]], PRIOR_WEIGHT).unwrap();
         assert_eq!(top.z, Some(round(table[0][2].z)));
         // C's only term: "government", not distinctive against B's use of it.
         assert_eq!(groups[2].terms.len(), 1);
