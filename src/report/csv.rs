@@ -5,8 +5,9 @@
 //! is `outlet` (or `lang`, `date`, `month` with `--by`). Cell metrics have
 //! both group and actor; actor metrics (`divergence_*`) leave the group
 //! empty; naming terms are metrics `naming_count:<term>` and
-//! `naming_z:<term>` of a group and actor. A missing value (no mention, no interval) is an empty field, read
-//! as NaN/NA. Numbers keep full precision (the JSON's values exactly).
+//! `naming_z:<term>` of a group and actor. A missing value (no mention, no
+//! interval) is an empty field, read as NaN/NA. Numbers keep full precision
+//! (the JSON's values exactly).
 //!
 //! Text cells come from articles (an outlet's `og:site_name`, an actor id),
 //! so a spreadsheet must not run them: a text cell starting with `=`, `+`,

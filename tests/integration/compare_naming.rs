@@ -88,7 +88,11 @@ fn outlets_are_told_apart_by_what_they_call_each_actor() {
     let observer = terms(&report, "government", "The Caracas Observer");
     assert_eq!(observer["regime"].0, 3);
     assert_eq!(observer["regime"].1, 0);
-    assert!(observer["regime"].2 >= 1.96, "distinctive: {:?}", observer["regime"]);
+    assert!(
+        observer["regime"].2 >= 1.96,
+        "distinctive: {:?}",
+        observer["regime"]
+    );
     let top = report["sections"][0]["naming"]
         .as_array()
         .unwrap()
