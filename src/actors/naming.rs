@@ -133,7 +133,7 @@ const MAX_JOIN_GAP: usize = 4;
 /// pathological input, far above what an article uses.
 pub const MAX_TERMS_PER_ACTOR: usize = 40;
 /// Characters of an example phrase kept in a record.
-const MAX_EXAMPLE_CHARS: usize = 160;
+pub const MAX_EXAMPLE_CHARS: usize = 160;
 
 fn folded_set(words: impl Iterator<Item = &'static str>) -> HashSet<String> {
     words.map(|w| fold_str(w, true)).collect()
@@ -596,7 +596,8 @@ pub fn better_example(candidate: &str, current: &str) -> bool {
     a > b || (a == b && candidate < current)
 }
 
-fn truncate_chars(text: &str, max: usize) -> String {
+/// `text` cut to `max` characters, with an ellipsis when cut.
+pub fn truncate_chars(text: &str, max: usize) -> String {
     match text.char_indices().nth(max) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text.to_string(),

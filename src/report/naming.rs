@@ -39,13 +39,16 @@ use serde::{Deserialize, Serialize};
 
 use super::Section;
 use super::format::fmt_score;
-use crate::actors::naming::better_example;
+use crate::actors::naming::{MAX_EXAMPLE_CHARS, better_example, truncate_chars};
 use crate::record::NamingTerm;
 
 /// Distinct terms a group × actor cell keeps. Uses of further terms are
 /// counted ([`NamingCounts::dropped`]) but not ranked; which terms are kept
 /// then depends on the order records come in, and the report says so.
 pub const MAX_TERMS_PER_CELL: usize = 500;
+
+/// Characters of a term kept (records from elsewhere may hold any text).
+pub const MAX_TERM_CHARS: usize = 100;
 
 /// Terms shown per group and actor, most distinctive first.
 pub const TOP_TERMS: usize = 8;
@@ -71,14 +74,16 @@ impl NamingCounts {
     pub fn add(&mut self, terms: &[NamingTerm]) {
         for t in terms {
             let count = t.count as u64;
-            if let Some(entry) = self.terms.get_mut(&t.term) {
+            // Both bounded: a record read from a file may hold any text.
+            let term = truncate_chars(&t.term, MAX_TERM_CHARS);
+            let example = truncate_chars(&t.example, MAX_EXAMPLE_CHARS);
+            if let Some(entry) = self.terms.get_mut(&term) {
                 entry.0 = entry.0.saturating_add(count);
-                if better_example(&t.example, &entry.1) {
-                    entry.1 = t.example.clone();
+                if better_example(&example, &entry.1) {
+                    entry.1 = example;
                 }
             } else if self.terms.len() < MAX_TERMS_PER_CELL {
-                self.terms
-                    .insert(t.term.clone(), (count, t.example.clone()));
+                self.terms.insert(term, (count, example));
             } else {
                 self.dropped = self.dropped.saturating_add(count);
             }
@@ -599,5 +604,19 @@ mod tests {
         assert_eq!(a.terms.len(), MAX_TERMS_PER_CELL);
         assert_eq!(a.dropped(), 20);
         assert_eq!(a.terms["t0000"].0, 3);
+
+        let mut b = NamingCounts::default();
+        b.add(&[NamingTerm {
+            term: "x".repeat(10_000),
+            count: 1,
+            example: "y".repeat(10_000),
+        }]);
+        let (term, (_, example)) = b.terms.iter().next().unwrap();
+        assert_eq!(
+            term.chars().count(),
+            MAX_TERM_CHARS + 1,
+            "cut, with an ellipsis"
+        );
+        assert_eq!(example.chars().count(), MAX_EXAMPLE_CHARS + 1);
     }
 }
