@@ -33,7 +33,7 @@
 //! assert_eq!(analysis.actors[0].stance.unwrap().as_str(), "positive");
 //! ```
 
-use crate::actors::{ActorMatcher, ActorSet, Mention};
+use crate::actors::{ActorMatcher, ActorSet, Mention, naming};
 use crate::article::Article;
 use crate::engine::{self, EngineConfig, EngineError, Engines};
 use crate::record::{
@@ -302,6 +302,11 @@ impl Pipeline {
                     &self.config.actors,
                     self.selector.lexicons(),
                 );
+                let mut naming = naming::count_terms(
+                    &naming::phrases(&article.body, article.lang(), mentions),
+                    self.config.actors.actors.len(),
+                )
+                .into_iter();
                 let actors = self
                     .config
                     .actors
@@ -318,6 +323,7 @@ impl Pipeline {
                         confidence: None,
                         probs: None,
                         evidence: Vec::new(),
+                        naming: naming.next().unwrap_or_default(),
                     })
                     .collect();
                 let mut warnings = article.warnings.clone();

@@ -247,6 +247,25 @@ pub struct ActorStance {
     pub probs: Option<LabelProbs>,
     #[serde(default)]
     pub evidence: Vec<Evidence>,
+    /// How the article names the actor: each word or name used for it, with
+    /// how many of its mentions use it (see [`crate::actors::naming`]).
+    /// Schema 2; absent when the actor is not mentioned and in older records.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub naming: Vec<NamingTerm>,
+}
+
+/// A word or name an article uses for an actor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamingTerm {
+    /// The term, lowercased: a name of the actor set as written in the
+    /// article (`maduro regime`, `juan guaidó`) or a descriptive word next to
+    /// one (`self-proclaimed`, `diputado`, `légitime`).
+    pub term: String,
+    /// Naming phrases of the article that use the term.
+    pub count: usize,
+    /// The longest such phrase (of equal ones the smallest), as written
+    /// (`el diputado Juan Guaidó`).
+    pub example: String,
 }
 
 /// A sentence that carries an actor's stance.

@@ -91,6 +91,7 @@ ACTOR_COLUMNS = [
     ("p_neutral", "double", True),
     ("p_negative", "double", True),
     ("evidence", "string", True),
+    ("naming", "string", True),
 ]
 ARTICLE_COLUMNS = [
     ("schema_version", "int", False),
@@ -190,6 +191,7 @@ def flatten_record(record, origin=None):
     for actor in record.get("actors") or []:
         probs = actor.get("probs") or {}
         evidence = actor.get("evidence")
+        naming = actor.get("naming")
         actors.append(
             (
                 SCHEMA_VERSION,
@@ -211,6 +213,7 @@ def flatten_record(record, origin=None):
                 as_float(probs.get("neutral")),
                 as_float(probs.get("negative")),
                 compact_json(evidence) if evidence else None,
+                compact_json(naming) if naming else None,
             )
             + partition
         )

@@ -12,7 +12,7 @@ one corrupt line; runs the first again into the same output. Checks:
 - the job's articles and actors tables hold the records of a plain
   `newsframe analyze --engine builtin` of the same inputs: the same article ids
   (each once), summaries, labels and mentions, scores and probabilities within
-  1e-9, and evidence;
+  1e-9, evidence and naming terms;
 - the partitions: `outlet=<source>/month=<YYYY-MM>`;
 - the columns, in the order and with the types of docs/schema.md ("Parquet");
 - a rerun leaves the same rows (no duplicates);
@@ -191,6 +191,9 @@ def compare_to_plain(checks, name, records, tables):
             evidence = json.loads(got["evidence"]) if got["evidence"] else []
             if evidence != actor["evidence"]:
                 problems.append(f"{record['id']}/{actor['id']}: evidence differs")
+            naming = json.loads(got["naming"]) if got["naming"] else []
+            if naming != actor.get("naming", []):
+                problems.append(f"{record['id']}/{actor['id']}: naming differs")
     expected_actor_rows = sum(len(r["actors"]) for r in analyses)
     checks.check(f"{name}: one actor row per article and actor",
                  len(actors) == expected_actor_rows, f"{len(actors)} != {expected_actor_rows}")

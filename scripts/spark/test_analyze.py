@@ -49,6 +49,7 @@ RECORD = {
                     "p": 1,
                 }
             ],
+            "naming": [{"term": "norwegian mediators", "count": 1, "example": "Norwegian mediators"}],
         },
         {
             "id": "un",
@@ -119,6 +120,8 @@ class FlattenRecord(unittest.TestCase):
         for name in ("stance", "score", "confidence", "p_positive", "p_neutral", "p_negative"):
             self.assertIsNone(un[name], name)
         self.assertIsNone(un["evidence"], "empty evidence is null")
+        self.assertEqual(json.loads(norway["naming"]), RECORD["actors"][0]["naming"])
+        self.assertIsNone(un["naming"], "no naming terms is null")
 
     def test_scores_are_doubles_even_when_json_writes_integers(self):
         record = json.loads(json.dumps(RECORD))

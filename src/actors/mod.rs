@@ -23,6 +23,7 @@
 
 pub mod fold;
 pub mod matcher;
+pub mod naming;
 
 use std::collections::BTreeMap;
 use std::path::Path;

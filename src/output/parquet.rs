@@ -88,6 +88,7 @@ impl Table {
                 f64f("p_neutral"),
                 f64f("p_negative"),
                 s("evidence", true),
+                s("naming", true),
             ],
             Table::Articles => vec![
                 version,
@@ -362,6 +363,7 @@ struct ActorRows {
     p_neutral: Float64Builder,
     p_negative: Float64Builder,
     evidence: StringBuilder,
+    naming: StringBuilder,
     len: usize,
 }
 
@@ -382,6 +384,7 @@ impl ActorRows {
             p_neutral: Float64Builder::new(),
             p_negative: Float64Builder::new(),
             evidence: StringBuilder::new(),
+            naming: StringBuilder::new(),
             len: 0,
         }
     }
@@ -412,6 +415,9 @@ impl Rows for ActorRows {
             let evidence = (!actor.evidence.is_empty())
                 .then(|| serde_json::to_string(&actor.evidence).unwrap_or_default());
             self.evidence.append_option(evidence);
+            let naming = (!actor.naming.is_empty())
+                .then(|| serde_json::to_string(&actor.naming).unwrap_or_default());
+            self.naming.append_option(naming);
             self.len += 1;
         }
     }
@@ -423,7 +429,7 @@ impl Rows for ActorRows {
     fn take(&mut self) -> Vec<ArrayRef> {
         self.len = 0;
         let mut columns = self.article.take();
-        columns.extend::<[ArrayRef; 13]>([
+        columns.extend::<[ArrayRef; 14]>([
             Arc::new(self.engine_stance.finish()),
             Arc::new(self.engine_actors.finish()),
             Arc::new(self.actor_id.finish()),
@@ -437,6 +443,7 @@ impl Rows for ActorRows {
             Arc::new(self.p_neutral.finish()),
             Arc::new(self.p_negative.finish()),
             Arc::new(self.evidence.finish()),
+            Arc::new(self.naming.finish()),
         ]);
         columns
     }

@@ -26,6 +26,7 @@ use crate::record::{ArticleAnalysis, EngineInfo, StanceLabel};
 use crate::stats::{self, BootstrapConfig, Interval};
 
 use super::cluster::{self, EmbeddingCosine, Similarity, TextEmbedder, TfIdfCosine, TokenJaccard};
+use super::naming::NamingCounts;
 use super::novelty::{NoveltyIndex, summary_sentences};
 use super::{
     ActorSummary, Cell, CellEvidence, Divergence, FailedEntry, Group, GroupBy, GroupScore,
@@ -152,6 +153,7 @@ struct CellState {
     /// Per label (negative, neutral, positive): the evidence sentence with
     /// the highest probability, the first one seen on ties, and when it was seen.
     best: [Option<(f64, u64, CellEvidence)>; 3],
+    naming: NamingCounts,
 }
 
 impl CellState {
@@ -162,6 +164,7 @@ impl CellState {
             labels: LabelCounts::default(),
             scores: ScoreStats::new(),
             best: [None, None, None],
+            naming: NamingCounts::default(),
         }
     }
 }
@@ -349,6 +352,7 @@ impl SectionState {
             let cell = &mut group.cells[index];
             cell.articles_mentioning += 1;
             cell.mentions = cell.mentions.saturating_add(stance.mentions);
+            cell.naming.add(&stance.naming);
             if let Some(score) = stance.score.filter(|s| s.is_finite()) {
                 cell.scores.add(score);
             }
@@ -387,6 +391,7 @@ impl SectionState {
         engine: EngineInfo,
         config: &ReportConfig,
     ) -> Section {
+        let naming = self.naming();
         let mut cells = Vec::new();
         for (group, state) in &self.groups {
             for (index, (actor_id, _, _)) in self.actors.iter().enumerate() {
@@ -455,7 +460,20 @@ impl SectionState {
             actors,
             cells,
             voices,
+            naming,
         }
+    }
+
+    /// The naming section, from the cells' term counts.
+    fn naming(&self) -> Vec<super::naming::ActorNaming> {
+        let actors: Vec<&str> = self.actors.iter().map(|(id, _, _)| id.as_str()).collect();
+        let groups: Vec<&str> = self.groups.keys().map(String::as_str).collect();
+        let cells: Vec<Vec<&NamingCounts>> = self
+            .groups
+            .values()
+            .map(|g| g.cells.iter().map(|c| &c.naming).collect())
+            .collect();
+        super::naming::section_naming(&actors, &groups, &cells)
     }
 }
 

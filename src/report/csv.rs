@@ -5,8 +5,10 @@
 //! is `outlet` (or `lang`, `date`, `month` with `--by`). Cell metrics have
 //! both group and actor (the `voice_*` metrics of [`super::voices`] too,
 //! when the records carry quotations); actor metrics (`divergence_*`) leave
-//! the group empty. A missing value (no mention, no interval) is an empty field, read
-//! as NaN/NA. Numbers keep full precision (the JSON's values exactly).
+//! the group empty; naming terms are metrics `naming_count:<term>` and
+//! `naming_z:<term>` of a group and actor. A missing value (no mention, no
+//! interval) is an empty field, read as NaN/NA. Numbers keep full precision
+//! (the JSON's values exactly).
 //!
 //! Text cells come from articles (an outlet's `og:site_name`, an actor id),
 //! so a spreadsheet must not run them: a text cell starting with `=`, `+`,
@@ -98,12 +100,13 @@ pub struct TidyRow<'a> {
     pub engine: &'a str,
     pub group: &'a str,
     pub actor: &'a str,
-    pub metric: &'static str,
+    pub metric: &'a str,
     pub value: Option<f64>,
 }
 
 /// Hands `row` every row of the tidy table, in order: per section its
-/// cells' metrics, then its actors' metrics.
+/// cells' metrics, then its actors' metrics, then its naming terms
+/// (`naming_count:<term>`, `naming_z:<term>` per group × actor).
 pub fn for_each_row(
     report: &Report,
     mut row: impl FnMut(TidyRow) -> std::io::Result<()>,
@@ -164,6 +167,16 @@ pub fn for_each_row(
                     value,
                 })?;
             }
+        }
+        for (group, actor, metric, value) in super::naming::csv_rows(section) {
+            row(TidyRow {
+                story: &section.story_id,
+                engine: &engine,
+                group,
+                actor,
+                metric: &metric,
+                value,
+            })?;
         }
     }
     Ok(())

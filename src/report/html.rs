@@ -1,6 +1,7 @@
 //! `--format html`: one self-contained page (no script, no network; a
 //! Content-Security-Policy forbids both) with a heatmap of groups × actors,
-//! per-actor charts of scores with intervals, summaries side by side,
+//! per-actor charts of scores with intervals, a naming table per actor,
+//! summaries side by side,
 //! evidence behind `<details>`, and the engines that made the records.
 //!
 //! Text reaches the page two ways, both escaped: through the minijinja
@@ -74,6 +75,7 @@ struct SectionView {
     heatmap: String,
     divergence: Vec<DivergenceView>,
     charts: Vec<ChartView>,
+    naming: Vec<super::naming::NamingTableView>,
     groups: Vec<GroupView>,
     voices: Option<VoicesView>,
 }
@@ -275,6 +277,7 @@ fn section_view(index: usize, s: &Section, report: &Report) -> SectionView {
             })
             .collect(),
         voices: s.voices.as_ref().map(|v| voices_view(s, v)),
+        naming: super::naming::table_views(s),
         groups: s
             .groups
             .iter()

@@ -180,6 +180,7 @@ fn write_section(report: &Report, s: &Section, out: &mut dyn Write) -> anyhow::R
             .collect();
         super::voices::write_markdown(v, &actors, noun, &esc, out)?;
     }
+    super::naming::write_markdown(s, noun, esc, out)?;
 
     writeln!(out, "\n### Summaries\n")?;
     writeln!(

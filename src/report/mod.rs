@@ -26,6 +26,7 @@ pub mod html;
 pub mod json;
 pub mod load;
 pub mod markdown;
+pub mod naming;
 pub mod novelty;
 pub mod parquet;
 pub mod svg;
@@ -264,6 +265,11 @@ pub struct Section {
     /// section carries quotations (records older than quotation extraction).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voices: Option<voices::VoicesSection>,
+    /// Per actor named by some group: each group's terms for it, most
+    /// distinctive first (see [`naming`]). Absent in reports of records
+    /// without naming terms.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub naming: Vec<naming::ActorNaming>,
 }
 
 impl Section {

@@ -29,8 +29,8 @@ use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchR
 use crate::article::Origin;
 use crate::output::parquet::{SCHEMA_VERSION_KEY, Table};
 use crate::record::{
-    ActorStance, ArticleAnalysis, EngineInfo, Evidence, LabelProbs, SCHEMA_VERSION, Summary,
-    SummaryMethod, is_readable_schema_version, readable_schema_versions,
+    ActorStance, ArticleAnalysis, EngineInfo, Evidence, LabelProbs, NamingTerm, SCHEMA_VERSION,
+    Summary, SummaryMethod, is_readable_schema_version, readable_schema_versions,
 };
 
 use super::accumulate::RecordConsumer;
@@ -590,6 +590,12 @@ impl Row for ActorRow {
                 .map_err(|e| format!("evidence is not a JSON array of evidence: {e}"))?,
             None => Vec::new(),
         };
+        // Absent in tables written before the column existed.
+        let naming: Vec<NamingTerm> = match c.str("naming", i)? {
+            Some(text) => serde_json::from_str(text)
+                .map_err(|e| format!("naming is not a JSON array of naming terms: {e}"))?,
+            None => Vec::new(),
+        };
         Ok(ActorRow {
             article: ArticleHead::read(c, i)?,
             engine_stance: c.string("engine_stance", i)?,
@@ -604,6 +610,7 @@ impl Row for ActorRow {
                 confidence: c.float("confidence", i)?,
                 probs,
                 evidence,
+                naming,
             },
         })
     }

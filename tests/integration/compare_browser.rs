@@ -430,3 +430,85 @@ fn voices_charts_show_the_json_numbers() {
     assert_eq!(shown, sorted);
     assert!(dom.contains("Never quoted by:"));
 }
+
+/// The naming tables as a reader sees them: one per actor the JSON names,
+/// each group's terms in the JSON's order with its counts and z.
+#[test]
+#[ignore = "needs Chromium"]
+fn naming_tables_render_with_the_json_terms() {
+    let browser = browser();
+    let dir = tempfile::tempdir().unwrap();
+    let records = dir.path().join("samples.jsonl");
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let status = common::process(common::BIN)
+        .arg("analyze")
+        .arg(repo.join("data/samples"))
+        .arg("--actors")
+        .arg(repo.join("data/actors/venezuela.toml"))
+        .args(["--engine", "builtin", "-o"])
+        .arg(&records)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let html = dir.path().join("naming.html");
+    let json = dir.path().join("naming.json");
+    render(&records, "html", &html);
+    render(&records, "json", &json);
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let (dom, stderr) = chromium(&browser, &html, &["--dump-dom"]);
+    assert!(
+        console_lines(&stderr).is_empty(),
+        "console:\n{}",
+        console_lines(&stderr).join("\n")
+    );
+    let table_re =
+        regex::Regex::new(r#"(?s)<table class="naming" data-actor="([^"]*)">(.*?)</table>"#)
+            .unwrap();
+    let row_re = regex::Regex::new(r#"(?s)<tr data-group="([^"]*)">(.*?)</tr>"#).unwrap();
+    let term_re = regex::Regex::new(
+        r#"<span class="term( distinctive)?" title="[^"]*" data-count="(\d+)" data-z="([^"]*)">([^<]*) <span class="nm">(\d+) · z ([^<]*)</span></span>"#,
+    )
+    .unwrap();
+    let naming = report["sections"][0]["naming"].as_array().unwrap();
+    let tables: Vec<_> = table_re.captures_iter(&dom).collect();
+    assert_eq!(tables.len(), naming.len(), "one naming table per actor");
+    for (table, n) in tables.iter().zip(naming) {
+        assert_eq!(unescape(&table[1]), n["actor"].as_str().unwrap());
+        let rows: Vec<_> = row_re.captures_iter(&table[2]).collect();
+        let groups = n["groups"].as_array().unwrap();
+        assert_eq!(rows.len(), groups.len(), "{}", n["actor"]);
+        for (row, g) in rows.iter().zip(groups) {
+            assert_eq!(unescape(&row[1]), g["group"].as_str().unwrap());
+            let on_page: Vec<(bool, String, String, String)> = term_re
+                .captures_iter(&row[2])
+                .map(|t| {
+                    assert_eq!(&t[2], &t[5], "count attribute and text agree");
+                    assert_eq!(&t[3], &t[6], "z attribute and text agree");
+                    (
+                        t.get(1).is_some(),
+                        unescape(&t[4]),
+                        t[5].to_string(),
+                        t[6].to_string(),
+                    )
+                })
+                .collect();
+            let expected: Vec<(bool, String, String, String)> = g["terms"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| {
+                    let z = t["z"].as_f64().unwrap();
+                    (
+                        z >= 1.96,
+                        t["term"].as_str().unwrap().to_string(),
+                        t["count"].to_string(),
+                        shown(z),
+                    )
+                })
+                .collect();
+            assert_eq!(on_page, expected, "{} × {}", g["group"], n["actor"]);
+        }
+    }
+    // The outlet that calls the opposition putschists, as shown.
+    assert!(dom.contains(">putschists <span class=\"nm\">1 · z "));
+}

@@ -20,6 +20,7 @@ mod compare_browser;
 mod compare_edge_cases;
 mod compare_formats;
 mod compare_stories;
+mod compare_naming;
 mod eval_cli;
 mod eval_rouge_parity;
 mod eval_stance_metrics;

@@ -213,7 +213,7 @@ print(json.dumps({"same": rows == got, "articles": len(articles["article_id"]),
     assert_eq!(v["warnings"], true, "{v}");
     assert_eq!(v["articles"], v["records"]);
     assert_eq!(v["failed"], 0);
-    assert_eq!(v["version"], "1");
+    assert_eq!(v["version"], newsframe::record::SCHEMA_VERSION.to_string());
     assert_eq!(v["types"]["mentions"], "int64");
     assert_eq!(v["types"]["score"], "double");
     assert_eq!(v["types"]["schema_version"], "int32");
@@ -299,7 +299,7 @@ print(json.dumps({
              lang VARCHAR, title VARCHAR, engine_stance VARCHAR, engine_actors VARCHAR, \
              actor_id VARCHAR, actor_name VARCHAR, actor_kind VARCHAR, mentions BIGINT, \
              stance VARCHAR, score DOUBLE, confidence DOUBLE, p_positive DOUBLE, \
-             p_neutral DOUBLE, p_negative DOUBLE, evidence VARCHAR"
+             p_neutral DOUBLE, p_negative DOUBLE, evidence VARCHAR, naming VARCHAR"
         )
     );
     assert_eq!(
