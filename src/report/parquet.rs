@@ -628,6 +628,8 @@ impl Row for ArticleRow {
                     Some(other) => return Err(format!("unknown summary_method {other:?}")),
                 },
                 sentences: Vec::new(),
+                // The tables have no summary-language column (see docs/schema.md).
+                lang: None,
             }),
             None => None,
         };

@@ -19,6 +19,7 @@ mod analyze_transformer;
 mod compare_browser;
 mod compare_edge_cases;
 mod compare_formats;
+mod crosssum_parity;
 mod eval_cli;
 mod eval_rouge_parity;
 mod eval_stance_metrics;
