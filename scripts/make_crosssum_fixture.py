@@ -105,6 +105,10 @@ def main() -> int:
         for p in model.parameters():
             p.mul_(3.0)
     model.eval()
+    # Short outputs for the command-line tests (the references pass their
+    # settings explicitly).
+    model.generation_config.max_length = 10
+    model.generation_config.num_beams = 2
     model.save_pretrained(OUT, safe_serialization=True)
     (OUT / "model.safetensors").chmod(0o644)
 

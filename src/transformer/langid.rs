@@ -74,6 +74,14 @@ impl LanguageTokens {
         self.by_code.get(code).map(|(_, id)| *id)
     }
 
+    /// The ISO code of the language whose token is `id`.
+    pub fn code_of_token(&self, id: i64) -> Option<&str> {
+        self.by_code
+            .iter()
+            .find(|(_, (_, token))| *token == id)
+            .map(|(code, _)| code.as_str())
+    }
+
     /// The ISO codes of the model's languages, sorted.
     pub fn codes(&self) -> Vec<&str> {
         self.by_code.keys().map(String::as_str).collect()

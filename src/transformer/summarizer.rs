@@ -116,6 +116,14 @@ impl Decoder {
         })
     }
 
+    /// The token decoding starts with unless another is asked for.
+    fn start_token(&self) -> i64 {
+        match self {
+            Decoder::T5(generator) => generator.model().config().decoder_start_token_id,
+            Decoder::RustBert(model) => model.tokens.decoder_start,
+        }
+    }
+
     /// Longest input the encoder takes, in tokens.
     fn max_input_tokens(&self) -> usize {
         match self {
@@ -266,8 +274,9 @@ impl TransformerSummarizer {
 
     /// The language a summary of `article` is written in, and the decoder
     /// start token that asks for it: `summary_lang`, else the article's
-    /// language when the model has it (a cross-lingual model only; other
-    /// models write in the input's language and record none).
+    /// language when the model has it, else the language of the checkpoint's
+    /// own start token (a cross-lingual model only; other models write in the
+    /// input's language and record none).
     fn target_language(&self, article: &Article) -> Option<(String, i64)> {
         let languages = self.languages.as_ref()?;
         let code = self
@@ -275,8 +284,11 @@ impl TransformerSummarizer {
             .summary_lang
             .clone()
             .unwrap_or_else(|| article.lang().to_string());
-        let token = languages.token_for(&code)?;
-        Some((code, token))
+        if let Some(token) = languages.token_for(&code) {
+            return Some((code, token));
+        }
+        let start = self.decoder.start_token();
+        Some((languages.code_of_token(start)?.to_string(), start))
     }
 
     /// Summary of an article, following the chunk plan for long ones.

@@ -42,6 +42,7 @@ mod stance_classifier_scorer;
 mod stance_lexicon;
 mod stance_newsmtsc;
 mod stance_nli;
+mod summary_lang_cli;
 mod t5_parity;
 mod train_stance_newsmtsc;
 mod transformer_minilm;
