@@ -90,7 +90,20 @@ fn list_shows_every_registry_model() {
             .env("HF_HUB_CACHE", cache.path()),
     );
     let rows: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(rows.as_array().unwrap().len(), 6);
+    let registry = include_str!("../../models/registry.toml");
+    assert_eq!(
+        rows.as_array().unwrap().len(),
+        registry.matches("\n[[model]]\n").count()
+    );
+    let crosssum = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "mt5-crosssum")
+        .unwrap();
+    assert_eq!(crosssum["revision"], "4584e63e3b2b0a0acedb149ceaffb620e118af00");
+    assert_eq!(crosssum["needs_conversion"], true);
+    assert_eq!(crosssum["pinned_hashes"], 2);
     assert_eq!(rows[0]["revision"].as_str().unwrap().len(), 40);
     let mdeberta = rows
         .as_array()
