@@ -101,7 +101,10 @@ fn list_shows_every_registry_model() {
         .iter()
         .find(|r| r["name"] == "mt5-crosssum")
         .unwrap();
-    assert_eq!(crosssum["revision"], "4584e63e3b2b0a0acedb149ceaffb620e118af00");
+    assert_eq!(
+        crosssum["revision"],
+        "4584e63e3b2b0a0acedb149ceaffb620e118af00"
+    );
     assert_eq!(crosssum["needs_conversion"], true);
     assert_eq!(crosssum["pinned_hashes"], 2);
     assert_eq!(rows[0]["revision"].as_str().unwrap().len(), 40);

@@ -154,3 +154,76 @@ mod transformer {
         assert!(stderr.contains("langid_map"), "{stderr}");
     }
 }
+
+/// Every JSON object under `value` that has `key`.
+fn objects_with<'a>(value: &'a Value, key: &str, out: &mut Vec<&'a Value>) {
+    match value {
+        Value::Object(map) => {
+            if map.contains_key(key) {
+                out.push(value);
+            }
+            map.values().for_each(|v| objects_with(v, key, out));
+        }
+        Value::Array(items) => items.iter().for_each(|v| objects_with(v, key, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn compare_shows_summaries_in_their_language_with_the_source_language() {
+    let (code, mut records, stderr) = run(&["--engine", "builtin", "--summary-lang", "en"]);
+    assert_eq!(code, 0, "{stderr}");
+    // As a cross-lingual model would write them: every summary in English.
+    let mut translated = 0;
+    for record in &mut records {
+        if record["lang"] != "en" {
+            record["summary"]["lang"] = "en".into();
+            translated += 1;
+        }
+    }
+    assert!(translated > 0);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("records.jsonl");
+    let lines: Vec<String> = records.iter().map(Value::to_string).collect();
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let compare = |format: &str| {
+        let output = common::newsframe()
+            .args(["compare", path.to_str().unwrap(), "--format", format])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let report: Value = serde_json::from_str(&compare("json")).unwrap();
+    let mut entries = Vec::new();
+    objects_with(&report, "source_lang", &mut entries);
+    assert!(!entries.is_empty(), "no summary names its source language");
+    let mut entries = Vec::new();
+    objects_with(&report, "sentences", &mut entries);
+    entries.retain(|e| e.get("article_id").is_some());
+    assert!(entries.len() >= records.len(), "{report}");
+    for entry in &entries {
+        assert_eq!(entry["lang"], "en", "{entry}");
+        let record = records
+            .iter()
+            .find(|r| r["id"] == entry["article_id"])
+            .unwrap();
+        if record["lang"] == "en" {
+            assert!(entry.get("source_lang").is_none(), "{entry}");
+        } else {
+            assert_eq!(entry["source_lang"], record["lang"], "{entry}");
+        }
+    }
+    let markdown = compare("md");
+    let spanish = records.iter().find(|r| r["lang"] == "es").unwrap();
+    let title = spanish["title"].as_str().unwrap();
+    let line = markdown
+        .lines()
+        .find(|l| l.starts_with("- *") && l.contains(title))
+        .unwrap_or_else(|| panic!("{markdown}"));
+    assert!(line.contains("en, from es"), "{line}");
+}
