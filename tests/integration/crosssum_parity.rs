@@ -7,32 +7,13 @@
 //! and 4 beams with no_repeat_ngram_size=2; our ids must be equal.
 #![cfg(feature = "transformer")]
 
-use std::path::{Path, PathBuf};
-
 use newsframe::transformer::generate::{EarlyStopping, GenerationConfig};
 use newsframe::transformer::summarizer::{SummarizerConfig, TransformerSummarizer};
 use newsframe::transformer::{Precision, RuntimeConfig};
-use serde_json::Value;
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/models")
-        .join(name)
-}
+use crate::transformer_parity::{fixture, ids, reference};
 
-fn reference() -> Value {
-    let path = fixture("mt5-crosssum-tiny/reference.json");
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
-}
-
-fn ids(value: &Value) -> Vec<i64> {
-    value
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_i64().unwrap())
-        .collect()
-}
+const FIXTURE: &str = "mt5-crosssum-tiny";
 
 fn load(config: SummarizerConfig) -> Result<TransformerSummarizer, String> {
     RuntimeConfig {
@@ -40,7 +21,7 @@ fn load(config: SummarizerConfig) -> Result<TransformerSummarizer, String> {
         precision: Precision::F32,
     }
     .apply();
-    TransformerSummarizer::load(&fixture("mt5-crosssum-tiny"), "crosssum-tiny@test", config)
+    TransformerSummarizer::load(&fixture(FIXTURE), "crosssum-tiny@test", config)
         .map_err(|e| e.to_string())
 }
 
@@ -54,7 +35,7 @@ const CODES: [(&str, &str); 4] = [
 #[test]
 fn language_tokens_are_the_ones_the_model_card_reads() {
     let summarizer = load(SummarizerConfig::default()).unwrap();
-    let reference = reference();
+    let reference = reference(FIXTURE);
     let languages = summarizer.languages().expect("a langid_map is read");
     assert_eq!(languages.codes(), vec!["en", "es", "fr", "ru"]);
     for (name, code) in CODES {
@@ -70,7 +51,7 @@ fn language_tokens_are_the_ones_the_model_card_reads() {
 #[test]
 fn cross_lingual_ids_match_transformers_greedy_and_beam() {
     let summarizer = load(SummarizerConfig::default()).unwrap();
-    let reference = reference();
+    let reference = reference(FIXTURE);
     let mut compared = 0;
     for result in reference["results"].as_array().unwrap() {
         let text = result["text"].as_str().unwrap();
