@@ -254,9 +254,14 @@ impl TransformerSummarizer {
         self.decoder.generate(&ids, generation, start)
     }
 
-    /// Summary of one text that fits the window.
+    /// The start token of `summary_lang`, when one was asked for.
+    fn asked_language_token(&self) -> Option<i64> {
+        self.language_token(self.config.summary_lang.as_deref()?)
+    }
+
+    /// Summary of one text that fits the window (in `summary_lang` when set).
     pub fn summarize_text(&self, text: &str) -> Result<String> {
-        self.summarize_text_starting(text, None)
+        self.summarize_text_starting(text, self.asked_language_token())
     }
 
     fn summarize_text_starting(&self, text: &str, start: Option<i64>) -> Result<String> {
@@ -317,9 +322,10 @@ impl TransformerSummarizer {
         ))
     }
 
-    /// Summary of text given as paragraphs of sentences.
+    /// Summary of text given as paragraphs of sentences (in `summary_lang`
+    /// when set).
     pub fn summarize_paragraphs(&self, paragraphs: &[Vec<&str>]) -> Result<(String, SummaryPlan)> {
-        self.summarize_paragraphs_starting(paragraphs, None)
+        self.summarize_paragraphs_starting(paragraphs, self.asked_language_token())
     }
 
     /// [`Self::summarize_paragraphs`], every decoding started on `start`.

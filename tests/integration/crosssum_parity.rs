@@ -97,21 +97,28 @@ fn cross_lingual_ids_match_transformers_greedy_and_beam() {
 }
 
 #[test]
-fn summaries_leave_the_language_token_out_of_the_text() {
+fn summaries_are_in_the_language_asked_for_without_its_token() {
+    let generation = GenerationConfig {
+        num_beams: 1,
+        max_length: 10,
+        ..GenerationConfig::default()
+    };
     let summarizer = load(SummarizerConfig {
         summary_lang: Some("fr".into()),
-        generation: Some(GenerationConfig {
-            num_beams: 1,
-            max_length: 10,
-            ..GenerationConfig::default()
-        }),
+        generation: Some(generation.clone()),
         ..SummarizerConfig::default()
     })
     .unwrap();
-    let (text, _) = summarizer
-        .summarize_paragraphs(&[vec!["Le président a rejeté les critiques."]])
+    let text = "Le président a rejeté les critiques.";
+    let (summary, _) = summarizer.summarize_paragraphs(&[vec![text]]).unwrap();
+    let french = summarizer.language_token("fr");
+    let ids = summarizer
+        .generate_ids_starting(text, &generation, french)
         .unwrap();
-    assert!(!text.contains("extra_id"), "{text:?}");
+    assert_eq!(ids[0], french.unwrap());
+    let expected = summarizer.tokenizer().decode(&ids[1..]).unwrap();
+    assert_eq!(summary, expected.trim());
+    assert!(!summary.contains("extra_id"), "{summary:?}");
 }
 
 #[test]
