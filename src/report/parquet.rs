@@ -628,8 +628,8 @@ impl Row for ArticleRow {
                     Some(other) => return Err(format!("unknown summary_method {other:?}")),
                 },
                 sentences: Vec::new(),
-                // The tables have no summary-language column (see docs/schema.md).
-                lang: None,
+                // Absent from tables written before the column existed.
+                lang: c.string("summary_lang", i)?,
             }),
             None => None,
         };

@@ -9,21 +9,25 @@ use serde_json::Value;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
-fn run(args: &[&str]) -> (i32, Vec<Value>, String) {
+/// `newsframe analyze` of the sample articles with `args`.
+fn analyze(args: &[&str]) -> std::process::Output {
     // An empty hub cache: only fixture folders given by path are used.
-    let output = common::newsframe()
+    common::newsframe()
         .current_dir(ROOT)
         .args([
             "analyze",
             "data/samples",
             "--actors",
             "data/actors/venezuela.toml",
-            "--format",
-            "jsonl",
         ])
         .args(args)
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+/// Exit code, JSONL records and standard error of `analyze` with `args`.
+fn run(args: &[&str]) -> (i32, Vec<Value>, String) {
+    let output = analyze(&[&["--format", "jsonl"], args].concat());
     let records = String::from_utf8(output.stdout)
         .unwrap()
         .lines()
@@ -226,4 +230,32 @@ fn compare_shows_summaries_in_their_language_with_the_source_language() {
         .find(|l| l.starts_with("- *") && l.contains(title))
         .unwrap_or_else(|| panic!("{markdown}"));
     assert!(line.contains("en, from es"), "{line}");
+}
+
+#[test]
+fn parquet_tables_keep_the_summary_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let tables = dir.path().join("tables");
+    let output = analyze(&[
+        "--engine",
+        "builtin",
+        "--summary-lang",
+        "en",
+        "--format",
+        "parquet",
+        "--out",
+        tables.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let loaded = crate::records_scale::parquet_records(&tables);
+    assert!(loaded.analyses.len() >= 5);
+    for loaded in &loaded.analyses {
+        let analysis = &loaded.analysis;
+        let summary = analysis.summary.as_ref().unwrap();
+        assert_eq!(summary.lang.as_deref(), Some(analysis.lang.as_str()));
+    }
 }
