@@ -130,6 +130,18 @@ pub struct Summary {
     /// For extractive summaries: the article sentence indexes used, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sentences: Vec<usize>,
+    /// Language of the summary (ISO 639-1), present when a summary language
+    /// was asked for (`--summary-lang`) or chosen by a cross-lingual model;
+    /// absent, the summary is in the article's language (`lang`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
+}
+
+impl Summary {
+    /// The summary's language: its own, else the article's (`article_lang`).
+    pub fn lang_or<'a>(&'a self, article_lang: &'a str) -> &'a str {
+        self.lang.as_deref().unwrap_or(article_lang)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

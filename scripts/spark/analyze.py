@@ -110,6 +110,7 @@ ARTICLE_COLUMNS = [
     ("engine_actors", "string", True),
     ("summary", "string", True),
     ("summary_method", "string", True),
+    ("summary_lang", "string", True),
     ("warnings", "array<string>", False),
 ]
 FAILED_COLUMNS = [
@@ -185,6 +186,7 @@ def flatten_record(record, origin=None):
         engine.get("actors"),
         summary.get("text"),
         summary.get("method"),
+        summary.get("lang"),
         list(record.get("warnings") or []),
     ) + partition
     actors = []

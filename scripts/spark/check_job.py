@@ -160,6 +160,7 @@ def compare_to_plain(checks, name, records, tables):
             "title": record.get("title"),
             "content_hash": record.get("content_hash"),
             "summary": summary.get("text"),
+            "summary_lang": summary.get("lang"),
             "engine_stance": record["engine"].get("stance"),
             "engine_actors": record["engine"].get("actors"),
             "warnings": record.get("warnings") or [],

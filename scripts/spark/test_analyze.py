@@ -91,6 +91,7 @@ class FlattenRecord(unittest.TestCase):
         self.assertEqual(article["engine_actors"], "venezuela#29ffa8cf0452")
         self.assertEqual(article["summary"], "Envoys met.")
         self.assertEqual(article["summary_method"], "extractive")
+        self.assertIsNone(article["summary_lang"])
         self.assertEqual(article["warnings"], ["a warning"])
         self.assertEqual((article["outlet"], article["month"]), ("Meridian Wire", "2019-05"))
 

@@ -347,6 +347,14 @@ pub struct SummaryArgs {
     #[arg(long, value_name = "NAME", help_heading = "Engine")]
     pub summary_model: Option<String>,
 
+    /// Write every summary in this language (ISO 639-1 code: en, es, fr, …).
+    /// The transformer engine then uses a cross-lingual model (default
+    /// mt5-crosssum, CrossSum's many-to-many mT5) and refuses a language the
+    /// model lacks, listing those it has; the builtin engine cannot
+    /// translate and keeps each article's language (with a warning).
+    #[arg(long, value_name = "CODE", value_parser = parse_summary_lang, help_heading = "Summary")]
+    pub summary_lang: Option<String>,
+
     /// Most sentences in a builtin (extractive) summary; 0 for no limit.
     #[arg(long, default_value_t = ExtractiveConfig::default().max_sentences, value_name = "N", help_heading = "Summary")]
     pub summary_sentences: usize,
@@ -358,6 +366,10 @@ pub struct SummaryArgs {
     pub summary_words: usize,
 }
 
+fn parse_summary_lang(value: &str) -> Result<String, String> {
+    crate::summarize::language::parse_code(value)
+}
+
 impl SummaryArgs {
     /// The options given other values than their defaults, as flags (see
     /// [`EngineArgs::changed_flags`]).
@@ -365,6 +377,7 @@ impl SummaryArgs {
         let defaults = ExtractiveConfig::default();
         [
             ("--summary-model", self.summary_model.is_some()),
+            ("--summary-lang", self.summary_lang.is_some()),
             (
                 "--summary-sentences",
                 self.summary_sentences != defaults.max_sentences,
@@ -383,6 +396,7 @@ impl SummaryArgs {
     pub fn configure(&self, config: &mut PipelineConfig) {
         config.summarize = true;
         config.engine.summary_model = self.summary_model.clone();
+        config.engine.summary_lang = self.summary_lang.clone();
         config.engine.extractive.max_sentences = self.summary_sentences;
         config.engine.extractive.target_words = self.summary_words;
     }

@@ -185,7 +185,11 @@ pub fn write_text(out: &mut dyn Write, a: &ArticleAnalysis) -> std::io::Result<(
     }
     if let Some(summary) = &a.summary {
         writeln!(out)?;
-        writeln!(out, "Summary:")?;
+        // A summary in another language than its article says which.
+        match summary.lang.as_deref().filter(|l| *l != a.lang) {
+            Some(lang) => writeln!(out, "Summary ({}):", printable(lang))?,
+            None => writeln!(out, "Summary:")?,
+        }
         for line in wrap(&summary.text, 96) {
             writeln!(out, "  {}", printable(&line))?;
         }
@@ -302,5 +306,32 @@ impl Progress {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text_of(summary_lang: Option<&str>) -> String {
+        let mut record = serde_json::json!({
+            "schema_version": 2, "id": "a1", "lang": "es",
+            "origin": {"path": "a.txt"}, "engine": {}, "actors": [],
+            "summary": {"text": "El gobierno anunció un presupuesto.", "method": "abstractive"},
+        });
+        if let Some(lang) = summary_lang {
+            record["summary"]["lang"] = lang.into();
+        }
+        let analysis: ArticleAnalysis = serde_json::from_value(record).unwrap();
+        let mut out = Vec::new();
+        write_text(&mut out, &analysis).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn text_view_names_the_summary_language_when_it_is_not_the_articles() {
+        assert!(text_of(Some("en")).contains("\nSummary (en):\n"));
+        assert!(text_of(Some("es")).contains("\nSummary:\n"));
+        assert!(text_of(None).contains("\nSummary:\n"));
     }
 }

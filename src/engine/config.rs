@@ -26,6 +26,9 @@ pub enum EngineChoice {
 
 /// Default registry models of the transformer engine.
 pub const DEFAULT_SUMMARY_MODEL: &str = "mt5-xlsum";
+/// The default summary model when a summary language is asked for: CrossSum's
+/// many-to-many mT5, which writes in the language its decoder starts with.
+pub const DEFAULT_CROSSLINGUAL_SUMMARY_MODEL: &str = "mt5-crosssum";
 pub const DEFAULT_NLI_MODEL: &str = "mdeberta-nli";
 
 /// Settings of the engines; defaults documented per field.
@@ -36,6 +39,11 @@ pub struct EngineConfig {
     /// Registry name of the summary model (transformer engine; default
     /// [`DEFAULT_SUMMARY_MODEL`]).
     pub summary_model: Option<String>,
+    /// The language to write summaries in (ISO 639-1 code; `--summary-lang`).
+    /// The transformer engine needs a cross-lingual model that has it
+    /// (default [`DEFAULT_CROSSLINGUAL_SUMMARY_MODEL`]); the builtin engine
+    /// cannot translate and records each article's own language.
+    pub summary_lang: Option<String>,
     /// Registry name of the NLI model (transformer engine; default
     /// [`DEFAULT_NLI_MODEL`]).
     pub nli_model: Option<String>,

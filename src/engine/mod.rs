@@ -23,7 +23,10 @@ pub mod precision;
 pub mod transformer;
 
 pub use builtin::{builtin_engines, lexicons};
-pub use config::{DEFAULT_NLI_MODEL, DEFAULT_SUMMARY_MODEL, EngineChoice, EngineConfig, Engines};
+pub use config::{
+    DEFAULT_CROSSLINGUAL_SUMMARY_MODEL, DEFAULT_NLI_MODEL, DEFAULT_SUMMARY_MODEL, EngineChoice,
+    EngineConfig, Engines,
+};
 pub use error::{EngineError, TransformerStatus};
 pub use precision::{Precision, cpu_has_fast_bf16};
 
@@ -69,6 +72,9 @@ pub fn start(config: &EngineConfig, summarize: bool) -> Result<Started, EngineEr
     .then_some(
         "--summary-model and --nli-model choose transformer models; the builtin engine ignores them",
     );
+    // Said once per run, here where the engines are chosen.
+    let translation_notice = (builtin && summarize && config.summary_lang.is_some())
+        .then_some(builtin::CANNOT_TRANSLATE);
     let precision_notice = match (builtin, config.precision) {
         (_, Precision::F32) => None,
         (true, _) if config.choice == EngineChoice::Builtin => {
@@ -84,6 +90,7 @@ pub fn start(config: &EngineConfig, summarize: bool) -> Result<Started, EngineEr
     let notices: Vec<String> = notice
         .into_iter()
         .chain(models_notice.map(String::from))
+        .chain(translation_notice.map(String::from))
         .chain(precision_notice.map(String::from))
         .collect();
     Ok(Started {

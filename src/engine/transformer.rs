@@ -9,7 +9,8 @@
 use std::path::{Path, PathBuf};
 
 use super::config::{
-    DEFAULT_NLI_MODEL, DEFAULT_SUMMARY_MODEL, EngineChoice, EngineConfig, Engines,
+    DEFAULT_CROSSLINGUAL_SUMMARY_MODEL, DEFAULT_NLI_MODEL, DEFAULT_SUMMARY_MODEL, EngineChoice,
+    EngineConfig, Engines,
 };
 use super::error::TransformerStatus;
 use super::precision::Precision;
@@ -40,11 +41,12 @@ pub fn engines(
         .transpose()?;
     let summary = summarize
         .then(|| {
-            locate(
-                &store,
-                config.summary_model.as_deref(),
-                DEFAULT_SUMMARY_MODEL,
-            )
+            // A summary language needs a model that can write in it.
+            let default = match config.summary_lang {
+                Some(_) => DEFAULT_CROSSLINGUAL_SUMMARY_MODEL,
+                None => DEFAULT_SUMMARY_MODEL,
+            };
+            locate(&store, config.summary_model.as_deref(), default)
         })
         .transpose();
     let nli = match stance {
@@ -64,7 +66,11 @@ pub fn engines(
             if stance.is_some() && config.choice == EngineChoice::Auto =>
         {
             notice = Some(format!(
-                "builtin (extractive) summaries: the summary model is not available ({why})"
+                "builtin (extractive) summaries: the summary model is not available ({why}){}",
+                match config.summary_lang {
+                    Some(_) => format!("; {}", super::builtin::CANNOT_TRANSLATE),
+                    None => String::new(),
+                }
             ));
             (None, nli)
         }
@@ -112,7 +118,7 @@ pub fn engines(
                 .as_ref()
                 .and_then(|e| e.generation.clone())
                 .filter(|g| !g.is_empty());
-            let name = match &overrides {
+            let mut name = match &overrides {
                 Some(o) => format!(
                     "{}+generation({})",
                     with_precision(model.label(), config.precision),
@@ -120,10 +126,16 @@ pub fn engines(
                 ),
                 None => with_precision(model.label(), config.precision),
             };
+            // Summaries asked for in one language are not those of another:
+            // records (and `--resume`) keep them apart.
+            if let Some(code) = &config.summary_lang {
+                name.push_str(&format!("+lang({code})"));
+            }
             let summarizer_config = SummarizerConfig {
                 overrides,
                 input_window: model.entry.as_ref().map(|e| e.max_input_tokens as usize),
                 precision: config.precision,
+                summary_lang: config.summary_lang.clone(),
                 ..SummarizerConfig::default()
             };
             Box::new(
@@ -133,9 +145,7 @@ pub fn engines(
         }
         // `stance` runs no summarizer (the builtin one stands in unused),
         // and `auto` falls back to it for a named stance model.
-        None => Box::new(crate::summarize::builtin::BuiltinSummarizer::new(
-            config.extractive.clone(),
-        )),
+        None => super::builtin::builtin_summarizer(config),
     };
     Ok((Engines { summarizer, scorer }, notice))
 }

@@ -107,6 +107,7 @@ impl Table {
                 s("engine_actors", true),
                 s("summary", true),
                 s("summary_method", true),
+                s("summary_lang", true),
                 Field::new(
                     "warnings",
                     DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))),
@@ -461,6 +462,7 @@ struct ArticleRows {
     engine_actors: StringBuilder,
     summary: StringBuilder,
     summary_method: StringBuilder,
+    summary_lang: StringBuilder,
     warnings: ListBuilder<StringBuilder>,
     len: usize,
 }
@@ -479,6 +481,7 @@ impl ArticleRows {
             engine_actors: StringBuilder::new(),
             summary: StringBuilder::new(),
             summary_method: StringBuilder::new(),
+            summary_lang: StringBuilder::new(),
             warnings: ListBuilder::new(StringBuilder::new()),
             len: 0,
         }
@@ -507,6 +510,8 @@ impl Rows for ArticleRows {
             .append_option(a.summary.as_ref().map(|s| s.text.as_str()));
         self.summary_method
             .append_option(a.summary.as_ref().map(|s| s.method.as_str()));
+        self.summary_lang
+            .append_option(a.summary.as_ref().and_then(|s| s.lang.as_deref()));
         for w in &a.warnings {
             self.warnings.values().append_value(w);
         }
@@ -521,7 +526,7 @@ impl Rows for ArticleRows {
     fn take(&mut self) -> Vec<ArrayRef> {
         self.len = 0;
         let mut columns = self.article.take();
-        columns.extend::<[ArrayRef; 11]>([
+        columns.extend::<[ArrayRef; 12]>([
             Arc::new(self.url.finish()),
             Arc::new(self.origin_path.finish()),
             Arc::new(self.origin_line.finish()),
@@ -532,6 +537,7 @@ impl Rows for ArticleRows {
             Arc::new(self.engine_actors.finish()),
             Arc::new(self.summary.finish()),
             Arc::new(self.summary_method.finish()),
+            Arc::new(self.summary_lang.finish()),
             Arc::new(self.warnings.finish()),
         ]);
         columns

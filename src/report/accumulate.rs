@@ -329,13 +329,16 @@ impl SectionState {
             }
         }
         if let Some(summary) = &a.summary {
+            // Summaries are compared in the language they are written in.
+            let lang = summary.lang_or(&a.lang).to_string();
             group.summaries.offer((rank, arrival), || KeptSummary {
-                lang: a.lang.clone(),
+                lang: lang.clone(),
                 entry: SummaryEntry {
                     article_id: a.id.clone(),
                     title: a.title.clone(),
                     date: a.date.clone(),
-                    lang: a.lang.clone(),
+                    source_lang: (lang != a.lang).then(|| a.lang.clone()),
+                    lang,
                     method: summary.method.as_str().to_string(),
                     text: summary.text.clone(),
                     sentences: Vec::new(),

@@ -296,7 +296,7 @@ fn section_view(index: usize, s: &Section, report: &Report) -> SectionView {
                     .map(|x| SummaryView {
                         title: x.title.clone().unwrap_or_else(|| x.article_id.clone()),
                         date: x.date.clone().unwrap_or_else(|| "undated".into()),
-                        lang: x.lang.clone(),
+                        lang: x.language_label(),
                         method: x.method.clone(),
                         sentences: x
                             .sentences

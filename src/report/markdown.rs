@@ -214,7 +214,7 @@ fn write_section(report: &Report, s: &Section, out: &mut dyn Write) -> anyhow::R
                 "- *{}* ({}, {}): {}",
                 esc(summary.title.as_deref().unwrap_or(&summary.article_id)),
                 esc(summary.date.as_deref().unwrap_or("undated")),
-                esc(&summary.lang),
+                esc(&summary.language_label()),
                 text.join(" ")
             )?;
         }

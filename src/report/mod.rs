@@ -296,10 +296,26 @@ pub struct SummaryEntry {
     pub article_id: String,
     pub title: Option<String>,
     pub date: Option<String>,
+    /// The summary's language: the one asked for (`summary.lang`), else the
+    /// article's.
     pub lang: String,
+    /// The article's language, when the summary is in another one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_lang: Option<String>,
     pub method: String,
     pub text: String,
     pub sentences: Vec<SummarySentence>,
+}
+
+impl SummaryEntry {
+    /// How reports name the language: `en`, or `en, from es` for a summary
+    /// written in another language than its article.
+    pub fn language_label(&self) -> String {
+        match &self.source_lang {
+            Some(source) => format!("{}, from {source}", self.lang),
+            None => self.lang.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

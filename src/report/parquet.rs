@@ -636,6 +636,8 @@ impl Row for ArticleRow {
                     Some(other) => return Err(format!("unknown summary_method {other:?}")),
                 },
                 sentences: Vec::new(),
+                // Absent from tables written before the column existed.
+                lang: c.string("summary_lang", i)?,
             }),
             None => None,
         };

@@ -138,6 +138,7 @@ impl BuiltinSummarizer {
             text,
             method: SummaryMethod::Extractive,
             sentences: picked,
+            lang: None,
         }
     }
 

@@ -1,8 +1,9 @@
-//! Summaries: the [`Summarizer`] contract and the builtin extractive
-//! summarizer ([`builtin`]). The transformer engine implements the same
-//! trait for its seq2seq models.
+//! Summaries: the [`Summarizer`] contract, the builtin extractive
+//! summarizer ([`builtin`]) and the summary languages ([`language`]). The
+//! transformer engine implements the same trait for its seq2seq models.
 
 pub mod builtin;
+pub mod language;
 
 use crate::article::Article;
 use crate::record::Summary;

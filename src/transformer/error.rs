@@ -32,6 +32,8 @@ pub enum TransformerError {
     Weights { path: PathBuf, message: String },
     #[error("{path}: {message}")]
     Labels { path: PathBuf, message: String },
+    #[error("{dir}: {message}")]
+    SummaryLanguage { dir: PathBuf, message: String },
     #[error("model {dir}: inference failed: {message}")]
     Inference { dir: PathBuf, message: String },
 }

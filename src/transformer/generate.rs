@@ -158,15 +158,27 @@ impl GenerationConfig {
 /// Generates the output ids for one input; the result starts with the decoder
 /// start token and ends with an end token unless `max_length` cut it.
 pub fn generate(model: &Seq2SeqModel, input_ids: &[i64], config: &GenerationConfig) -> Vec<i64> {
+    generate_starting(model, input_ids, config, model.tokens.decoder_start)
+}
+
+/// [`generate`] with the decoder started on `start` instead of the model's
+/// `decoder_start_token_id` (transformers' `generate(decoder_start_token_id=…)`,
+/// e.g. a target-language token).
+pub fn generate_starting(
+    model: &Seq2SeqModel,
+    input_ids: &[i64],
+    config: &GenerationConfig,
+    start: i64,
+) -> Vec<i64> {
     let _guard = tch::no_grad_guard();
     let input = Tensor::from_slice(input_ids).unsqueeze(0);
     let mask = input.ones_like();
     let states = model.encode(&input, &mask);
     let max_length = config.max_length.max(2);
     if config.num_beams <= 1 {
-        greedy(model, &states, &mask, config, max_length)
+        greedy(model, &states, &mask, config, max_length, start)
     } else {
-        beam_search(model, &states, &mask, config, max_length)
+        beam_search(model, &states, &mask, config, max_length, start)
     }
 }
 
@@ -176,9 +188,10 @@ fn greedy(
     mask: &Tensor,
     config: &GenerationConfig,
     max_length: usize,
+    start: i64,
 ) -> Vec<i64> {
     let tokens = &model.tokens;
-    let mut sequence = vec![tokens.decoder_start];
+    let mut sequence = vec![start];
     let mut cache = DecoderCache::Empty;
     while sequence.len() < max_length {
         let last = Tensor::from_slice(&sequence[sequence.len() - 1..]).unsqueeze(0);
@@ -276,6 +289,7 @@ fn beam_search(
     mask: &Tensor,
     config: &GenerationConfig,
     max_length: usize,
+    start: i64,
 ) -> Vec<i64> {
     const NEG: f32 = -1.0e9;
     let tokens = &model.tokens;
@@ -286,7 +300,7 @@ fn beam_search(
     let states = states.expand([rows, states.size()[1], states.size()[2]], true);
     let mask = mask.expand([rows, mask.size()[1]], true);
 
-    let mut running: Vec<Vec<i64>> = vec![vec![tokens.decoder_start]; beams];
+    let mut running: Vec<Vec<i64>> = vec![vec![start]; beams];
     let mut running_scores: Vec<f32> = (0..beams).map(|b| if b == 0 { 0.0 } else { NEG }).collect();
     // Finished slots: (sequence, score, finished?), `beams` of them, best first.
     let mut finished: Vec<(Vec<i64>, f32, bool)> = vec![(Vec::new(), NEG, false); beams];

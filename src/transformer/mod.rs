@@ -8,7 +8,9 @@
 //!
 //! - [`summarizer::TransformerSummarizer`]: seq2seq summaries (mT5/T5, BART,
 //!   Pegasus) with a token-aware plan for articles longer than the input window;
-//!   decoding ([`generate`]) follows transformers' greedy and beam search.
+//!   decoding ([`generate`]) follows transformers' greedy and beam search;
+//!   cross-lingual models choose the summary language by their first decoder
+//!   token ([`langid`]).
 //! - [`nli::NliClassifier`]: entailment/neutral/contradiction probabilities
 //!   (DeBERTa-v2/mDeBERTa, XLM-R, BART-MNLI), labels found by name in `id2label`.
 //! - [`classifier::SequenceClassifier`]: target-sentiment stance of a
@@ -38,6 +40,7 @@ pub mod deberta_v2;
 pub mod embed;
 pub mod error;
 pub mod generate;
+pub mod langid;
 pub mod layers;
 pub mod model_dir;
 pub mod nli;

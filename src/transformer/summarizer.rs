@@ -6,6 +6,11 @@
 //! each chunk is summarized, and the joined chunk summaries are summarized
 //! again, repeating until the text fits the window.
 //!
+//! A cross-lingual model (a `langid_map` in its config, as CrossSum's) writes
+//! its summaries in the language asked for ([`SummarizerConfig::summary_lang`]),
+//! else in the article's own language when it has that one: the decoder
+//! starts with the language's token ([`super::langid`]).
+//!
 //! T5/mT5 checkpoints decode with the project's own network ([`super::t5`]:
 //! cross-attention keys/values computed once per input, preallocated caches);
 //! BART and Pegasus decode through rust-bert ([`super::seq2seq`]). Both follow
@@ -17,7 +22,8 @@ use serde::{Deserialize, Serialize};
 
 use super::Precision;
 use super::error::{Result, TransformerError};
-use super::generate::{GenerationConfig, generate};
+use super::generate::{GenerationConfig, generate_starting};
+use super::langid::LanguageTokens;
 use super::model_dir::{Architecture, ModelDir};
 use super::seq2seq::{SEQ2SEQ_ARCHITECTURES, Seq2SeqModel};
 use super::t5::T5Generator;
@@ -46,6 +52,10 @@ pub struct SummarizerConfig {
     pub max_rounds: usize,
     /// Number format of the dense layers (`bf16`: T5/mT5 models only).
     pub precision: Precision,
+    /// The language to write summaries in (ISO 639-1 code). Needs a
+    /// cross-lingual model that has the language; loading fails otherwise,
+    /// listing the model's languages. Default (`None`): the article's.
+    pub summary_lang: Option<String>,
 }
 
 impl Default for SummarizerConfig {
@@ -57,6 +67,7 @@ impl Default for SummarizerConfig {
             prefix: String::new(),
             max_rounds: 3,
             precision: Precision::F32,
+            summary_lang: None,
         }
     }
 }
@@ -70,6 +81,8 @@ pub struct TransformerSummarizer {
     /// Tokens left for text once the prefix and special tokens are in.
     text_budget: usize,
     name: String,
+    /// The target-language tokens of a cross-lingual model.
+    languages: Option<LanguageTokens>,
 }
 
 /// The network that generates: the project's T5 for T5/mT5, rust-bert otherwise.
@@ -103,6 +116,14 @@ impl Decoder {
         })
     }
 
+    /// The token decoding starts with unless another is asked for.
+    fn start_token(&self) -> i64 {
+        match self {
+            Decoder::T5(generator) => generator.model().config().decoder_start_token_id,
+            Decoder::RustBert(model) => model.tokens.decoder_start,
+        }
+    }
+
     /// Longest input the encoder takes, in tokens.
     fn max_input_tokens(&self) -> usize {
         match self {
@@ -112,13 +133,27 @@ impl Decoder {
         }
     }
 
-    fn generate(&self, ids: &[i64], config: &GenerationConfig) -> Result<Vec<i64>> {
+    /// Output ids, the decoder started on `start` (else the model's own start token).
+    fn generate(
+        &self,
+        ids: &[i64],
+        config: &GenerationConfig,
+        start: Option<i64>,
+    ) -> Result<Vec<i64>> {
+        let input = [ids.to_vec()];
         match self {
-            Decoder::T5(generator) => Ok(generator
-                .generate(&[ids.to_vec()], config)?
-                .pop()
-                .unwrap_or_default()),
-            Decoder::RustBert(model) => Ok(generate(model, ids, config)),
+            Decoder::T5(generator) => Ok(match start {
+                Some(start) => generator.generate_starting(&input, config, start)?,
+                None => generator.generate(&input, config)?,
+            }
+            .pop()
+            .unwrap_or_default()),
+            Decoder::RustBert(model) => Ok(generate_starting(
+                model,
+                ids,
+                config,
+                start.unwrap_or(model.tokens.decoder_start),
+            )),
         }
     }
 }
@@ -157,6 +192,10 @@ impl TransformerSummarizer {
         if let Some(overrides) = &config.overrides {
             generation = generation.with_overrides(overrides);
         }
+        let languages = LanguageTokens::read(&dir, &tokenizer)?;
+        if let Some(code) = &config.summary_lang {
+            check_summary_lang(&dir, languages.as_ref(), code)?;
+        }
         Ok(TransformerSummarizer {
             text_budget: window - overhead,
             generation,
@@ -164,6 +203,7 @@ impl TransformerSummarizer {
             tokenizer,
             config,
             name: name.to_string(),
+            languages,
         })
     }
 
@@ -180,6 +220,17 @@ impl TransformerSummarizer {
         &self.generation
     }
 
+    /// The target-language tokens, for a cross-lingual model.
+    pub fn languages(&self) -> Option<&LanguageTokens> {
+        self.languages.as_ref()
+    }
+
+    /// The decoder start token that makes the model write in `code`, or
+    /// `None` when the model cannot choose its summary language or lacks `code`.
+    pub fn language_token(&self, code: &str) -> Option<i64> {
+        self.languages.as_ref()?.token_for(code)
+    }
+
     /// Output ids for one text that fits the window (longer text is cut).
     pub fn generate_ids(&self, text: &str) -> Result<Vec<i64>> {
         self.generate_ids_with(text, &self.generation)
@@ -187,15 +238,62 @@ impl TransformerSummarizer {
 
     /// [`Self::generate_ids`] with other decoding settings for this call.
     pub fn generate_ids_with(&self, text: &str, generation: &GenerationConfig) -> Result<Vec<i64>> {
-        let input = format!("{}{}", self.config.prefix, text);
-        let ids = self.tokenizer.encode(&input)?;
-        self.decoder.generate(&ids, generation)
+        self.generate_ids_starting(text, generation, None)
     }
 
-    /// Summary of one text that fits the window.
+    /// [`Self::generate_ids_with`] with the decoder started on `start` (a
+    /// [`Self::language_token`]) instead of the model's own start token.
+    pub fn generate_ids_starting(
+        &self,
+        text: &str,
+        generation: &GenerationConfig,
+        start: Option<i64>,
+    ) -> Result<Vec<i64>> {
+        let input = format!("{}{}", self.config.prefix, text);
+        let ids = self.tokenizer.encode(&input)?;
+        self.decoder.generate(&ids, generation, start)
+    }
+
+    /// The start token of `summary_lang`, when one was asked for.
+    fn asked_language_token(&self) -> Option<i64> {
+        self.language_token(self.config.summary_lang.as_deref()?)
+    }
+
+    /// Summary of one text that fits the window (in `summary_lang` when set).
     pub fn summarize_text(&self, text: &str) -> Result<String> {
-        let ids = self.generate_ids(text)?;
+        self.summarize_text_starting(text, self.asked_language_token())
+    }
+
+    fn summarize_text_starting(&self, text: &str, start: Option<i64>) -> Result<String> {
+        let ids = self.generate_ids_starting(text, &self.generation, start)?;
+        // Language tokens are special tokens of the checkpoint: not text.
+        let ids: Vec<i64> = match &self.languages {
+            Some(languages) => ids
+                .into_iter()
+                .filter(|&id| !languages.is_language_token(id))
+                .collect(),
+            None => ids,
+        };
         Ok(self.tokenizer.decode(&ids)?.trim().to_string())
+    }
+
+    /// The language a summary of `article` is written in, and the decoder
+    /// start token that asks for it: `summary_lang`, else the article's
+    /// language when the model has it, else the language of the checkpoint's
+    /// own start token (a cross-lingual model only; other models write in the
+    /// input's language and record none).
+    fn target_language(&self, article: &Article) -> Option<(String, i64)> {
+        let languages = self.languages.as_ref()?;
+        let code = self
+            .config
+            .summary_lang
+            .clone()
+            .unwrap_or_else(|| article.lang().to_string());
+        if let Some(token) = languages.token_for(&code) {
+            return Some((code, token));
+        }
+        let start = self.decoder.start_token();
+        Some((languages.code_of_token(start)?.to_string(), start))
     }
 
     /// Summary of an article, following the chunk plan for long ones.
@@ -210,19 +308,32 @@ impl TransformerSummarizer {
                     .collect()
             })
             .collect();
-        let (text, plan) = self.summarize_paragraphs(&paragraphs)?;
+        let target = self.target_language(article);
+        let (text, plan) =
+            self.summarize_paragraphs_starting(&paragraphs, target.as_ref().map(|t| t.1))?;
         Ok((
             Summary {
                 text,
                 method: SummaryMethod::Abstractive,
                 sentences: Vec::new(),
+                lang: target.map(|t| t.0),
             },
             plan,
         ))
     }
 
-    /// Summary of text given as paragraphs of sentences.
+    /// Summary of text given as paragraphs of sentences (in `summary_lang`
+    /// when set).
     pub fn summarize_paragraphs(&self, paragraphs: &[Vec<&str>]) -> Result<(String, SummaryPlan)> {
+        self.summarize_paragraphs_starting(paragraphs, self.asked_language_token())
+    }
+
+    /// [`Self::summarize_paragraphs`], every decoding started on `start`.
+    fn summarize_paragraphs_starting(
+        &self,
+        paragraphs: &[Vec<&str>],
+        start: Option<i64>,
+    ) -> Result<(String, SummaryPlan)> {
         if paragraphs
             .iter()
             .all(|p| p.iter().all(|s| s.trim().is_empty()))
@@ -249,11 +360,11 @@ impl TransformerSummarizer {
                 }
                 let text = chunks.join(" ");
                 plan.truncated |= self.tokenizer.count(&text)? > self.text_budget;
-                return Ok((self.summarize_text(&text)?, plan));
+                return Ok((self.summarize_text_starting(&text, start)?, plan));
             }
             let summaries = chunks
                 .iter()
-                .map(|chunk| self.summarize_text(chunk))
+                .map(|chunk| self.summarize_text_starting(chunk, start))
                 .collect::<Result<Vec<_>>>()?;
             let joined: Vec<Vec<&str>> = vec![summaries.iter().map(String::as_str).collect()];
             let units = self.measure(&joined)?;
@@ -292,6 +403,31 @@ impl Summarizer for TransformerSummarizer {
             })
             .collect()
     }
+}
+
+/// Checks that the model in `dir` can write summaries in `code`; the error
+/// lists the languages it has.
+fn check_summary_lang(
+    dir: &ModelDir,
+    languages: Option<&LanguageTokens>,
+    code: &str,
+) -> Result<()> {
+    let message = match languages {
+        None => format!(
+            "this summary model cannot choose the language of its summaries (its config.json \
+             has no task_specific_params.langid_map), so --summary-lang {code} cannot be \
+             honored; use a cross-lingual model such as mt5-crosssum"
+        ),
+        Some(languages) if languages.token_for(code).is_none() => format!(
+            "this summary model cannot write summaries in {code:?}; it has: {}",
+            languages.codes().join(", ")
+        ),
+        Some(_) => return Ok(()),
+    };
+    Err(TransformerError::SummaryLanguage {
+        dir: dir.path.clone(),
+        message,
+    })
 }
 
 /// Groups sentences into chunks of at most `budget` tokens: whole paragraphs

@@ -287,6 +287,19 @@ impl TextTokenizer {
         }
     }
 
+    /// The id of one vocabulary entry given by its text (transformers'
+    /// `_convert_token_to_id`), or `None` when the vocabulary lacks it (where
+    /// transformers would quietly give the unknown token's id).
+    pub fn token_id(&self, token: &str) -> Option<i64> {
+        match &self.inner {
+            Inner::Fast { plain, .. } => plain.token_to_id(token).map(i64::from),
+            Inner::Legacy(tokenizer) => {
+                let id = *tokenizer.convert_tokens_to_ids(&[token]).first()?;
+                (id != tokenizer.get_unk_id() || token == "<unk>").then_some(id)
+            }
+        }
+    }
+
     /// Text of `ids`, special tokens left out.
     pub fn decode(&self, ids: &[i64]) -> Result<String> {
         match &self.inner {

@@ -38,7 +38,7 @@ fn jsonl_records(path: &Path) -> Vec<Record> {
 }
 
 /// The records of a Parquet record set, read back as `compare` reads them.
-fn parquet_records(dir: &Path) -> LoadedRecords {
+pub(crate) fn parquet_records(dir: &Path) -> LoadedRecords {
     let (files, errors) = parquet_files(dir);
     assert!(errors.is_empty(), "{errors:?}");
     let (sets, unreadable) = table_sets(&files);
@@ -309,7 +309,7 @@ print(json.dumps({
              lang VARCHAR, title VARCHAR, url VARCHAR, origin_path VARCHAR, \
              origin_line BIGINT, content_hash VARCHAR, extra VARCHAR, \
              engine_summary VARCHAR, engine_stance VARCHAR, engine_actors VARCHAR, \
-             summary VARCHAR, summary_method VARCHAR, warnings VARCHAR[]"
+             summary VARCHAR, summary_method VARCHAR, summary_lang VARCHAR, warnings VARCHAR[]"
         )
     );
     assert_eq!(

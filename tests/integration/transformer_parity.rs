@@ -21,18 +21,18 @@ use tch::{Kind, Tensor};
 
 const TOLERANCE: f64 = 1e-4;
 
-fn fixture(name: &str) -> PathBuf {
+pub(crate) fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/models")
         .join(name)
 }
 
-fn reference(name: &str) -> Value {
+pub(crate) fn reference(name: &str) -> Value {
     let path = fixture(name).join("reference.json");
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
-fn ids(value: &Value) -> Vec<i64> {
+pub(crate) fn ids(value: &Value) -> Vec<i64> {
     value
         .as_array()
         .unwrap()

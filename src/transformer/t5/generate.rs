@@ -81,17 +81,19 @@ fn process_scores(
 }
 
 /// Generates for a padded batch; returns each input's ids, starting with the
-/// decoder start token and ending with an end token unless `max_length` cut it.
+/// decoder start token (`start`, else the model's `decoder_start_token_id`)
+/// and ending with an end token unless `max_length` cut it.
 pub(super) fn generate_batch(
     model: &T5Model,
     input_ids: &Tensor,
     attention_mask: &Tensor,
     config: &GenerationConfig,
+    start: Option<i64>,
 ) -> Vec<Vec<i64>> {
     let _guard = tch::no_grad_guard();
     let model_config = model.config();
     let tokens = SpecialTokens {
-        start: model_config.decoder_start_token_id,
+        start: start.unwrap_or(model_config.decoder_start_token_id),
         pad: model_config.pad_token_id,
         eos: &model_config.eos_token_ids,
     };

@@ -63,6 +63,27 @@ impl T5Generator {
         inputs: &[Vec<i64>],
         config: &GenerationConfig,
     ) -> Result<Vec<Vec<i64>>, TransformerError> {
+        self.generate_from(inputs, config, None)
+    }
+
+    /// [`Self::generate`] with the decoder started on `start` instead of the
+    /// model's `decoder_start_token_id`, as transformers'
+    /// `generate(decoder_start_token_id=…)` (CrossSum's target-language token).
+    pub fn generate_starting(
+        &self,
+        inputs: &[Vec<i64>],
+        config: &GenerationConfig,
+        start: i64,
+    ) -> Result<Vec<Vec<i64>>, TransformerError> {
+        self.generate_from(inputs, config, Some(start))
+    }
+
+    fn generate_from(
+        &self,
+        inputs: &[Vec<i64>],
+        config: &GenerationConfig,
+        start: Option<i64>,
+    ) -> Result<Vec<Vec<i64>>, TransformerError> {
         let invalid = |message: String| TransformerError::Inference {
             dir: self.model.dir().to_path_buf(),
             message,
@@ -74,6 +95,11 @@ impl T5Generator {
             return Ok(Vec::new());
         }
         let vocab = self.model.config().vocab_size;
+        if let Some(start) = start.filter(|id| !(0..vocab).contains(id)) {
+            return Err(invalid(format!(
+                "decoder start token {start} is outside the vocabulary of {vocab}"
+            )));
+        }
         for (i, ids) in inputs.iter().enumerate() {
             if ids.is_empty() {
                 return Err(invalid(format!("input {i} has no tokens")));
@@ -91,6 +117,7 @@ impl T5Generator {
             &input_ids,
             &attention_mask,
             config,
+            start,
         ))
     }
 }
