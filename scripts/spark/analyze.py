@@ -111,6 +111,7 @@ ARTICLE_COLUMNS = [
     ("summary", "string", True),
     ("summary_method", "string", True),
     ("summary_lang", "string", True),
+    ("quotes", "string", True),
     ("warnings", "array<string>", False),
 ]
 FAILED_COLUMNS = [
@@ -187,6 +188,7 @@ def flatten_record(record, origin=None):
         summary.get("text"),
         summary.get("method"),
         summary.get("lang"),
+        compact_json(record["quotes"]) if record.get("quotes") is not None else None,
         list(record.get("warnings") or []),
     ) + partition
     actors = []

@@ -161,6 +161,8 @@ def compare_to_plain(checks, name, records, tables):
             "content_hash": record.get("content_hash"),
             "summary": summary.get("text"),
             "summary_lang": summary.get("lang"),
+            "quotes": None if record.get("quotes") is None else json.dumps(
+                record["quotes"], separators=(",", ":"), ensure_ascii=False),
             "engine_stance": record["engine"].get("stance"),
             "engine_actors": record["engine"].get("actors"),
             "warnings": record.get("warnings") or [],

@@ -92,6 +92,7 @@ class FlattenRecord(unittest.TestCase):
         self.assertEqual(article["summary"], "Envoys met.")
         self.assertEqual(article["summary_method"], "extractive")
         self.assertIsNone(article["summary_lang"])
+        self.assertIsNone(article["quotes"], "a record without quotations recorded: null")
         self.assertEqual(article["warnings"], ["a warning"])
         self.assertEqual((article["outlet"], article["month"]), ("Meridian Wire", "2019-05"))
 

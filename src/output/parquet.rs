@@ -108,6 +108,7 @@ impl Table {
                 s("summary", true),
                 s("summary_method", true),
                 s("summary_lang", true),
+                s("quotes", true),
                 Field::new(
                     "warnings",
                     DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))),
@@ -463,6 +464,8 @@ struct ArticleRows {
     summary: StringBuilder,
     summary_method: StringBuilder,
     summary_lang: StringBuilder,
+    /// The record's quotations as a JSON array; null when it has none recorded.
+    quotes: StringBuilder,
     warnings: ListBuilder<StringBuilder>,
     len: usize,
 }
@@ -482,6 +485,7 @@ impl ArticleRows {
             summary: StringBuilder::new(),
             summary_method: StringBuilder::new(),
             summary_lang: StringBuilder::new(),
+            quotes: StringBuilder::new(),
             warnings: ListBuilder::new(StringBuilder::new()),
             len: 0,
         }
@@ -512,6 +516,11 @@ impl Rows for ArticleRows {
             .append_option(a.summary.as_ref().map(|s| s.method.as_str()));
         self.summary_lang
             .append_option(a.summary.as_ref().and_then(|s| s.lang.as_deref()));
+        self.quotes.append_option(
+            a.quotes
+                .as_ref()
+                .map(|q| serde_json::to_string(q).unwrap_or_default()),
+        );
         for w in &a.warnings {
             self.warnings.values().append_value(w);
         }
@@ -526,7 +535,7 @@ impl Rows for ArticleRows {
     fn take(&mut self) -> Vec<ArrayRef> {
         self.len = 0;
         let mut columns = self.article.take();
-        columns.extend::<[ArrayRef; 12]>([
+        columns.extend::<[ArrayRef; 13]>([
             Arc::new(self.url.finish()),
             Arc::new(self.origin_path.finish()),
             Arc::new(self.origin_line.finish()),
@@ -538,6 +547,7 @@ impl Rows for ArticleRows {
             Arc::new(self.summary.finish()),
             Arc::new(self.summary_method.finish()),
             Arc::new(self.summary_lang.finish()),
+            Arc::new(self.quotes.finish()),
             Arc::new(self.warnings.finish()),
         ]);
         columns

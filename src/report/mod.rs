@@ -40,8 +40,8 @@ use crate::record::EngineInfo;
 use crate::stats::Interval;
 
 /// Version of the report structure (JSON output, CSV columns). Bump on any
-/// incompatible change.
-pub const REPORT_SCHEMA_VERSION: u32 = 1;
+/// change. 2: voices, naming, summary languages, the similarity's model.
+pub const REPORT_SCHEMA_VERSION: u32 = 2;
 
 /// Which record field forms the groups compared side by side.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]

@@ -662,7 +662,14 @@ impl Row for ArticleRow {
             },
             summary,
             actors: Vec::new(),
-            quotes: None,
+            // Absent from tables written before the column existed.
+            quotes: match c.str("quotes", i)? {
+                Some(text) => Some(
+                    serde_json::from_str(text)
+                        .map_err(|e| format!("quotes is not a JSON array of quotations: {e}"))?,
+                ),
+                None => None,
+            },
             warnings: c.strings("warnings", i)?,
         }))
     }

@@ -65,7 +65,7 @@ fn cell<'a>(section: &'a Value, group: &str, actor: &str) -> &'a Value {
 fn numbers_match_the_records() {
     let path = fixture("venezuela_2019.jsonl");
     let report = report_json(&path, &[]);
-    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["schema_version"], 2);
     assert_eq!(report["generated_at"], "2019-05-22T00:00:00Z");
     let sections = report["sections"].as_array().unwrap();
     assert_eq!(sections.len(), 1);

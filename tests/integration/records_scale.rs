@@ -134,12 +134,10 @@ fn analyze_parquet_round_trips_the_jsonl_records() {
     assert!(!loaded.analyses.is_empty());
     for got in &loaded.analyses {
         let mut want = analyses.next().unwrap();
-        // The sentence indexes of an extractive summary are not a column,
-        // and the tables hold no quotations yet (docs/schema.md).
+        // The sentence indexes of an extractive summary are not a column.
         if let Some(summary) = &mut want.summary {
             summary.sentences.clear();
         }
-        want.quotes = None;
         assert_eq!(got.analysis, want);
     }
     // Nulls survive: unmentioned actors have no stance, no score, no probs.
@@ -309,7 +307,8 @@ print(json.dumps({
              lang VARCHAR, title VARCHAR, url VARCHAR, origin_path VARCHAR, \
              origin_line BIGINT, content_hash VARCHAR, extra VARCHAR, \
              engine_summary VARCHAR, engine_stance VARCHAR, engine_actors VARCHAR, \
-             summary VARCHAR, summary_method VARCHAR, summary_lang VARCHAR, warnings VARCHAR[]"
+             summary VARCHAR, summary_method VARCHAR, summary_lang VARCHAR, quotes VARCHAR, \
+             warnings VARCHAR[]"
         )
     );
     assert_eq!(
@@ -472,7 +471,7 @@ fn compare_writes_its_tidy_table_as_parquet() {
         columns,
         ["story", "engine", "outlet", "actor", "metric", "value"]
     );
-    assert!(metadata.contains(&("newsframe.report_schema_version".into(), Some("1".into()))));
+    assert!(metadata.contains(&("newsframe.report_schema_version".into(), Some("2".into()))));
     let refused = newsframe()
         .arg("compare")
         .arg(&fixture)
