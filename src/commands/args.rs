@@ -401,3 +401,10 @@ impl SummaryArgs {
         config.engine.extractive.target_words = self.summary_words;
     }
 }
+
+/// How `eval` writes its scores: a table for people, JSON for machines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EvalFormat {
+    Table,
+    Json,
+}

@@ -15,7 +15,7 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use crate::commands::Outcome;
-use crate::commands::args::{EngineArgs, SummaryArgs};
+use crate::commands::args::{EngineArgs, EvalFormat, SummaryArgs};
 use crate::commands::records::start_pipeline;
 use crate::eval::EVAL_SCHEMA_VERSION;
 use crate::eval::datasets::{self, ColumnMap, DatasetError, DatasetFormat, LoadConfig, Loaded};
@@ -97,13 +97,6 @@ pub struct CommonArgs {
     /// Write the report to this file instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub out: Option<PathBuf>,
-}
-
-/// How `eval` writes its scores: a table for people, JSON for machines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum EvalFormat {
-    Table,
-    Json,
 }
 
 #[derive(Debug, Args)]

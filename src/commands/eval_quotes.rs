@@ -8,7 +8,7 @@ use clap::Args;
 
 use crate::commands::Outcome;
 use crate::commands::args::ActorArgs;
-use crate::commands::eval::EvalFormat;
+use crate::commands::args::EvalFormat;
 use crate::eval::quotes::{QuoteScores, evaluate, load};
 
 #[derive(Debug, Args)]

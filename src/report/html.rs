@@ -11,7 +11,7 @@
 use serde::Serialize;
 
 use super::format::{fmt_decimal, fmt_percent, fmt_score, score_text};
-use super::svg::{Svg, score_colour, text_colour_on};
+use super::svg::{FONT, Svg, clip, score_colour, text_colour_on};
 use super::{Cell, Group, Report, Section, engine_label};
 
 const TEMPLATE: &str = include_str!("templates/report.html");
@@ -431,17 +431,6 @@ fn findings(s: &Section) -> Vec<String> {
     out
 }
 
-/// Cuts `text` to `max` characters, ending with an ellipsis when cut.
-pub(super) fn clip(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let mut s: String = text.chars().take(max.saturating_sub(1)).collect();
-        s.push('…');
-        s
-    }
-}
-
 /// Splits a name into lines of at most `width` characters (by words).
 fn wrap(text: &str, width: usize, max_lines: usize) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
@@ -461,9 +450,6 @@ fn wrap(text: &str, width: usize, max_lines: usize) -> Vec<String> {
     }
     lines.into_iter().map(|l| clip(&l, width)).collect()
 }
-
-pub(super) const FONT: &str =
-    "font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans',sans-serif";
 
 /// Sizes and pattern ids of one section's heatmap.
 struct HeatmapLayout {

@@ -176,6 +176,21 @@ pub fn text_colour_on(score: f64) -> &'static str {
     }
 }
 
+/// The charts' font stack: the reader's system font.
+pub const FONT: &str =
+    "font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans',sans-serif";
+
+/// Cuts `text` to `max` characters, ending with an ellipsis when cut.
+pub fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let mut s: String = text.chars().take(max.saturating_sub(1)).collect();
+        s.push('…');
+        s
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

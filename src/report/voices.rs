@@ -381,7 +381,7 @@ pub fn actor_chart(v: &VoicesSection, actor: &str, name: &str, noun: &str) -> St
         height,
         &format!("Share of each {noun}'s quotations that come from {name}"),
     );
-    svg.open_group(&[("style", super::html::FONT)]);
+    svg.open_group(&[("style", super::svg::FONT)]);
     svg.rect(
         left,
         top - 4.0,
@@ -438,7 +438,7 @@ pub fn actor_chart(v: &VoicesSection, actor: &str, name: &str, noun: &str) -> St
         svg.text(
             left - 10.0,
             y + 4.0,
-            &super::html::clip(&c.group, 22),
+            &super::svg::clip(&c.group, 22),
             &[
                 ("text-anchor", "end"),
                 ("font-size", "12"),
