@@ -1,7 +1,7 @@
 //! Writes the builtin stance model's features for every target of a
 //! stance dataset (NewsMTSC JSONL, or any format `newsframe eval stance`
 //! reads without an actor set), one JSON line per target:
-//! `{"id", "group", "gold", "lang", "dense": [...], "words": [...], "near": [...], "context": [...]}`.
+//! `{"id", "group", "gold", "lang", "dense": [...], "words": [...], "near": [...], "context": [...], "terms": [[term, count], ...]}`.
 //! `scripts/fit_builtin_stance.py` fits the shipped weights from them, so
 //! the features fitted on are computed by the same code that scores.
 //!
@@ -48,6 +48,7 @@ fn main() -> anyhow::Result<()> {
                 "words": f.words,
                 "near": f.near_words,
                 "context": f.target_context,
+                "terms": f.terms,
             });
             writeln!(out, "{line}")?;
         }

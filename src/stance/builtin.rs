@@ -15,6 +15,10 @@
 //!
 //! Weights format: `feature<TAB>positive<TAB>neutral<TAB>negative`, `#`
 //! comments; the feature `bias` is the intercept. Unknown features weigh 0.
+//! A term feature (`x:TERM`) has a fifth column, its inverse document
+//! frequency: the model weighs the sentence's terms it knows as scikit-learn's
+//! `TfidfTransformer(sublinear_tf=True)` does, `(1 + ln count) · idf`, the
+//! vector L2-normalized, so that a long sentence does not outvote a short one.
 
 use std::collections::HashMap;
 
@@ -29,7 +33,7 @@ use super::{SentenceJudgment, StanceQuery, StanceScorer};
 
 /// Version of the builtin stance engine, recorded as `builtin-lexicon@…`.
 /// Bump whenever its outputs change (lexicons, features or weights).
-pub const BUILTIN_STANCE_VERSION: &str = "0.3.0";
+pub const BUILTIN_STANCE_VERSION: &str = "0.4.0";
 
 /// The weights shipped with newsframe: (language or `*`, file, content).
 pub const BUILTIN_MODELS: &[(&str, &str, &str)] = &[
@@ -51,6 +55,8 @@ pub struct LinearModel {
     bias: [f64; 3],
     dense: [[f64; 3]; DENSE.len()],
     words: HashMap<String, [f64; 3]>,
+    /// `x:` terms without the prefix: weights and idf.
+    terms: HashMap<String, ([f64; 3], f64)>,
 }
 
 impl LinearModel {
@@ -64,22 +70,38 @@ impl LinearModel {
                 message,
             };
             let fields: Vec<&str> = line.split('\t').collect();
-            if fields.len() != 4 {
-                return Err(err(format!(
-                    "expected feature<TAB>positive<TAB>neutral<TAB>negative, found {line:?}"
-                )));
+            let name = fields[0].trim();
+            let term = name.strip_prefix("x:");
+            let expected = if term.is_some() { 5 } else { 4 };
+            if fields.len() != expected {
+                return Err(err(if term.is_some() {
+                    format!(
+                        "expected x:TERM<TAB>positive<TAB>neutral<TAB>negative<TAB>idf, found {line:?}"
+                    )
+                } else {
+                    format!(
+                        "expected feature<TAB>positive<TAB>neutral<TAB>negative, found {line:?}"
+                    )
+                }));
             }
-            let mut w = [0.0; 3];
-            for (k, v) in fields[1..].iter().enumerate() {
-                w[k] = v
-                    .trim()
+            let number = |v: &str| {
+                v.trim()
                     .parse()
                     .ok()
                     .filter(|x: &f64| x.is_finite())
-                    .ok_or_else(|| err(format!("weight {v:?} is not a finite number")))?;
+                    .ok_or_else(|| err(format!("weight {v:?} is not a finite number")))
+            };
+            let mut w = [0.0; 3];
+            for (k, v) in fields[1..4].iter().enumerate() {
+                w[k] = number(v)?;
             }
-            let name = fields[0].trim();
-            if name == "bias" {
+            if let Some(term) = term {
+                let idf = number(fields[4])?;
+                if idf <= 0.0 {
+                    return Err(err(format!("idf {idf} of {name:?} is not positive")));
+                }
+                model.terms.insert(term.to_string(), (w, idf));
+            } else if name == "bias" {
                 model.bias = w;
             } else if let Some(i) = DENSE.iter().position(|d| *d == name) {
                 model.dense[i] = w;
@@ -87,7 +109,7 @@ impl LinearModel {
                 model.words.insert(name.to_string(), w);
             } else {
                 return Err(err(format!(
-                    "unknown feature {name:?} (dense features: {}; words: w:WORD, n:WORD, t:NGRAM)",
+                    "unknown feature {name:?} (dense features: {}; words: w:WORD, n:WORD, t:NGRAM; terms: x:TERM)",
                     DENSE.join(", ")
                 )));
             }
@@ -119,6 +141,25 @@ impl LinearModel {
                             z[k] += w[k];
                         }
                     }
+                }
+            }
+        }
+        if !self.terms.is_empty() {
+            let mut sum = [0.0; 3];
+            let mut norm2 = 0.0;
+            for (term, count) in &f.terms {
+                if let Some((w, idf)) = self.terms.get(term) {
+                    let v = (1.0 + f64::from(*count).ln()) * idf;
+                    norm2 += v * v;
+                    for k in 0..3 {
+                        sum[k] += v * w[k];
+                    }
+                }
+            }
+            if norm2 > 0.0 {
+                let norm = norm2.sqrt();
+                for k in 0..3 {
+                    z[k] += sum[k] / norm;
                 }
             }
         }
@@ -250,5 +291,66 @@ impl StanceScorer for BuiltinStanceScorer {
                     .collect()
             })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn features_with_terms(terms: &[(&str, u32)]) -> TargetFeatures {
+        TargetFeatures {
+            dense: [0.0; DENSE.len()],
+            words: Vec::new(),
+            near_words: Vec::new(),
+            target_context: Vec::new(),
+            terms: terms.iter().map(|(t, c)| (t.to_string(), *c)).collect(),
+            evidence: 0.0,
+            rule: Default::default(),
+        }
+    }
+
+    #[test]
+    fn terms_are_weighed_as_normalized_sublinear_tf_idf() {
+        let model = LinearModel::parse(
+            "bias\t0\t0.5\t0\nx:good\t1\t0\t0\t2\nx:[t] fled\t0\t0\t1\t1\n",
+            "m.tsv",
+        )
+        .unwrap();
+        // good: (1 + ln 1)·2 = 2; "[t] fled": (1 + ln e)·1 = 2; unknown terms
+        // take no part in the norm.
+        let z = model.logits(&features_with_terms(&[
+            ("good", 1),
+            ("[t] fled", 3),
+            ("unseen", 5),
+        ]));
+        let v = 1.0 + 3f64.ln();
+        let norm = (4.0 + v * v).sqrt();
+        assert!((z[0] - 2.0 / norm).abs() < 1e-12, "{z:?}");
+        assert!((z[1] - 0.5).abs() < 1e-12);
+        assert!((z[2] - v / norm).abs() < 1e-12);
+        // No known term: the bias alone.
+        assert_eq!(
+            model.logits(&features_with_terms(&[("unseen", 1)])),
+            [0.0, 0.5, 0.0]
+        );
+    }
+
+    #[test]
+    fn bad_weight_lines_name_file_and_line() {
+        for (text, needle) in [
+            ("x:good\t1\t0\t0\n", "idf"),
+            ("x:good\t1\t0\t0\t0\n", "not positive"),
+            ("w:good\t1\t0\t0\t2\n", "expected feature"),
+            ("bogus\t1\t0\t0\n", "unknown feature"),
+        ] {
+            let err = LinearModel::parse(text, "m.tsv").unwrap_err();
+            assert_eq!(err.line, 1, "{text:?}");
+            let message = err.to_string();
+            assert!(
+                message.contains("m.tsv") && message.contains(needle),
+                "{message}"
+            );
+        }
     }
 }

@@ -36,6 +36,11 @@
 //! `T` and another actor's as `O`: `t:criticized_T`, `t:T_said`,
 //! `t:O_and_T`). The last say what the actor does or has done to it, which
 //! the bags cannot when a sentence names several actors.
+//!
+//! Term counts (`x:` features, weighed as tf-idf by [`super::builtin`]): the
+//! word unigrams and bigrams of the sentence with this actor's mentions
+//! marked (`[t] maduro [/t]`), so that `criticized [t]` and `[/t] praised`
+//! say who did what to whom even through the bag of words.
 
 use super::StanceQuery;
 use super::general::GeneralLexicons;
@@ -90,6 +95,9 @@ pub struct TargetFeatures {
     pub near_words: Vec<String>,
     /// Distinct n-grams ending or starting at the actor's mention (`t:`).
     pub target_context: Vec<String>,
+    /// Unigram and bigram counts of the sentence with the actor's mentions
+    /// marked (`x:`), sorted by term.
+    pub terms: Vec<(String, u32)>,
     /// Evaluative mass near the actor (general and project lexicons): how
     /// much evidence the sentence holds for this actor.
     pub evidence: f64,
@@ -108,6 +116,11 @@ impl TargetFeatures {
         out.extend(self.words.iter().map(|w| (format!("w:{w}"), 1.0)));
         out.extend(self.near_words.iter().map(|w| (format!("n:{w}"), 1.0)));
         out.extend(self.target_context.iter().map(|w| (format!("t:{w}"), 1.0)));
+        out.extend(
+            self.terms
+                .iter()
+                .map(|(t, c)| (format!("x:{t}"), f64::from(*c))),
+        );
         out
     }
 }
@@ -161,6 +174,7 @@ pub fn features(
             words: Vec::new(),
             near_words: Vec::new(),
             target_context: Vec::new(),
+            terms: Vec::new(),
             evidence: 0.0,
             rule: Polarity::default(),
         };
@@ -184,6 +198,7 @@ pub fn features(
             actors.push(m.actor);
         }
     }
+    let terms = marked_terms(&folded, &own);
     if own.is_empty() {
         own.push((0, 0));
         actors.push(query.actor_index);
@@ -379,6 +394,7 @@ pub fn features(
         words: bag,
         near_words,
         target_context: target_context(&folded, &own, &others),
+        terms,
         evidence: near.pos + near.neg + rule.positive + rule.negative,
         rule,
     }
@@ -432,6 +448,38 @@ fn target_context(
     grams
 }
 
+/// Marks opening and closing an actor's mention in [`marked_terms`];
+/// folded words are split at brackets, so neither can be a word.
+pub const MARK_OPEN: &str = "[t]";
+pub const MARK_CLOSE: &str = "[/t]";
+
+/// The `x:` terms: unigram and bigram counts (bigram words joined by a
+/// space) of the sentence's words with every mention of the actor wrapped
+/// in [`MARK_OPEN`] … [`MARK_CLOSE`]. A context sentence (no mention) has
+/// its plain words.
+fn marked_terms(folded: &[&str], own: &[(usize, usize)]) -> Vec<(String, u32)> {
+    let mut units: Vec<&str> = Vec::with_capacity(folded.len() + 2 * own.len());
+    for (i, word) in folded.iter().enumerate() {
+        if own.iter().any(|&(first, _)| first == i) {
+            units.push(MARK_OPEN);
+        }
+        units.push(word);
+        if own.iter().any(|&(_, last)| last == i) {
+            units.push(MARK_CLOSE);
+        }
+    }
+    let mut counts: std::collections::BTreeMap<String, u32> = std::collections::BTreeMap::new();
+    for unit in &units {
+        *counts.entry(unit.to_string()).or_default() += 1;
+    }
+    for pair in units.windows(2) {
+        *counts
+            .entry(format!("{} {}", pair[0], pair[1]))
+            .or_default() += 1;
+    }
+    counts.into_iter().collect()
+}
+
 /// Valence of a word in the article's languages (its own first).
 fn lexicon_valence(
     general: &GeneralLexicons,
@@ -444,4 +492,26 @@ fn lexicon_valence(
         .map(|l| l.valence(word))
         .find(|v| *v != 0.0)
         .unwrap_or(0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terms_mark_the_mention_and_count_repeats() {
+        let words = ["critics", "say", "the", "president", "lied", "and", "lied"];
+        let terms: std::collections::HashMap<String, u32> =
+            marked_terms(&words, &[(3, 3)]).into_iter().collect();
+        assert_eq!(terms["the [t]"], 1);
+        assert_eq!(terms["[t] president"], 1);
+        assert_eq!(terms["[/t] lied"], 1);
+        assert_eq!(terms["lied"], 2);
+        assert_eq!(terms["[t]"], 1);
+        assert!(!terms.contains_key("the president"), "{terms:?}");
+        // A context sentence: plain words, no marks.
+        let plain = marked_terms(&words, &[]);
+        assert!(plain.iter().all(|(t, _)| !t.contains("[t]")));
+        assert!(plain.iter().any(|(t, _)| t == "the president"));
+    }
 }

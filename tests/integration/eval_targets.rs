@@ -105,7 +105,7 @@ fn builtin_engine_scores_newsmtsc_without_an_actor_set() {
     assert_eq!(report["overall"]["n"], 8);
     assert_eq!(report["unmatched"], 0);
     let engine = report["predictions"]["engines"][0].as_str().unwrap();
-    assert_eq!(engine, "builtin-lexicon@0.3.0");
+    assert_eq!(engine, "builtin-lexicon@0.4.0");
     assert_eq!(report["per_class"].as_array().unwrap().len(), 3);
     assert!(report["macro_f1_ci"]["low"].is_number());
     let examples = report["examples"].as_array().unwrap();

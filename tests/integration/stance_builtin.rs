@@ -43,6 +43,17 @@ fn shipped_weights_reproduce_scikit_learn() {
                 words: strings("words"),
                 near_words: strings("near"),
                 target_context: strings("context"),
+                terms: row["terms"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|t| {
+                        (
+                            t[0].as_str().unwrap().to_string(),
+                            t[1].as_u64().unwrap() as u32,
+                        )
+                    })
+                    .collect(),
                 evidence: 0.0,
                 rule: Polarity::default(),
             };
@@ -70,6 +81,7 @@ fn one_sentence_is_never_surer_than_the_cap() {
             words: Vec::new(),
             near_words: Vec::new(),
             target_context: Vec::new(),
+            terms: Vec::new(),
             evidence: 10.0,
             rule: Polarity {
                 positive: value.max(0.0),

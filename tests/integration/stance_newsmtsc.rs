@@ -45,7 +45,8 @@ fn builtin_stance_on_newsmtsc_devtest_mt() {
         e.overall.accuracy
     );
     assert_eq!(e.unmatched, 0);
-    // Measured 0.569 (positive 0.497); the floors guard against regressions.
-    assert!(e.overall.macro_f1 >= 0.55, "F1_m {}", e.overall.macro_f1);
+    // Measured 0.613 (positive 0.550) with builtin-lexicon@0.4.0; the
+    // issue's bar is 0.60, above the bag-of-words regression (0.595).
+    assert!(e.overall.macro_f1 >= 0.60, "F1_m {}", e.overall.macro_f1);
     assert!(f1("positive") >= 0.45, "positive F1 {}", f1("positive"));
 }
