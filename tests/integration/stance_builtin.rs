@@ -96,3 +96,60 @@ fn one_sentence_is_never_surer_than_the_cap() {
         }
     }
 }
+
+/// The builtin scorer's sentence probabilities for every target of the
+/// NewsMTSC-format fixture, by target id.
+fn fixture_probs() -> std::collections::HashMap<String, newsframe::record::LabelProbs> {
+    use newsframe::actors::ActorSet;
+    use newsframe::engine::EngineChoice;
+    use newsframe::eval::datasets::{LoadConfig, load_stance};
+    use newsframe::eval::targets::{prepare_chunks, queries};
+    use newsframe::pipeline::{Pipeline, PipelineConfig};
+    use newsframe::stance::StanceScorer;
+    use newsframe::stance::builtin::BuiltinStanceScorer;
+    use newsframe::stance::lexicon::{LexiconStanceConfig, Lexicons};
+
+    let path = std::path::Path::new("tests/fixtures/eval/newsmtsc_targets.jsonl");
+    let loaded = load_stance(path, &LoadConfig::default()).unwrap();
+    let mut config = PipelineConfig::new(ActorSet::empty("targets"));
+    config.engine.choice = EngineChoice::Builtin;
+    config.summarize = false;
+    let pipeline = Pipeline::new(config).unwrap();
+    let scorer = BuiltinStanceScorer::new(Lexicons::builtin(), LexiconStanceConfig::default());
+    let mut errors = Vec::new();
+    let mut out = std::collections::HashMap::new();
+    for prepared in prepare_chunks(&loaded.examples, &mut errors) {
+        let (queries, owners) = queries(&pipeline, &prepared);
+        let judged = scorer.judge(&queries).unwrap();
+        for (judgments, owner) in judged.into_iter().zip(owners) {
+            out.insert(loaded.examples[owner].id.clone(), judgments[0].probs);
+        }
+    }
+    assert!(errors.is_empty(), "{errors:?}");
+    out
+}
+
+#[test]
+fn targets_of_one_sentence_are_told_apart() {
+    let p = fixture_probs();
+    // One name twice: "praised Obama …, but … condemned Obama".
+    let (praised, condemned) = (&p["mt-1-t0"], &p["mt-1-t1"]);
+    assert!(
+        praised.positive > condemned.positive + 0.1,
+        "{praised:?} vs {condemned:?}"
+    );
+    assert!(
+        condemned.negative > praised.negative + 0.1,
+        "{praised:?} vs {condemned:?}"
+    );
+    // Two names: "accused Smith of corruption, while they hailed Jones".
+    let (smith, jones) = (&p["mt-2-t0"], &p["mt-2-t1"]);
+    assert!(
+        smith.negative > smith.positive.max(smith.neutral),
+        "{smith:?}"
+    );
+    assert!(
+        jones.positive > jones.negative.max(jones.neutral),
+        "{jones:?}"
+    );
+}
