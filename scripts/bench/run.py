@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Runs the engine benchmark: Rust and Python interleaved, medians, ratios, roofline.
+"""Runs the engine benchmark: Rust, Python and CTranslate2 interleaved, medians, ratios, roofline.
 
 Use scripts/bench/run.sh (it builds the models and the release binary first); this
 script only orchestrates. Every measurement is a fresh process running one stage
-(bench_python.py or the bench_engine example), so each has its own load time and
-peak RSS (each reports its own: getrusage ru_maxrss / VmHWM). Within each round the two engines alternate which
-goes first. Results: JSON on stdout (and --json FILE), and the tables between the
+(bench_python.py, bench_ctranslate2.py or the bench_engine example), so each has its own load time and
+peak RSS (each reports its own: getrusage ru_maxrss / VmHWM). Each round reverses the engines'
+order of the round before. Results: JSON on stdout (and --json FILE), and the tables between the
 markers in docs/benchmarks.md (--markdown FILE; --no-write for smoke tests).
 """
 
@@ -43,6 +43,12 @@ UNIT = {
     "embed": "sentences/s",
     "analyze": "articles/s",
 }
+# Peer engines: CTranslate2 runs the mT5 stages only (it has no DeBERTa or pipeline of ours).
+PEER_STAGES = ("greedy", "beam4")
+PEER_COMPUTE_TYPE = {"ctranslate2-int8": "int8", "ctranslate2-f32": "float32"}
+# CPU flags that decide which kernels the engines can use (recorded with every run).
+SPEED_FLAGS = ("avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx_vnni", "avx512_bf16",
+               "avx512_fp16", "amx_tile", "amx_bf16", "amx_int8")
 ROOF = {"greedy": "greedy", "beam4": "beam4", "nli": "nli", "nli-raw": "nli", "embed": "embed", "analyze": "analyze"}
 BEGIN, END = "<!-- bench:begin (written by scripts/bench/run.py) -->", "<!-- bench:end -->"
 
@@ -67,11 +73,16 @@ def run_one(cmd, env):
 
 def machine():
     info = {"platform": platform.platform(), "cpus": os.cpu_count()}
+    keys = {"model name": "cpu", "vendor_id": "cpu_vendor", "cpu family": "cpu_family", "model": "cpu_model"}
     try:
-        for ln in Path("/proc/cpuinfo").read_text().splitlines():
-            if ln.startswith("model name"):
-                info["cpu"] = ln.split(":", 1)[1].strip()
-                break
+        # The first processor's block: model name, vendor, family/model numbers, flags.
+        for ln in Path("/proc/cpuinfo").read_text().split("\n\n", 1)[0].splitlines():
+            key, _, value = (part.strip() for part in ln.partition(":"))
+            if key in keys:
+                info[keys[key]] = value
+            elif key == "flags":
+                flags = set(value.split())
+                info["cpu_flags"] = {f: f in flags for f in SPEED_FLAGS}
         for ln in Path("/proc/meminfo").read_text().splitlines():
             if ln.startswith("MemTotal"):
                 info["mem_gib"] = round(int(ln.split()[1]) / 2**20, 1)
@@ -92,7 +103,8 @@ def summarize(results, roof):
         table.setdefault(key, []).append(r)
     rows = []
     stage_order = list(RATE_KEY)
-    engine_order = ["python", "newsframe", "python-bf16", "newsframe-bf16", "newsframe-t5", "rust-bert"]
+    engine_order = ["python", "newsframe", "python-bf16", "newsframe-bf16", "newsframe-t5", "rust-bert",
+                    "ctranslate2-int8", "ctranslate2-f32"]
     keys = sorted(
         table,
         key=lambda k: (
@@ -154,6 +166,30 @@ def targets(rows, engine):
     return out
 
 
+def versus_peer(rows, peer="ctranslate2-int8", target=1.5):
+    """Per mT5 stage: newsframe's fastest setting against the peer engine (issue target 1.5x)."""
+    out = []
+    for stage in PEER_STAGES:
+        ours = [r for r in rows if r["stage"] == stage and r["engine"].startswith("newsframe") and r["rate"]]
+        theirs = next((r for r in rows if r["stage"] == stage and r["engine"] == peer and r["rate"]), None)
+        if ours and theirs:
+            best = max(ours, key=lambda r: r["rate"])
+            ratio = best["rate"] / theirs["rate"]
+            out.append({"stage": stage, "engine": best["engine"], "ratio": ratio, "met": ratio >= target})
+    return out
+
+
+def cpu_line(m):
+    """'Intel(R) Xeon(R) ... (GenuineIntel family 6 model 143; avx2 ...; no amx_int8)'."""
+    flags = m.get("cpu_flags") or {}
+    has = " ".join(f for f, on in flags.items() if on)
+    lacks = " ".join(f for f, on in flags.items() if not on)
+    ident = " ".join(x for x in (m.get("cpu_vendor"), m.get("cpu_family") and f"family {m['cpu_family']}",
+                                 m.get("cpu_model") and f"model {m['cpu_model']}") if x)
+    detail = "; ".join(x for x in (ident, has, lacks and f"no {lacks}") if x)
+    return f"{m.get('cpu', '?')}" + (f" ({detail})" if detail else "")
+
+
 def fmt(x, nd=2):
     if x is None:
         return "-"
@@ -165,8 +201,8 @@ def fmt(x, nd=2):
 def markdown(report):
     m = report["machine"]
     lines = [
-        f"Run {report['started']} to {report['finished']} (UTC) on {m.get('cpu', '?')}, "
-        f"{m.get('cpus')} CPUs, {m.get('mem_gib')} GiB; {report['threads']} threads on both sides; "
+        f"Run {report['started']} to {report['finished']} (UTC) on {cpu_line(m)}, "
+        f"{m.get('cpus')} CPUs, {m.get('mem_gib')} GiB; {report['threads']} threads in every engine; "
         f"{report['rounds']} interleaved rounds, medians shown.",
         f"Load average before / after: {report['load_before'][0]:.2f} / {report['load_after'][0]:.2f} "
         f"(1 min); max seen between runs: {max(report['load_seen']):.2f}.",
@@ -202,7 +238,10 @@ def markdown(report):
         "and score sums in float32; NLI probabilities within ~0.01 of float32); `python-bf16` = "
         "the transformers pipelines with `torch_dtype=torch.bfloat16` (the whole model in bfloat16), "
         "the like-for-like baseline of `newsframe-bf16`; `rust-bert` = "
-        "rust-bert's models called directly with the Python side's batches. *% of HW limit* is "
+        "rust-bert's models called directly with the Python side's batches; `ctranslate2-int8` / "
+        "`ctranslate2-f32` = CTranslate2 (`scripts/bench/bench_ctranslate2.py`) on the same mT5 converted "
+        "with its converter (int8 / float32 weights), `Translator.translate_batch` on the same token ids "
+        "(mT5 stages only). *% of HW limit* is "
         "against the float32 limits below and transformers' FLOP count (newsframe projects "
         "DeBERTa's relative positions once at load and multiplies only the position rows a batch "
         "uses), so it can exceed 100%.",
@@ -211,6 +250,21 @@ def markdown(report):
     if like:
         lines += ["", "newsframe-bf16 against python-bf16 (both in bfloat16): " + "; ".join(
             f"{r['stage']} {r['speed_vs_python_bf16']:.2f}x" for r in like) + "."]
+    peer = versus_peer(report["rows"])
+    if peer:
+        lines += ["", "newsframe vs CTranslate2 int8 (newsframe's fastest setting / `ctranslate2-int8`, target "
+                  ">= 1.5x): " + "; ".join(
+                      f"{p['stage']} {p['ratio']:.2f}x ({p['engine']}) — {'met' if p['met'] else 'NOT met'}"
+                      for p in peer) + "."]
+    logs = {}  # engine -> CTranslate2's load log (ISA, GEMM backends, compute type chosen on this CPU)
+    for r in report.get("runs", []):
+        if r.get("ctranslate2_backend"):
+            logs.setdefault(r["engine"], (r["ctranslate2"], r["ctranslate2_backend"]))
+    if logs:
+        version, first = next(iter(logs.values()))
+        shared = [ln for ln in first if "compute type" not in ln]
+        chosen = [f"{e} {ln}" for e, (_, log) in logs.items() for ln in log if "compute type" in ln]
+        lines += ["", f"CTranslate2 {version} on this CPU (its load log): " + "; ".join(shared + chosen) + "."]
     roof = report.get("roofline")
     if roof:
         bw = roof["bandwidth"]
@@ -344,6 +398,12 @@ def main():
         "the baseline)",
     )
     p.add_argument(
+        "--peer-engines",
+        default=",".join(PEER_COMPUTE_TYPE),
+        help="comma list of peer engines on the mT5 stages: ctranslate2-int8, ctranslate2-f32 "
+        "(skipped with a message when ctranslate2 does not import; '' for none)",
+    )
+    p.add_argument(
         "--bf16-stages",
         default="greedy,beam4,nli,embed,analyze",
         help="stages newsframe-bf16 (and python-bf16) run",
@@ -401,6 +461,14 @@ def main():
     )
     stages = [s for s in args.stages.split(",") if s]
     engines = [e for e in args.rust_engines.split(",") if e]
+    peers = [e for e in args.peer_engines.split(",") if e]
+    for e in peers:
+        if e not in PEER_COMPUTE_TYPE:
+            p.error(f"unknown peer engine {e!r} (known: {', '.join(PEER_COMPUTE_TYPE)})")
+    if peers and subprocess.run([args.python, "-c", "import ctranslate2"], capture_output=True).returncode != 0:
+        print(f"run.py: skipping {', '.join(peers)}: ctranslate2 does not import in {args.python} "
+              "(NEWSFRAME_FIXTURE_DEPS=1 scripts/setup installs it)", file=sys.stderr)
+        peers = []
     started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")
     load_before = loadavg()
     load_seen = [load_before[0]]
@@ -442,6 +510,10 @@ def main():
                     engine = ["--engine", "newsframe", "--precision", "bf16"] if e == "newsframe-bf16" \
                         else ["--engine", e]
                     cmds.append([str(args.rust_bin)] + engine + ["--models", str(args.models)] + common)
+            if stage in PEER_STAGES:
+                for e in peers:
+                    cmds.append([args.python, str(HERE / "bench_ctranslate2.py"), "--models", str(args.models),
+                                 "--compute-type", PEER_COMPUTE_TYPE[e]] + common)
             if rnd % 2 == 1:
                 cmds.reverse()
             for cmd in cmds:
@@ -503,6 +575,7 @@ def main():
         "roofline": roof,
         "rows": rows,
         "targets": {e: targets(rows, e) for e in engines if e != "rust-bert"},
+        "vs_ctranslate2_int8": versus_peer(rows),
         "runs": results,
         "loaders": loaders,
         "probe": probe,
