@@ -38,12 +38,11 @@ fi
 if "$PY" -c "import ctranslate2" 2>/dev/null; then
     "$PY" scripts/bench/bench_ctranslate2.py --convert --models "$MODELS" >&2
 fi
-PROFILE="${BENCH_PROFILE:-release}"
-if [[ "$PROFILE" == release ]]; then
+if [[ "${BENCH_PROFILE:-release}" == release ]]; then
     cargo build --release --example bench_engine >&2
+    RUST_BIN=()
 else
     cargo build --example bench_engine >&2
-    PROFILE=debug
+    RUST_BIN=(--rust-bin target/debug/examples/bench_engine)
 fi
-BENCH_PYTHON="$PY" BENCH_MODELS="$MODELS" exec "$PY" scripts/bench/run.py \
-    --rust-bin "target/$PROFILE/examples/bench_engine" "$@"
+BENCH_PYTHON="$PY" BENCH_MODELS="$MODELS" exec "$PY" scripts/bench/run.py ${RUST_BIN[@]+"${RUST_BIN[@]}"} "$@"
