@@ -829,6 +829,7 @@ fn main() -> Result<()> {
     let extra = json!({
         "engine": match args.engine {
             Engine::Newsframe if args.precision == Precision::Bf16 => "newsframe-bf16",
+            Engine::Newsframe if args.precision == Precision::Int8 => "newsframe-int8",
             Engine::Newsframe => "newsframe",
             Engine::NewsframeT5 => "newsframe-t5",
             Engine::RustBert => "rust-bert",

@@ -103,7 +103,8 @@ def summarize(results, roof):
         table.setdefault(key, []).append(r)
     rows = []
     stage_order = list(RATE_KEY)
-    engine_order = ["python", "newsframe", "python-bf16", "newsframe-bf16", "newsframe-t5", "rust-bert",
+    engine_order = ["python", "newsframe", "python-bf16", "newsframe-bf16", "newsframe-int8", "newsframe-t5",
+                    "rust-bert",
                     "ctranslate2-int8", "ctranslate2-f32"]
     keys = sorted(
         table,
@@ -237,7 +238,9 @@ def markdown(report):
         "attention products of mDeBERTa and MiniLM, in bfloat16 with float32 accumulation; softmax, norms "
         "and score sums in float32; NLI probabilities within ~0.01 of float32); `python-bf16` = "
         "the transformers pipelines with `torch_dtype=torch.bfloat16` (the whole model in bfloat16), "
-        "the like-for-like baseline of `newsframe-bf16`; `rust-bert` = "
+        "the like-for-like baseline of `newsframe-bf16`; `newsframe-int8` = `--precision int8` (dense "
+        "layers' weights int8 per output row, activations quantized per product by fbgemm; the rest "
+        "float32); `rust-bert` = "
         "rust-bert's models called directly with the Python side's batches; `ctranslate2-int8` / "
         "`ctranslate2-f32` = CTranslate2 (`scripts/bench/bench_ctranslate2.py`) on the same mT5 converted "
         "with its converter (int8 / float32 weights), `Translator.translate_batch` on the same token ids "
@@ -391,9 +394,10 @@ def main():
     p.add_argument("--rust-bin", type=Path, default=REPO / "target/release/examples/bench_engine")
     p.add_argument(
         "--rust-engines",
-        default="newsframe,newsframe-bf16,rust-bert",
+        default="newsframe,newsframe-bf16,newsframe-int8,rust-bert",
         help="comma list of engines (newsframe: the library's engine as the analysis stages use "
-        "it, float32; newsframe-bf16: the same with --precision bf16; newsframe-t5: the T5 "
+        "it, float32; newsframe-bf16 / newsframe-int8: the same with --precision bf16 / int8 "
+        "(int8 on --int8-stages only); newsframe-t5: the T5 "
         "generator called directly; rust-bert: rust-bert's generator/models called directly, "
         "the baseline)",
     )
@@ -407,6 +411,11 @@ def main():
         "--bf16-stages",
         default="greedy,beam4,nli,embed,analyze",
         help="stages newsframe-bf16 (and python-bf16) run",
+    )
+    p.add_argument(
+        "--int8-stages",
+        default="greedy,beam4,nli,embed,analyze",
+        help="stages newsframe-int8 runs",
     )
     p.add_argument(
         "--t5-stages",
@@ -508,7 +517,10 @@ def main():
                         continue
                     if e == "newsframe-bf16" and stage not in args.bf16_stages.split(","):
                         continue
-                    engine = ["--engine", "newsframe", "--precision", "bf16"] if e == "newsframe-bf16" \
+                    if e == "newsframe-int8" and stage not in args.int8_stages.split(","):
+                        continue
+                    precision = {"newsframe-bf16": "bf16", "newsframe-int8": "int8"}.get(e)
+                    engine = ["--engine", "newsframe", "--precision", precision] if precision \
                         else ["--engine", e]
                     cmds.append([str(args.rust_bin)] + engine + ["--models", str(args.models)] + common)
             if stage in PEER_STAGES:

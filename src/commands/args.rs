@@ -221,9 +221,10 @@ pub struct EngineArgs {
 
     /// Number format of the transformer models: `f32` reproduces Hugging Face
     /// transformers; `bf16` is several times faster on CPUs with AVX512-BF16 or
-    /// AMX, probabilities within about 0.01 (DeBERTa-v2 NLI, T5/mT5 summaries).
-    /// Records name it with the model.
-    #[arg(long, default_value_t = Precision::default(), value_name = "f32|bf16", help_heading = "Engine")]
+    /// AMX, probabilities within about 0.01 (DeBERTa-v2 NLI, T5/mT5 summaries);
+    /// `int8` quantizes the dense layers' weights per row (x86-64 with AVX2),
+    /// not yet checked on a real summarizer. Records name it with the model.
+    #[arg(long, default_value_t = Precision::default(), value_name = "f32|bf16|int8", help_heading = "Engine")]
     pub precision: Precision,
 
     /// Threads for the transformer models. Default: all cores.

@@ -391,10 +391,9 @@ impl BertClassifier {
         let fresh = |rows: i64, cols: i64| {
             let weight = Tensor::randn([rows, cols], (Kind::Float, tch::Device::Cpu))
                 * config.initializer_range;
-            Linear::new(
+            Linear::float(
                 weight,
                 Some(Tensor::zeros([rows], (Kind::Float, tch::Device::Cpu))),
-                Precision::F32,
             )
         };
         let (pooler, classifier) = match head {

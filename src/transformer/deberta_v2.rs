@@ -296,14 +296,14 @@ impl DebertaV2ForSequenceClassification {
             .transpose()?;
         let embed_proj = (embedding_size != hidden)
             .then(|| -> Result<Linear, TransformerError> {
-                Ok(Linear::new(
+                Linear::new(
                     matrix(
                         &format!("{emb}.embed_proj.weight"),
                         &[hidden, embedding_size],
                     )?,
                     None,
                     precision,
-                ))
+                )
             })
             .transpose()?;
         let embeddings_norm = layer_norm(&format!("{emb}.LayerNorm"))?;
@@ -364,11 +364,7 @@ impl DebertaV2ForSequenceClassification {
                 .read_stacked_f32(&names.map(|n| format!("{s}.{n}.weight")), &[hidden, hidden])?;
             let qkv_bias =
                 weights.read_stacked_f32(&names.map(|n| format!("{s}.{n}.bias")), &[hidden])?;
-            let qkv_f32 = Linear::new(
-                qkv_weight.shallow_clone(),
-                Some(qkv_bias.shallow_clone()),
-                Precision::F32,
-            );
+            let qkv_f32 = Linear::float(qkv_weight.shallow_clone(), Some(qkv_bias.shallow_clone()));
             let separate = |name: &str, on: bool| {
                 (config.relative_attention && !config.share_att_key && on)
                     .then(|| load.linear_f32(&format!("{s}.{name}"), hidden, hidden))
@@ -389,7 +385,7 @@ impl DebertaV2ForSequenceClassification {
             };
             layers.push(Layer {
                 attention: Attention {
-                    qkv: Linear::new(qkv_weight, Some(qkv_bias), precision),
+                    qkv: Linear::new(qkv_weight, Some(qkv_bias), precision)?,
                     pos_key,
                     pos_query,
                     cached: Some(cached),
@@ -415,10 +411,9 @@ impl DebertaV2ForSequenceClassification {
         let fresh = |rows: i64, cols: i64| {
             let weight = Tensor::randn([rows, cols], (Kind::Float, tch::Device::Cpu))
                 * config.initializer_range;
-            Linear::new(
+            Linear::float(
                 weight,
                 Some(Tensor::zeros([rows], (Kind::Float, tch::Device::Cpu))),
-                Precision::F32,
             )
         };
         let (pooler, classifier) = match head {

@@ -34,6 +34,8 @@ pub enum TransformerError {
     Labels { path: PathBuf, message: String },
     #[error("{dir}: {message}")]
     SummaryLanguage { dir: PathBuf, message: String },
+    #[error("{0}")]
+    Unsupported(String),
     #[error("model {dir}: inference failed: {message}")]
     Inference { dir: PathBuf, message: String },
 }

@@ -4,6 +4,7 @@
 
 use tch::{Kind, Tensor};
 
+use super::dense::{DenseWeight, Int8Matrix};
 use super::weights::SafetensorsFile;
 use super::{Precision, TransformerError};
 
@@ -74,45 +75,73 @@ pub fn dropout(x: &Tensor, p: f64, train: bool) -> Tensor {
     }
 }
 
-/// A dense layer; in bf16 mode its weight is stored in bfloat16 and the
-/// product runs in bfloat16 (fp32 accumulation), the bias is added in fp32.
+/// A dense layer: its weight in the loader's [`Precision`]
+/// ([`DenseWeight`]), its bias float32 and added in float32.
 pub struct Linear {
-    weight: Tensor,
+    weight: DenseWeight,
     bias: Option<Tensor>,
 }
 
 impl Linear {
-    pub fn new(weight: Tensor, bias: Option<Tensor>, precision: Precision) -> Linear {
+    /// A layer of a weight already in its format.
+    pub fn from_dense(weight: DenseWeight, bias: Option<Tensor>) -> Linear {
+        Linear { weight, bias }
+    }
+
+    /// A float32 layer.
+    pub fn float(weight: Tensor, bias: Option<Tensor>) -> Linear {
         Linear {
-            weight: precision.weight(weight),
+            weight: DenseWeight::Plain(weight),
             bias,
         }
+    }
+
+    /// A layer of a float32 `weight` stored in `precision`.
+    pub fn new(
+        weight: Tensor,
+        bias: Option<Tensor>,
+        precision: Precision,
+    ) -> Result<Linear, TransformerError> {
+        Ok(Linear {
+            weight: DenseWeight::new(weight, precision)?,
+            bias,
+        })
     }
 
     /// The product in the weight's format: bfloat16 out of a bfloat16 layer, for
     /// a result that only feeds the next bfloat16 product (the feed-forward
     /// block's inner activations), saving two conversions of the largest tensor.
     pub fn forward_reduced(&self, x: &Tensor) -> Tensor {
-        let kind = self.weight.kind();
-        if kind == Kind::Float {
-            return self.forward(x);
+        match self.weight.plain() {
+            Some(w) if w.kind() != Kind::Float => {
+                let bias = self.bias.as_ref().map(|b| b.to_kind(w.kind()));
+                x.to_kind(w.kind()).linear(w, bias.as_ref())
+            }
+            _ => self.forward(x),
         }
-        let bias = self.bias.as_ref().map(|b| b.to_kind(kind));
-        x.to_kind(kind).linear(&self.weight, bias.as_ref())
     }
 
     /// Output rows `[k * size, (k + 1) * size)` as a layer of their own (one
-    /// of fused projections): a view, so gradients reach the whole.
+    /// of fused projections): a view, so gradients reach the whole. Only a
+    /// float layer has parts (int8 layers are never split).
     pub fn part(&self, k: i64, size: i64) -> Linear {
+        let weight = self
+            .weight
+            .plain()
+            .expect("only float32 or bfloat16 layers are split into parts");
         Linear {
-            weight: self.weight.narrow(0, k * size, size),
+            weight: DenseWeight::Plain(weight.narrow(0, k * size, size)),
             bias: self.bias.as_ref().map(|b| b.narrow(0, k * size, size)),
         }
     }
 
-    /// `{prefix}.weight` and `{prefix}.bias`, for training and saving.
+    /// `{prefix}.weight` and `{prefix}.bias`, for training and saving (an
+    /// int8 weight is not trainable and is left out).
     pub fn parameters_mut(&mut self, prefix: &str) -> Vec<(String, &mut Tensor)> {
-        let mut params = vec![(format!("{prefix}.weight"), &mut self.weight)];
+        let mut params = Vec::new();
+        if let DenseWeight::Plain(weight) = &mut self.weight {
+            params.push((format!("{prefix}.weight"), weight));
+        }
         if let Some(bias) = self.bias.as_mut() {
             params.push((format!("{prefix}.bias"), bias));
         }
@@ -120,13 +149,10 @@ impl Linear {
     }
 
     pub fn forward(&self, x: &Tensor) -> Tensor {
-        if self.weight.kind() == Kind::Float {
-            return x.linear(&self.weight, self.bias.as_ref());
+        if let Some(w) = self.weight.plain().filter(|w| w.kind() == Kind::Float) {
+            return x.linear(w, self.bias.as_ref());
         }
-        let y = x
-            .to_kind(self.weight.kind())
-            .linear::<&Tensor>(&self.weight, None)
-            .to_kind(Kind::Float);
+        let y = self.weight.product(x);
         match &self.bias {
             Some(bias) => y + bias,
             None => y,
@@ -191,17 +217,31 @@ impl LayerLoader<'_> {
             .map_err(|e| self.explain(&[name], e))
     }
 
-    /// A weight matrix in float32. One that bf16 converts is read into memory
-    /// instead of viewed, so its float32 pages never become resident.
+    /// A weight matrix in float32. One that bf16 or int8 converts is read into
+    /// memory instead of viewed, so its float32 pages never become resident.
     pub fn matrix(&self, name: &str, shape: &[i64]) -> Result<Tensor, TransformerError> {
         match self.precision {
             Precision::F32 => self.view(name, shape),
-            Precision::Bf16 => Ok(self
+            Precision::Bf16 | Precision::Int8 => Ok(self
                 .weights
                 .read(name, shape)
                 .map_err(|e| self.explain(&[name], e))?
                 .to_kind(Kind::Float)),
         }
+    }
+
+    /// A dense layer's weight matrix in the loader's precision; an int8 one is
+    /// quantized from the file a few thousand rows at a time.
+    pub fn dense(&self, name: &str, shape: &[i64]) -> Result<DenseWeight, TransformerError> {
+        if self.precision != Precision::Int8 {
+            return DenseWeight::new(self.matrix(name, shape)?, self.precision);
+        }
+        Int8Matrix::quantize_rows(shape[0], shape[1], |start, rows| {
+            self.weights
+                .read_rows(name, shape, start, rows)
+                .map_err(|e| self.explain(&[name], e))
+        })
+        .map(DenseWeight::Int8)
     }
 
     /// Tensors `names`, each of `shape`, stacked along the first dimension
@@ -220,8 +260,9 @@ impl LayerLoader<'_> {
         input: i64,
         output: i64,
     ) -> Result<Linear, TransformerError> {
-        let weight = self.matrix(&format!("{prefix}.weight"), &[output, input])?;
-        self.with_bias(prefix, weight, output, self.precision)
+        let weight = self.dense(&format!("{prefix}.weight"), &[output, input])?;
+        let bias = self.view(&format!("{prefix}.bias"), &[output])?;
+        Ok(Linear::from_dense(weight, Some(bias)))
     }
 
     /// The same in float32 whatever the precision (small heads).
@@ -243,7 +284,7 @@ impl LayerLoader<'_> {
         precision: Precision,
     ) -> Result<Linear, TransformerError> {
         let bias = self.view(&format!("{prefix}.bias"), &[output])?;
-        Ok(Linear::new(weight, Some(bias), precision))
+        Linear::new(weight, Some(bias), precision)
     }
 
     /// Several dense layers of one input as one product (outputs concatenated).
@@ -256,11 +297,11 @@ impl LayerLoader<'_> {
         let names = |part: &str| -> Vec<String> {
             prefixes.iter().map(|p| format!("{p}.{part}")).collect()
         };
-        Ok(Linear::new(
+        Linear::new(
             self.stacked(&names("weight"), &[output, input])?,
             Some(self.stacked(&names("bias"), &[output])?),
             self.precision,
-        ))
+        )
     }
 
     pub fn layer_norm(

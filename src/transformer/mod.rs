@@ -37,6 +37,7 @@
 pub mod bert;
 pub mod classifier;
 pub mod deberta_v2;
+pub mod dense;
 pub mod embed;
 pub mod error;
 pub mod generate;
@@ -66,10 +67,12 @@ pub struct RuntimeConfig {
 }
 
 impl Precision {
-    /// `weight` in this format (a no-op for `F32`).
+    /// A tensor multiplied outside dense layers (attention position terms) in
+    /// this format: bfloat16 in bf16 mode, float32 otherwise (int8 quantizes
+    /// only dense layers' weights, [`dense::DenseWeight`]).
     pub fn weight(self, weight: tch::Tensor) -> tch::Tensor {
         match self {
-            Precision::F32 => weight,
+            Precision::F32 | Precision::Int8 => weight,
             Precision::Bf16 => weight.to_kind(tch::Kind::BFloat16),
         }
     }

@@ -202,6 +202,37 @@ impl SafetensorsFile {
         Ok(tensor)
     }
 
+    /// Rows `start..start + rows` of tensor `name` (checked against `shape`),
+    /// read into freshly allocated memory in its stored dtype: a large matrix
+    /// converted piece by piece is never whole in memory.
+    pub fn read_rows(
+        &self,
+        name: &str,
+        shape: &[i64],
+        start: i64,
+        rows: i64,
+    ) -> Result<Tensor, TransformerError> {
+        let (entry, kind) = self.entry(name, shape)?;
+        if shape.is_empty() || start < 0 || rows < 0 || start + rows > shape[0] {
+            return Err(self.error(format!(
+                "tensor {name}: rows {start}..{} outside its {:?}",
+                start + rows,
+                shape
+            )));
+        }
+        let mut part = shape.to_vec();
+        part[0] = rows;
+        let tensor = Tensor::empty(part.as_slice(), (kind, Device::Cpu));
+        let row_bytes = (entry.data_offsets[1] - entry.data_offsets[0]) / shape[0].max(1) as u64;
+        let begin = entry.data_offsets[0] + start as u64 * row_bytes;
+        let rows_entry = Entry {
+            data_offsets: [begin, begin + rows as u64 * row_bytes],
+            ..entry.clone()
+        };
+        self.read_into(name, &rows_entry, &tensor)?;
+        Ok(tensor)
+    }
+
     /// Whether `name` is stored as a floating-point tensor of `shape`.
     pub fn is_float(&self, name: &str, shape: &[i64]) -> bool {
         self.entries

@@ -292,6 +292,84 @@ fn bad_inputs_are_errors_not_panics() {
     assert!(missing.is_err());
 }
 
+/// With int8 dense layers (`--precision int8`: weights per output row,
+/// activations per product) the teacher-forced logits stay within a few
+/// percent of transformers' float32 ones, and greedy and beam outputs are
+/// the float32 ones on the fixture's inputs.
+#[test]
+fn int8_logits_and_outputs_stay_near_float32() {
+    if !newsframe::transformer::dense::cpu_has_int8_kernels() {
+        eprintln!("SKIPPED int8_logits_and_outputs_stay_near_float32: no AVX2 on this CPU");
+        return;
+    }
+    for dir in ["mt5-tiny", "t5-own/t5-relu-tied"] {
+        let reference = read_json(&fixture(&format!("{dir}/reference.json")));
+        let model = T5Model::load_with(&fixture(dir), Precision::Int8).unwrap();
+        let _guard = tch::no_grad_guard();
+        let mut input = id_rows(&reference["input_ids"]).remove(0);
+        if let Value::Array(masks) = &reference["attention_mask"] {
+            input.truncate(ids(&masks[0]).iter().filter(|&&m| m == 1).count());
+        }
+        let (input_ids, mask) = pad_batch(&[input], 0);
+        let decoder_ids = match &reference["decoder_input_ids"][0] {
+            Value::Array(_) => vec![ids(&reference["decoder_input_ids"][0])],
+            _ => vec![ids(&reference["decoder_input_ids"])],
+        };
+        let logits = stepwise_logits(&model, &input_ids, &mask, &decoder_ids).squeeze_dim(0);
+        let expected = reference_tensor(&reference["logits"]);
+        let expected = if expected.dim() == 3 {
+            expected.get(0)
+        } else {
+            expected
+        };
+        let scale = expected.abs().max().double_value(&[]);
+        let diff = max_abs_diff(&logits, &expected) / scale;
+        eprintln!("{dir} (int8): max |logit diff| / max |logit| = {diff:.2e}");
+        assert!(
+            diff < 0.05,
+            "{dir}: int8 logits differ by {diff} of the largest"
+        );
+    }
+    // Greedy outputs: the random tiny model's logits are nearly flat, so
+    // int8 may pick another token where float32's best two nearly tie, and
+    // only there; before that point the outputs are the same.
+    let reference = read_json(&fixture("t5-own/mt5-tiny-batch.json"));
+    let inputs: Vec<Vec<i64>> = id_rows(&reference["input_ids"])
+        .iter()
+        .map(|row| trimmed(row))
+        .collect();
+    let float = load("mt5-tiny");
+    let int8 = T5Generator::load_with(&fixture("mt5-tiny"), Precision::Int8).unwrap();
+    let config = GenerationConfig {
+        num_beams: 1,
+        ..GenerationConfig::default()
+    };
+    let want = float.generate(&inputs, &config).unwrap();
+    let got = int8.generate(&inputs, &config).unwrap();
+    let _guard = tch::no_grad_guard();
+    for ((input, want), got) in inputs.iter().zip(&want).zip(&got) {
+        let Some(k) = want.iter().zip(got).position(|(a, b)| a != b) else {
+            continue;
+        };
+        assert!(k >= 5, "outputs part at token {k}: {want:?} vs {got:?}");
+        let (input_ids, mask) = pad_batch(std::slice::from_ref(input), 0);
+        let logits = stepwise_logits(float.model(), &input_ids, &mask, &[want[..k].to_vec()]);
+        let last = logits.get(0).get(k as i64 - 1);
+        let scale = last.abs().max().double_value(&[]);
+        let gap = last.double_value(&[want[k]]) - last.double_value(&[got[k]]);
+        eprintln!(
+            "outputs part at token {k}: float32's margin there {:.2e} of the largest logit",
+            gap / scale
+        );
+        assert!(
+            gap < 0.05 * scale,
+            "int8 chose {} over float32's {} at token {k}, a margin of {gap} (largest logit {scale})",
+            got[k],
+            want[k]
+        );
+    }
+}
+
 /// With bfloat16 dense layers (`--precision bf16`) the teacher-forced logits stay
 /// within a few percent of transformers' float32 ones, gated and ReLU/tied models.
 #[test]

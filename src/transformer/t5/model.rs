@@ -20,6 +20,7 @@ use tch::{Kind, Tensor};
 
 use super::config::{FeedForward, T5Config};
 use super::position::position_bias;
+use crate::transformer::dense::DenseWeight;
 use crate::transformer::layers::LayerLoader;
 use crate::transformer::weights::{MappedFile, SafetensorsFile};
 use crate::transformer::{Precision, TransformerError};
@@ -28,25 +29,25 @@ use crate::transformer::{Precision, TransformerError};
 struct SelfAttention {
     norm: Tensor,
     /// `[3 * inner, d_model]`: q, k, v stacked.
-    qkv: Tensor,
-    out: Tensor,
+    qkv: DenseWeight,
+    out: DenseWeight,
 }
 
 /// Cross-attention of one decoder layer with its pre-norm.
 struct CrossAttention {
     norm: Tensor,
-    query: Tensor,
+    query: DenseWeight,
     /// `[2 * inner, d_model]`: k, v stacked.
-    key_value: Tensor,
-    out: Tensor,
+    key_value: DenseWeight,
+    out: DenseWeight,
 }
 
 /// Feed-forward block with its pre-norm.
 struct FeedForwardBlock {
     norm: Tensor,
     /// `[d_ff, d_model]`, or `[2 * d_ff, d_model]` (wi_0 then wi_1) when gated.
-    input: Tensor,
-    output: Tensor,
+    input: DenseWeight,
+    output: DenseWeight,
 }
 
 struct EncoderLayer {
@@ -72,7 +73,7 @@ pub struct T5Model {
     decoder_position_table: Tensor,
     decoder_norm: Tensor,
     /// `[vocab, d_model]`; the shared embeddings when tied.
-    lm_head: Tensor,
+    lm_head: DenseWeight,
     /// Keeps the memory-mapped weights the tensors above view; declared last
     /// so it is dropped after them.
     _mapping: MappedFile,
@@ -148,54 +149,16 @@ fn gelu_new(x: &Tensor) -> Tensor {
     (x * 0.5) * (inner.tanh() + 1.0)
 }
 
-fn linear(x: &Tensor, weight: &Tensor) -> Tensor {
-    if weight.kind() != Kind::Float {
-        return linear_reduced(x, weight);
-    }
-    x.linear::<&Tensor>(weight, None)
-}
-
-/// A product with a bfloat16 weight: bfloat16 inputs, float32 accumulation
-/// (oneDNN), float32 result.
-fn linear_reduced(x: &Tensor, weight: &Tensor) -> Tensor {
-    x.to_kind(weight.kind())
-        .linear::<&Tensor>(weight, None)
-        .to_kind(Kind::Float)
-}
-
-/// `linear` for the few rows `[rows, in]` of a decoding step, computed as
-/// `(weight @ x^T)^T`: BLAS then streams the weight matrix once, where `x @ weight^T`
-/// with more than one row packs (copies) the whole matrix first (2.4x slower for
-/// the 250k-row output layer and 4 beams). A single row is computed twice:
-/// BLAS's matrix-vector path reads the weights about 2x slower than its
-/// matrix-matrix path for two rows (45 vs 19 ms for the output layer, 2 threads).
-fn linear_few_rows(x: &Tensor, weight: &Tensor) -> Tensor {
-    if weight.kind() != Kind::Float {
-        return linear_reduced(x, weight);
-    }
-    let rows = x.size()[0];
-    let x = if rows == 1 {
-        Tensor::cat(&[x, x], 0)
-    } else {
-        x.shallow_clone()
-    };
-    weight
-        .matmul(&x.transpose(0, 1))
-        .transpose(0, 1)
-        .narrow(0, 0, rows)
-        .contiguous()
-}
-
 impl FeedForwardBlock {
     fn forward(
         &self,
         x: &Tensor,
         kind: FeedForward,
         eps: f64,
-        project: fn(&Tensor, &Tensor) -> Tensor,
+        project: fn(&DenseWeight, &Tensor) -> Tensor,
     ) -> Tensor {
         let h = rms_norm(x, &self.norm, eps);
-        let projected = project(&h, &self.input);
+        let projected = project(&self.input, &h);
         let hidden = match kind {
             FeedForward::Relu => projected.relu(),
             FeedForward::GatedGelu | FeedForward::GatedRelu => {
@@ -208,7 +171,7 @@ impl FeedForwardBlock {
                 gate * &parts[1]
             }
         };
-        x + project(&hidden, &self.output)
+        x + project(&self.output, &hidden)
     }
 }
 
@@ -222,16 +185,16 @@ impl Weights<'_> {
         self.0.view(name, shape)
     }
 
-    fn matrix(&mut self, name: &str, shape: &[i64]) -> Result<Tensor, TransformerError> {
-        Ok(self.0.precision.weight(self.0.matrix(name, shape)?))
+    fn matrix(&mut self, name: &str, shape: &[i64]) -> Result<DenseWeight, TransformerError> {
+        self.0.dense(name, shape)
     }
 
     fn matrix_stacked(
         &mut self,
         names: &[String],
         shape: &[i64],
-    ) -> Result<Tensor, TransformerError> {
-        Ok(self.0.precision.weight(self.0.stacked(names, shape)?))
+    ) -> Result<DenseWeight, TransformerError> {
+        DenseWeight::new(self.0.stacked(names, shape)?, self.0.precision)
     }
 }
 
@@ -323,7 +286,7 @@ impl T5Model {
         let lm_head = if !config.tie_word_embeddings {
             w.matrix("lm_head.weight", &[config.vocab_size, d])?
         } else if w.0.precision == Precision::F32 {
-            shared.shallow_clone()
+            DenseWeight::Plain(shared.shallow_clone())
         } else {
             w.matrix("shared.weight", &[config.vocab_size, d])?
         };
@@ -389,14 +352,14 @@ impl T5Model {
         for layer in &self.encoder {
             let a = &layer.attention;
             let h = rms_norm(&x, &a.norm, eps);
-            let qkv = self.split_heads(&linear(&h, &a.qkv), 3);
+            let qkv = self.split_heads(&a.qkv.product(&h), 3);
             let scores = qkv[0].matmul(&qkv[1].transpose(-1, -2)) + &bias;
             let weights = scores.softmax(-1, Kind::Float);
             let context = self.merge_heads(&weights.matmul(&qkv[2]));
-            x += linear(&context, &a.out);
+            x += a.out.product(&context);
             x = layer
                 .feed_forward
-                .forward(&x, self.config.feed_forward, eps, linear);
+                .forward(&x, self.config.feed_forward, eps, DenseWeight::product);
         }
         rms_norm(&x, &self.encoder_norm, eps)
     }
@@ -421,7 +384,7 @@ impl T5Model {
         let mut self_keys = Vec::with_capacity(self.decoder.len());
         let mut self_values = Vec::with_capacity(self.decoder.len());
         for layer in &self.decoder {
-            let kv = self.split_heads(&linear(encoder_states, &layer.cross.key_value), 2);
+            let kv = self.split_heads(&layer.cross.key_value.product(encoder_states), 2);
             cross_keys.push(kv[0].contiguous());
             cross_values.push(kv[1].contiguous());
             let empty = || {
@@ -477,7 +440,7 @@ impl T5Model {
             // Self-attention over positions 0..=t.
             let a = &layer.attention;
             let h = rms_norm(&x, &a.norm, eps);
-            let qkv = linear_few_rows(&h, &a.qkv).view([rows, 3, heads, 1, d_kv]);
+            let qkv = a.qkv.product_few_rows(&h).view([rows, 3, heads, 1, d_kv]);
             let query = qkv.select(1, 0);
             state.self_keys[i].narrow(2, t, 1).copy_(&qkv.select(1, 1));
             state.self_values[i]
@@ -488,12 +451,14 @@ impl T5Model {
             let scores = query.matmul(&keys.transpose(-1, -2)) + &self_bias;
             let context = scores.softmax(-1, Kind::Float).matmul(&values);
             // [rows, heads, 1, d_kv] has the memory layout of [rows, inner].
-            x += linear_few_rows(&context.reshape([rows, inner]), &a.out);
+            x += a.out.product_few_rows(&context.reshape([rows, inner]));
 
             // Cross-attention: an input's beams are query rows against its keys.
             let c = &layer.cross;
             let h = rms_norm(&x, &c.norm, eps);
-            let query = linear_few_rows(&h, &c.query)
+            let query = c
+                .query
+                .product_few_rows(&h)
                 .view([state.inputs, state.beams, heads, d_kv])
                 .transpose(1, 2);
             let scores = query.matmul(&state.cross_keys[i].transpose(-1, -2)) + &state.cross_mask;
@@ -502,17 +467,20 @@ impl T5Model {
                 .matmul(&state.cross_values[i])
                 .transpose(1, 2)
                 .reshape([rows, inner]);
-            x += linear_few_rows(&context, &c.out);
+            x += c.out.product_few_rows(&context);
 
-            x = layer
-                .feed_forward
-                .forward(&x, self.config.feed_forward, eps, linear_few_rows);
+            x = layer.feed_forward.forward(
+                &x,
+                self.config.feed_forward,
+                eps,
+                DenseWeight::product_few_rows,
+            );
         }
         let mut out = rms_norm(&x, &self.decoder_norm, eps);
         if self.config.tie_word_embeddings {
             out *= (self.config.d_model as f64).powf(-0.5);
         }
         state.len += 1;
-        linear_few_rows(&out, &self.lm_head)
+        self.lm_head.product_few_rows(&out)
     }
 }
