@@ -166,16 +166,22 @@ impl Int8Matrix {
     /// product is multiplied back by it.
     pub fn product(&self, x: &Tensor) -> Tensor {
         let x = x.to_kind(Kind::Float);
+        let int8 = |x: &Tensor| {
+            x.fbgemm_linear_int8_weight_fp32_activation(
+                &self.shape_only,
+                &self.packed,
+                &self.row_sums,
+                Scalar::float(1.0 / 127.0),
+                Scalar::int(0),
+                &self.zero_bias,
+            ) * &self.scales
+        };
+        if x.numel() as i64 == self.input {
+            // One row (a greedy decoding step): fbgemm's scale is already its own.
+            return int8(&x);
+        }
         let row_max = x.abs().amax([-1i64].as_slice(), true).clamp_min(1e-12);
-        (&x / &row_max).fbgemm_linear_int8_weight_fp32_activation(
-            &self.shape_only,
-            &self.packed,
-            &self.row_sums,
-            Scalar::float(1.0 / 127.0),
-            Scalar::int(0),
-            &self.zero_bias,
-        ) * &self.scales
-            * row_max
+        int8(&(&x / &row_max)) * row_max
     }
 }
 
