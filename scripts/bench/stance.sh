@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Stance throughput: the target-sentiment classifier (--stance-model) against
 # zero-shot NLI (the default transformer stance) on the same mentions, with the
-# same mDeBERTa-v3-base-shaped random encoder, f32 and bf16, 2 threads.
+# same mDeBERTa-v3-base-shaped random encoder, f32, bf16 and int8, 2 threads.
 #
 #     scripts/bench/stance.sh [--mentions N] [--rounds R]
 #
@@ -73,7 +73,7 @@ BIN="target/$PROFILE/examples/bench_stance"
 for round in $(seq "$ROUNDS"); do
     order=(nli classifier)
     (( round % 2 == 0 )) && order=(classifier nli)
-    for precision in f32 bf16; do
+    for precision in f32 bf16 int8; do
         for engine in "${order[@]}"; do
             "$BIN" --models "$MODELS" --engine "$engine" --precision "$precision" \
                 --threads 2 --mentions "$MENTIONS"

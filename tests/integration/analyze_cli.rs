@@ -406,7 +406,7 @@ fn precision_is_checked_and_the_builtin_engine_says_it_ignores_it() {
         .output()
         .unwrap();
     assert_eq!(unknown.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&unknown.stderr).contains("use f32 or bf16"));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("use f32, bf16 or int8"));
 
     let builtin = newsframe()
         .arg("analyze")
