@@ -66,6 +66,10 @@ struct Args {
     /// Beams of the summary in the `analyze` stage.
     #[arg(long, default_value_t = 1)]
     beams: usize,
+    /// Articles decoded together in the greedy and beam4 stages (newsframe
+    /// engine; the others run one at a time whatever this says).
+    #[arg(long, default_value_t = 1)]
+    batch: usize,
     /// Weight loader of the `load` stage: tch's `VarStore::load` (reads the whole
     /// file, converts every tensor, then copies) or `pread` (reads each tensor's bytes
     /// straight into its variable).
@@ -188,6 +192,11 @@ fn batch_tensors(encodings: &[tokenizers::Encoding], pad_id: i64) -> (Tensor, Te
 trait SummaryEngine {
     /// Returns (input tokens, new tokens).
     fn summarize(&self, text: &str) -> Result<(usize, usize)>;
+
+    /// The same for several texts, decoded together where the engine can.
+    fn summarize_batch(&self, texts: &[String]) -> Result<Vec<(usize, usize)>> {
+        texts.iter().map(|t| self.summarize(t)).collect()
+    }
 }
 
 /// Stance pairs of one article: 5 actors x 2 mentions x 3 hypotheses.
@@ -269,6 +278,19 @@ impl SummaryEngine for NfSummarizer {
         let input = self.0.tokenizer().encode(text)?.len();
         let ids = self.0.generate_ids(text)?;
         Ok((input, ids.len().saturating_sub(1)))
+    }
+
+    fn summarize_batch(&self, texts: &[String]) -> Result<Vec<(usize, usize)>> {
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let outputs = self.0.generate_ids_batch(&refs, self.0.generation())?;
+        texts
+            .iter()
+            .zip(outputs)
+            .map(|(text, ids)| {
+                let input = self.0.tokenizer().encode(text)?.len();
+                Ok((input, ids.len().saturating_sub(1)))
+            })
+            .collect()
     }
 }
 
@@ -725,11 +747,13 @@ fn stage_summary(args: &Args, models: &Path, inputs: &Inputs, beams: usize) -> R
     profile_from_here();
     let texts = &inputs.summary_inputs[..args.articles.min(inputs.summary_inputs.len())];
     let (mut item_s, mut input_tokens, mut new_tokens) = (vec![], vec![], vec![]);
-    for text in texts {
-        let ((inp, new), s) = timed(|| summarizer.summarize(text))?;
-        item_s.push(s);
-        input_tokens.push(inp);
-        new_tokens.push(new);
+    for batch in texts.chunks(args.batch.max(1)) {
+        let (counts, s) = timed(|| summarizer.summarize_batch(batch))?;
+        for (inp, new) in counts {
+            item_s.push(s / batch.len() as f64);
+            input_tokens.push(inp);
+            new_tokens.push(new);
+        }
     }
     let total: f64 = item_s.iter().sum();
     Ok(json!({

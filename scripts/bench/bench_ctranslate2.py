@@ -95,8 +95,13 @@ def source_tokens(tok, text):
 
 
 def translate(translator, tokens, beams, new_tokens):
+    return translate_many(translator, [tokens], beams, new_tokens)[0]
+
+
+def translate_many(translator, sources, beams, new_tokens):
+    """Several articles in one `translate_batch` call (CTranslate2 decodes them together)."""
     result = translator.translate_batch(
-        [tokens],
+        sources,
         beam_size=beams,
         num_hypotheses=1,
         min_decoding_length=new_tokens,
@@ -108,7 +113,7 @@ def translate(translator, tokens, beams, new_tokens):
         return_scores=False,
         return_end_token=False,
     )
-    return result[0].hypotheses[0]
+    return [r.hypotheses[0] for r in result]
 
 
 def with_backend_log(load):
@@ -151,13 +156,16 @@ def stage_summary(args, inputs, beams):
     load_s = time.perf_counter() - t0
     texts = inputs["summary_inputs"][: args.articles]
     times, in_tokens, new_tokens = [], [], []
-    for text in texts:
+    for start in range(0, len(texts), max(args.batch, 1)):
+        batch = texts[start:start + max(args.batch, 1)]
         t0 = time.perf_counter()
-        tokens = source_tokens(tok, text)
-        out = translate(translator, tokens, beams, args.new_tokens)
-        times.append(time.perf_counter() - t0)
-        in_tokens.append(len(tokens))
-        new_tokens.append(len(out))
+        sources = [source_tokens(tok, text) for text in batch]
+        outs = translate_many(translator, sources, beams, args.new_tokens)
+        elapsed = time.perf_counter() - t0
+        for tokens, out in zip(sources, outs):
+            times.append(elapsed / len(batch))
+            in_tokens.append(len(tokens))
+            new_tokens.append(len(out))
     if any(n != args.new_tokens for n in new_tokens):
         raise SystemExit(f"bench_ctranslate2: expected {args.new_tokens} new tokens per summary, got {new_tokens}")
     total = sum(times)
@@ -223,6 +231,7 @@ def main():
     parser.add_argument("--stage", choices=["greedy", "beam4"])
     parser.add_argument("--compute-type", choices=QUANTIZATIONS, default="int8")
     parser.add_argument("--articles", type=int, default=1, help="articles to process")
+    parser.add_argument("--batch", type=int, default=1, help="articles per translate_batch call")
     parser.add_argument("--threads", type=int, default=2, help="CTranslate2 intra_threads")
     parser.add_argument("--new-tokens", type=int, default=64, help="tokens per summary (smoke tests: fewer)")
     args = parser.parse_args()

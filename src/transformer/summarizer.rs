@@ -56,7 +56,15 @@ pub struct SummarizerConfig {
     /// cross-lingual model that has the language; loading fails otherwise,
     /// listing the model's languages. Default (`None`): the article's.
     pub summary_lang: Option<String>,
+    /// Articles that fit the window are decoded together (T5/mT5), as many
+    /// as fit this many padded input tokens (inputs of similar length go
+    /// together). Default 2048: four full 512-token inputs. 0 or anything
+    /// under one input decodes one article at a time.
+    pub batch_tokens: usize,
 }
+
+/// Default [`SummarizerConfig::batch_tokens`].
+pub const DEFAULT_BATCH_TOKENS: usize = 2048;
 
 impl Default for SummarizerConfig {
     fn default() -> Self {
@@ -68,6 +76,7 @@ impl Default for SummarizerConfig {
             max_rounds: 3,
             precision: Precision::F32,
             summary_lang: None,
+            batch_tokens: DEFAULT_BATCH_TOKENS,
         }
     }
 }
@@ -130,6 +139,23 @@ impl Decoder {
             // Relative positions: no hard limit; 512 is what T5/mT5 were trained on.
             Decoder::T5(_) => 512,
             Decoder::RustBert(model) => model.max_input_tokens,
+        }
+    }
+
+    /// Output ids of several inputs decoded as one batch, when the network
+    /// batches (T5/mT5); `None` otherwise.
+    fn generate_batch(
+        &self,
+        inputs: &[Vec<i64>],
+        config: &GenerationConfig,
+        start: Option<i64>,
+    ) -> Option<Result<Vec<Vec<i64>>>> {
+        match self {
+            Decoder::T5(generator) => Some(match start {
+                Some(start) => generator.generate_starting(inputs, config, start),
+                None => generator.generate(inputs, config),
+            }),
+            Decoder::RustBert(_) => None,
         }
     }
 
@@ -241,6 +267,30 @@ impl TransformerSummarizer {
         self.generate_ids_starting(text, generation, None)
     }
 
+    /// Output ids of several texts that fit the window, decoded as one batch
+    /// on T5/mT5 (one at a time on other networks); equal to
+    /// [`Self::generate_ids_with`] on each.
+    pub fn generate_ids_batch(
+        &self,
+        texts: &[&str],
+        generation: &GenerationConfig,
+    ) -> Result<Vec<Vec<i64>>> {
+        let inputs = texts
+            .iter()
+            .map(|text| {
+                self.tokenizer
+                    .encode(&format!("{}{}", self.config.prefix, text))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        match self.decoder.generate_batch(&inputs, generation, None) {
+            Some(outputs) => outputs,
+            None => inputs
+                .iter()
+                .map(|ids| self.decoder.generate(ids, generation, None))
+                .collect(),
+        }
+    }
+
     /// [`Self::generate_ids_with`] with the decoder started on `start` (a
     /// [`Self::language_token`]) instead of the model's own start token.
     pub fn generate_ids_starting(
@@ -266,6 +316,11 @@ impl TransformerSummarizer {
 
     fn summarize_text_starting(&self, text: &str, start: Option<i64>) -> Result<String> {
         let ids = self.generate_ids_starting(text, &self.generation, start)?;
+        self.decode_summary(ids)
+    }
+
+    /// The text of a summary's output ids.
+    fn decode_summary(&self, ids: Vec<i64>) -> Result<String> {
         // Language tokens are special tokens of the checkpoint: not text.
         let ids: Vec<i64> = match &self.languages {
             Some(languages) => ids
@@ -298,16 +353,7 @@ impl TransformerSummarizer {
 
     /// Summary of an article, following the chunk plan for long ones.
     pub fn summarize_article(&self, article: &Article) -> Result<(Summary, SummaryPlan)> {
-        let paragraphs: Vec<Vec<&str>> = article
-            .paragraphs
-            .iter()
-            .map(|p| {
-                p.sentences
-                    .clone()
-                    .map(|s| article.sentence_text(s))
-                    .collect()
-            })
-            .collect();
+        let paragraphs = paragraphs_of(article);
         let target = self.target_language(article);
         let (text, plan) =
             self.summarize_paragraphs_starting(&paragraphs, target.as_ref().map(|t| t.1))?;
@@ -373,6 +419,82 @@ impl TransformerSummarizer {
         }
     }
 
+    /// The input ids of an article that fits the window in one chunk (what
+    /// [`Self::summarize_article`] would decode in one call), with its target
+    /// language; `None` for an empty article or one that needs the chunk plan.
+    fn single_input(&self, article: &Article) -> Result<Option<(Vec<i64>, Option<(String, i64)>)>> {
+        let paragraphs = paragraphs_of(article);
+        if paragraphs
+            .iter()
+            .all(|p| p.iter().all(|s| s.trim().is_empty()))
+        {
+            return Ok(None);
+        }
+        let chunks = plan_chunks(&self.measure(&paragraphs)?, self.text_budget);
+        if chunks.len() != 1 {
+            return Ok(None);
+        }
+        let ids = self
+            .tokenizer
+            .encode(&format!("{}{}", self.config.prefix, chunks[0]))?;
+        Ok(Some((ids, self.target_language(article))))
+    }
+
+    /// Summaries of several articles. Those that fit the window are decoded
+    /// in batches of similar input length within [`SummarizerConfig::batch_tokens`]
+    /// (outputs equal to one at a time: the generator pads and finishes
+    /// hypotheses as transformers does); the others, and every article of a
+    /// batch that failed, go one at a time, so an error names its article.
+    pub fn summarize_articles(&self, articles: &[&Article]) -> Vec<Result<Summary>> {
+        let mut out: Vec<Option<Result<Summary>>> = articles.iter().map(|_| None).collect();
+        let mut singles = Vec::new();
+        if articles.len() > 1 {
+            for (i, article) in articles.iter().enumerate() {
+                if let Ok(Some((ids, target))) = self.single_input(article) {
+                    singles.push((i, ids, target));
+                }
+            }
+        }
+        // Similar lengths together, one start token per batch.
+        singles.sort_by_key(|(i, ids, target)| (target.as_ref().map(|t| t.1), ids.len(), *i));
+        let mut k = 0;
+        while k < singles.len() {
+            let start = singles[k].2.as_ref().map(|t| t.1);
+            let mut end = k + 1;
+            while end < singles.len()
+                && singles[end].2.as_ref().map(|t| t.1) == start
+                && (end + 1 - k) * singles[end].1.len() <= self.config.batch_tokens
+            {
+                end += 1;
+            }
+            let batch = &singles[k..end];
+            if batch.len() > 1 {
+                let inputs: Vec<Vec<i64>> = batch.iter().map(|(_, ids, _)| ids.clone()).collect();
+                if let Some(Ok(outputs)) =
+                    self.decoder
+                        .generate_batch(&inputs, &self.generation, start)
+                {
+                    for ((i, _, target), ids) in batch.iter().zip(outputs) {
+                        out[*i] = Some(self.decode_summary(ids).map(|text| Summary {
+                            text,
+                            method: SummaryMethod::Abstractive,
+                            sentences: Vec::new(),
+                            lang: target.as_ref().map(|t| t.0.clone()),
+                        }));
+                    }
+                }
+            }
+            k = end;
+        }
+        articles
+            .iter()
+            .zip(out)
+            .map(|(article, done)| {
+                done.unwrap_or_else(|| self.summarize_article(article).map(|(summary, _)| summary))
+            })
+            .collect()
+    }
+
     /// Token counts of every sentence, paragraph by paragraph.
     fn measure<'a>(&self, paragraphs: &[Vec<&'a str>]) -> Result<Vec<Vec<(&'a str, usize)>>> {
         paragraphs
@@ -395,14 +517,27 @@ impl Summarizer for TransformerSummarizer {
     fn summarize(&self, articles: &[&Article]) -> anyhow::Result<Vec<Summary>> {
         articles
             .iter()
-            .map(|article| {
-                let (summary, _) = self.summarize_article(article).map_err(|e| {
-                    anyhow::anyhow!("article {}: summarizing failed: {e}", article.id)
-                })?;
-                Ok(summary)
+            .zip(self.summarize_articles(articles))
+            .map(|(article, summary)| {
+                summary
+                    .map_err(|e| anyhow::anyhow!("article {}: summarizing failed: {e}", article.id))
             })
             .collect()
     }
+}
+
+/// An article's sentences, paragraph by paragraph.
+fn paragraphs_of(article: &Article) -> Vec<Vec<&str>> {
+    article
+        .paragraphs
+        .iter()
+        .map(|p| {
+            p.sentences
+                .clone()
+                .map(|s| article.sentence_text(s))
+                .collect()
+        })
+        .collect()
 }
 
 /// Checks that the model in `dir` can write summaries in `code`; the error

@@ -348,6 +348,67 @@ fn long_text_is_summarized_in_chunks_not_truncated() {
     assert_eq!((plan.chunks, plan.rounds, plan.truncated), (1, 1, false));
 }
 
+/// Articles decoded together (batches of similar length within the token
+/// budget) get the summaries each gets alone: short and long inputs, one that
+/// needs the chunk plan, an empty one; greedy and beam search; and every
+/// budget from one article per batch to all of them.
+#[test]
+fn articles_summarized_together_equal_one_at_a_time() {
+    use newsframe::article::{ArticleMeta, Origin, RawArticle};
+    use newsframe::preprocess::{PreprocessConfig, preprocess};
+    single_thread();
+    let reference = reference("mt5-tiny");
+    let sentences: Vec<&str> = reference["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    let texts = [
+        sentences[0].to_string(),
+        sentences[1..3].join(" "),
+        String::new(),
+        sentences.join(" "),
+        sentences[2].to_string(),
+        sentences.join("\n\n").repeat(3),
+        sentences[1].to_string(),
+    ];
+    let articles: Vec<_> = texts
+        .iter()
+        .map(|text| {
+            let raw = RawArticle::new(Origin::file("t.txt"), ArticleMeta::default(), text.clone());
+            preprocess(raw, &PreprocessConfig::default())
+        })
+        .collect();
+    let refs: Vec<_> = articles.iter().collect();
+    for beams in [1, 3] {
+        for batch_tokens in [0, 60, 200, 100_000] {
+            let config = SummarizerConfig {
+                generation: Some(GenerationConfig {
+                    num_beams: beams,
+                    max_length: 14,
+                    ..GenerationConfig::default()
+                }),
+                input_window: Some(48),
+                batch_tokens,
+                ..SummarizerConfig::default()
+            };
+            let summarizer =
+                TransformerSummarizer::load(&fixture("mt5-tiny"), "mt5-tiny@test", config).unwrap();
+            let together = summarizer.summarize_articles(&refs);
+            for (article, summary) in refs.iter().zip(together) {
+                let alone = summarizer.summarize_article(article).unwrap().0;
+                assert_eq!(
+                    summary.unwrap(),
+                    alone,
+                    "{beams} beams, budget {batch_tokens}: {:?}",
+                    article.body
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn bad_model_directories_give_errors_that_name_them() {
     let missing = NliClassifier::load(&fixture("no-such-model"), "x", NliConfig::default())
