@@ -337,7 +337,7 @@ impl TransformerSummarizer {
     /// language when the model has it, else the language of the checkpoint's
     /// own start token (a cross-lingual model only; other models write in the
     /// input's language and record none).
-    fn target_language(&self, article: &Article) -> Option<(String, i64)> {
+    fn target_language(&self, article: &Article) -> TargetLanguage {
         let languages = self.languages.as_ref()?;
         let code = self
             .config
@@ -422,7 +422,7 @@ impl TransformerSummarizer {
     /// The input ids of an article that fits the window in one chunk (what
     /// [`Self::summarize_article`] would decode in one call), with its target
     /// language; `None` for an empty article or one that needs the chunk plan.
-    fn single_input(&self, article: &Article) -> Result<Option<(Vec<i64>, Option<(String, i64)>)>> {
+    fn single_input(&self, article: &Article) -> Result<Option<(Vec<i64>, TargetLanguage)>> {
         let paragraphs = paragraphs_of(article);
         if paragraphs
             .iter()
@@ -525,6 +525,10 @@ impl Summarizer for TransformerSummarizer {
             .collect()
     }
 }
+
+/// A summary's language code and the decoder start token that asks for it
+/// (cross-lingual models only).
+type TargetLanguage = Option<(String, i64)>;
 
 /// An article's sentences, paragraph by paragraph.
 fn paragraphs_of(article: &Article) -> Vec<Vec<&str>> {
