@@ -134,15 +134,32 @@ fn a_named_model_that_is_missing_is_an_error() {
 /// with float32 runs silently) and scores stay near the float32 ones.
 #[test]
 fn bf16_records_name_the_precision_and_stay_near_f32() {
+    check_precision_against_f32("bf16");
+}
+
+/// The same for `--precision int8` (where fbgemm's int8 kernels run).
+#[test]
+fn int8_records_name_the_precision_and_stay_near_f32() {
+    if !newsframe::transformer::dense::cpu_has_int8_kernels() {
+        eprintln!("SKIPPED int8_records_name_the_precision_and_stay_near_f32: no AVX2 here");
+        return;
+    }
+    check_precision_against_f32("int8");
+}
+
+fn check_precision_against_f32(precision: &str) {
     let f32_records = analyze(&["--threads", "1"]);
-    let bf16_records = analyze(&["--threads", "1", "--precision", "bf16"]);
-    assert_eq!(f32_records.len(), bf16_records.len());
+    let other = analyze(&["--threads", "1", "--precision", precision]);
+    assert_eq!(f32_records.len(), other.len());
     let mut largest: f64 = 0.0;
-    for (a, b) in f32_records.iter().zip(&bf16_records) {
+    for (a, b) in f32_records.iter().zip(&other) {
         for part in ["summary", "stance"] {
             let name = b["engine"][part].as_str().unwrap();
-            assert!(name.ends_with("+bf16"), "{part} engine {name}");
-            assert!(!a["engine"][part].as_str().unwrap().contains("bf16"));
+            assert!(
+                name.ends_with(&format!("+{precision}")),
+                "{part} engine {name}"
+            );
+            assert!(!a["engine"][part].as_str().unwrap().contains(precision));
         }
         let scores = |record: &Value| -> Vec<f64> {
             record["actors"]
@@ -158,6 +175,6 @@ fn bf16_records_name_the_precision_and_stay_near_f32() {
             largest = largest.max((p - q).abs());
         }
     }
-    eprintln!("largest stance score change f32 -> bf16: {largest:.4}");
-    assert!(largest < 0.05, "bf16 moved a score by {largest}");
+    eprintln!("largest stance score change f32 -> {precision}: {largest:.4}");
+    assert!(largest < 0.05, "{precision} moved a score by {largest}");
 }
