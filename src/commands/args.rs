@@ -11,7 +11,7 @@ use clap::Args;
 
 use crate::actors::ActorSet;
 use crate::article::Article;
-use crate::engine::{EngineChoice, Precision};
+use crate::engine::{DEFAULT_SUMMARY_BATCH_TOKENS, EngineChoice, Precision};
 use crate::input::{
     DEFAULT_MAX_ARTICLE_BYTES, InputConfig, StdinFormat, jsonl::FieldMap, read_inputs,
 };
@@ -365,6 +365,13 @@ pub struct SummaryArgs {
     /// length; the best sentence is always kept.
     #[arg(long, default_value_t = ExtractiveConfig::default().target_words, value_name = "N", help_heading = "Summary")]
     pub summary_words: usize,
+
+    /// Articles that fit the summary model's window are decoded together, as
+    /// many as fit N padded input tokens (T5/mT5; summaries are the same as
+    /// one at a time). Larger is faster and takes more memory; 0 decodes one
+    /// article at a time.
+    #[arg(long, default_value_t = DEFAULT_SUMMARY_BATCH_TOKENS, value_name = "N", help_heading = "Summary")]
+    pub summary_batch_tokens: usize,
 }
 
 fn parse_summary_lang(value: &str) -> Result<String, String> {
@@ -387,6 +394,10 @@ impl SummaryArgs {
                 "--summary-words",
                 self.summary_words != defaults.target_words,
             ),
+            (
+                "--summary-batch-tokens",
+                self.summary_batch_tokens != DEFAULT_SUMMARY_BATCH_TOKENS,
+            ),
         ]
         .into_iter()
         .filter_map(|(flag, changed)| changed.then_some(flag))
@@ -400,6 +411,7 @@ impl SummaryArgs {
         config.engine.summary_lang = self.summary_lang.clone();
         config.engine.extractive.max_sentences = self.summary_sentences;
         config.engine.extractive.target_words = self.summary_words;
+        config.engine.summary_batch_tokens = Some(self.summary_batch_tokens);
     }
 }
 

@@ -32,6 +32,9 @@ pub const DEFAULT_CROSSLINGUAL_SUMMARY_MODEL: &str = "mt5-crosssum";
 pub const DEFAULT_NLI_MODEL: &str = "mdeberta-nli";
 
 /// Settings of the engines; defaults documented per field.
+/// Default of [`EngineConfig::summary_batch_tokens`]: four full 512-token inputs.
+pub const DEFAULT_SUMMARY_BATCH_TOKENS: usize = 2048;
+
 #[derive(Debug, Clone, Default)]
 pub struct EngineConfig {
     /// Engine choice (default `auto`).
@@ -44,6 +47,10 @@ pub struct EngineConfig {
     /// (default [`DEFAULT_CROSSLINGUAL_SUMMARY_MODEL`]); the builtin engine
     /// cannot translate and records each article's own language.
     pub summary_lang: Option<String>,
+    /// Padded input tokens of the articles a transformer summarizer decodes
+    /// together (`--summary-batch-tokens`; 0: one at a time; default
+    /// [`DEFAULT_SUMMARY_BATCH_TOKENS`]).
+    pub summary_batch_tokens: Option<usize>,
     /// Registry name of the NLI model (transformer engine; default
     /// [`DEFAULT_NLI_MODEL`]).
     pub nli_model: Option<String>,

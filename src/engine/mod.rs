@@ -24,8 +24,8 @@ pub mod transformer;
 
 pub use builtin::{builtin_engines, lexicons};
 pub use config::{
-    DEFAULT_CROSSLINGUAL_SUMMARY_MODEL, DEFAULT_NLI_MODEL, DEFAULT_SUMMARY_MODEL, EngineChoice,
-    EngineConfig, Engines,
+    DEFAULT_CROSSLINGUAL_SUMMARY_MODEL, DEFAULT_NLI_MODEL, DEFAULT_SUMMARY_BATCH_TOKENS,
+    DEFAULT_SUMMARY_MODEL, EngineChoice, EngineConfig, Engines,
 };
 pub use error::{EngineError, TransformerStatus};
 pub use precision::{Precision, cpu_has_fast_bf16};

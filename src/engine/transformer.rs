@@ -9,8 +9,8 @@
 use std::path::{Path, PathBuf};
 
 use super::config::{
-    DEFAULT_CROSSLINGUAL_SUMMARY_MODEL, DEFAULT_NLI_MODEL, DEFAULT_SUMMARY_MODEL, EngineChoice,
-    EngineConfig, Engines,
+    DEFAULT_CROSSLINGUAL_SUMMARY_MODEL, DEFAULT_NLI_MODEL, DEFAULT_SUMMARY_BATCH_TOKENS,
+    DEFAULT_SUMMARY_MODEL, EngineChoice, EngineConfig, Engines,
 };
 use super::error::TransformerStatus;
 use super::precision::Precision;
@@ -136,6 +136,9 @@ pub fn engines(
                 input_window: model.entry.as_ref().map(|e| e.max_input_tokens as usize),
                 precision: config.precision,
                 summary_lang: config.summary_lang.clone(),
+                batch_tokens: config
+                    .summary_batch_tokens
+                    .unwrap_or(DEFAULT_SUMMARY_BATCH_TOKENS),
                 ..SummarizerConfig::default()
             };
             Box::new(

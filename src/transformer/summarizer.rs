@@ -64,7 +64,7 @@ pub struct SummarizerConfig {
 }
 
 /// Default [`SummarizerConfig::batch_tokens`].
-pub const DEFAULT_BATCH_TOKENS: usize = 2048;
+pub const DEFAULT_BATCH_TOKENS: usize = crate::engine::DEFAULT_SUMMARY_BATCH_TOKENS;
 
 impl Default for SummarizerConfig {
     fn default() -> Self {

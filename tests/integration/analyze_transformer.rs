@@ -115,6 +115,13 @@ fn batch_size_does_not_change_results() {
 }
 
 #[test]
+fn summaries_decoded_together_equal_one_at_a_time() {
+    let alone = Value::Array(analyze(&["--summary-batch-tokens", "0"]));
+    let together = Value::Array(analyze(&["--summary-batch-tokens", "100000"]));
+    assert_eq!(alone, together);
+}
+
+#[test]
 fn a_named_model_that_is_missing_is_an_error() {
     common::newsframe()
         .current_dir(ROOT)
