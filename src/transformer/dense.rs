@@ -129,22 +129,23 @@ impl Int8Matrix {
         }
         let q = Tensor::empty([output, input], (Kind::Int8, Device::Cpu));
         let scales = Tensor::empty([output], (Kind::Float, Device::Cpu));
+        let row_sums = Tensor::empty([output], (Kind::Int, Device::Cpu));
         let mut start = 0;
         while start < output {
             let rows = QUANTIZE_CHUNK.min(output - start);
             let chunk = rows_of(start, rows)?.to_kind(Kind::Float);
             let scale = chunk.abs().amax([1i64].as_slice(), true).clamp_min(1e-12) / 127.0;
-            q.narrow(0, start, rows).copy_(
-                &(chunk / &scale)
-                    .round()
-                    .clamp(-127.0, 127.0)
-                    .to_kind(Kind::Int8),
-            );
+            let steps = (chunk / &scale).round().clamp(-127.0, 127.0);
+            // Sums of at most 127 · input integers: exact in float32, and
+            // several times faster than libtorch's int8 sum.
+            row_sums
+                .narrow(0, start, rows)
+                .copy_(&steps.sum_dim_intlist([1i64].as_slice(), false, Kind::Float));
+            q.narrow(0, start, rows).copy_(&steps.to_kind(Kind::Int8));
             scales.narrow(0, start, rows).copy_(&scale.squeeze_dim(1));
             start += rows;
         }
         drop(rows_of);
-        let row_sums = q.sum_dim_intlist([1i64].as_slice(), false, Kind::Int);
         let packed = q.fbgemm_pack_quantized_matrix();
         let shape_only =
             Tensor::zeros([1, 1], (Kind::Int8, Device::Cpu)).expand([output, input], false);
@@ -285,13 +286,14 @@ mod tests {
             eprintln!("SKIPPED: no AVX2, fbgemm's int8 kernels do not run here");
             return;
         }
-        tch::manual_seed(3);
+        // Deterministic values (the tests share libtorch's random generator).
+        let wave = |n: i64, step: f64| (Tensor::arange(n, (Kind::Float, Device::Cpu)) * step).sin();
         // Rows of very different magnitudes: one scale per matrix would
         // flatten the small ones to zero.
-        let w = Tensor::randn([300, 64], (Kind::Float, Device::Cpu))
+        let w = wave(300 * 64, 0.37).view([300, 64])
             * Tensor::logspace(-3.0, 1.0, 300, 10.0, (Kind::Float, Device::Cpu)).unsqueeze(1);
         let m = Int8Matrix::quantize(w.copy()).unwrap();
-        let x = Tensor::randn([2, 5, 64], (Kind::Float, Device::Cpu));
+        let x = wave(2 * 5 * 64, 0.11).view([2, 5, 64]);
         let want = x.matmul(&w.transpose(0, 1));
         let got = m.product(&x);
         assert_eq!(got.size(), [2, 5, 300]);
@@ -299,6 +301,7 @@ mod tests {
         let err = (&got - &want).abs().amax([0i64, 1].as_slice(), false);
         let scale = want.abs().amax([0i64, 1].as_slice(), false);
         let worst = (err / scale).max().double_value(&[]);
+        eprintln!("int8: worst row error {worst:.2e} of the row's largest output");
         assert!(worst < 0.03, "worst row error {worst}");
     }
 }
