@@ -303,28 +303,7 @@ fn int8_logits_and_outputs_stay_near_float32() {
         return;
     }
     for dir in ["mt5-tiny", "t5-own/t5-relu-tied"] {
-        let reference = read_json(&fixture(&format!("{dir}/reference.json")));
-        let model = T5Model::load_with(&fixture(dir), Precision::Int8).unwrap();
-        let _guard = tch::no_grad_guard();
-        let mut input = id_rows(&reference["input_ids"]).remove(0);
-        if let Value::Array(masks) = &reference["attention_mask"] {
-            input.truncate(ids(&masks[0]).iter().filter(|&&m| m == 1).count());
-        }
-        let (input_ids, mask) = pad_batch(&[input], 0);
-        let decoder_ids = match &reference["decoder_input_ids"][0] {
-            Value::Array(_) => vec![ids(&reference["decoder_input_ids"][0])],
-            _ => vec![ids(&reference["decoder_input_ids"])],
-        };
-        let logits = stepwise_logits(&model, &input_ids, &mask, &decoder_ids).squeeze_dim(0);
-        let expected = reference_tensor(&reference["logits"]);
-        let expected = if expected.dim() == 3 {
-            expected.get(0)
-        } else {
-            expected
-        };
-        let scale = expected.abs().max().double_value(&[]);
-        let diff = max_abs_diff(&logits, &expected) / scale;
-        eprintln!("{dir} (int8): max |logit diff| / max |logit| = {diff:.2e}");
+        let diff = logit_diff_to_float32(dir, Precision::Int8);
         assert!(
             diff < 0.05,
             "{dir}: int8 logits differ by {diff} of the largest"
@@ -374,41 +353,44 @@ fn int8_logits_and_outputs_stay_near_float32() {
 /// within a few percent of transformers' float32 ones, gated and ReLU/tied models.
 #[test]
 fn bf16_logits_stay_near_float32() {
-    for (dir, reference) in [
-        ("mt5-tiny", fixture("mt5-tiny/reference.json")),
-        (
-            "t5-own/t5-relu-tied",
-            fixture("t5-own/t5-relu-tied/reference.json"),
-        ),
-    ] {
-        if !reference.is_file() {
-            panic!("{}: missing", reference.display());
-        }
-        let reference = read_json(&reference);
-        let model = T5Model::load_with(&fixture(dir), Precision::Bf16).unwrap();
-        let _guard = tch::no_grad_guard();
-        let mut input = id_rows(&reference["input_ids"]).remove(0);
-        if let Value::Array(masks) = &reference["attention_mask"] {
-            input.truncate(ids(&masks[0]).iter().filter(|&&m| m == 1).count());
-        }
-        let (input_ids, mask) = pad_batch(&[input], 0);
-        let decoder_ids = match &reference["decoder_input_ids"][0] {
-            Value::Array(_) => vec![ids(&reference["decoder_input_ids"][0])],
-            _ => vec![ids(&reference["decoder_input_ids"])],
-        };
-        let logits = stepwise_logits(&model, &input_ids, &mask, &decoder_ids).squeeze_dim(0);
-        let expected = reference_tensor(&reference["logits"]);
-        let expected = if expected.dim() == 3 {
-            expected.get(0)
-        } else {
-            expected
-        };
-        let scale = expected.abs().max().double_value(&[]);
-        let diff = max_abs_diff(&logits, &expected) / scale;
-        eprintln!("{dir} (bf16): max |logit diff| / max |logit| = {diff:.2e}");
+    for dir in ["mt5-tiny", "t5-own/t5-relu-tied"] {
+        let diff = logit_diff_to_float32(dir, Precision::Bf16);
         assert!(
             diff < 0.05,
             "{dir}: bf16 logits differ by {diff} of the largest"
         );
     }
+}
+
+/// The largest difference between the fixture model's teacher-forced logits in
+/// `precision` and transformers' float32 ones (its `reference.json`), as a
+/// fraction of the largest float32 logit.
+fn logit_diff_to_float32(dir: &str, precision: Precision) -> f64 {
+    let reference = fixture(&format!("{dir}/reference.json"));
+    if !reference.is_file() {
+        panic!("{}: missing", reference.display());
+    }
+    let reference = read_json(&reference);
+    let model = T5Model::load_with(&fixture(dir), precision).unwrap();
+    let _guard = tch::no_grad_guard();
+    let mut input = id_rows(&reference["input_ids"]).remove(0);
+    if let Value::Array(masks) = &reference["attention_mask"] {
+        input.truncate(ids(&masks[0]).iter().filter(|&&m| m == 1).count());
+    }
+    let (input_ids, mask) = pad_batch(&[input], 0);
+    let decoder_ids = match &reference["decoder_input_ids"][0] {
+        Value::Array(_) => vec![ids(&reference["decoder_input_ids"][0])],
+        _ => vec![ids(&reference["decoder_input_ids"])],
+    };
+    let logits = stepwise_logits(&model, &input_ids, &mask, &decoder_ids).squeeze_dim(0);
+    let expected = reference_tensor(&reference["logits"]);
+    let expected = if expected.dim() == 3 {
+        expected.get(0)
+    } else {
+        expected
+    };
+    let scale = expected.abs().max().double_value(&[]);
+    let diff = max_abs_diff(&logits, &expected) / scale;
+    eprintln!("{dir} ({precision}): max |logit diff| / max |logit| = {diff:.2e}");
+    diff
 }
