@@ -144,11 +144,27 @@ fn bf16_records_name_the_precision_and_stay_near_f32() {
     check_precision_against_f32("bf16");
 }
 
-/// The same for `--precision int8` (where fbgemm's int8 kernels run).
+/// The same for `--precision int8`; where fbgemm's int8 kernels cannot run,
+/// the run stops with an error naming what is missing.
 #[test]
 fn int8_records_name_the_precision_and_stay_near_f32() {
     if !newsframe::transformer::dense::cpu_has_int8_kernels() {
-        eprintln!("SKIPPED int8_records_name_the_precision_and_stay_near_f32: no AVX2 here");
+        // Where fbgemm's kernels cannot run, int8 is refused with a clear error.
+        let output = common::newsframe()
+            .current_dir(ROOT)
+            .args([
+                "analyze",
+                "data/samples",
+                "--actors",
+                "data/actors/venezuela.toml",
+            ])
+            .args(["--engine", "transformer", "--precision", "int8"])
+            .args(["--summary-model", "tests/fixtures/models/mt5-tiny"])
+            .args(["--nli-model", "tests/fixtures/models/mdeberta-nli-tiny"])
+            .output()
+            .unwrap();
+        assert!(!output.status.success());
+        assert!(String::from_utf8_lossy(&output.stderr).contains("AVX2"));
         return;
     }
     check_precision_against_f32("int8");

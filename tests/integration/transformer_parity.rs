@@ -315,6 +315,16 @@ fn check_embeddings(name: &str) {
     assert!(diff < TOLERANCE, "{name}: embeddings differ by {diff}");
 }
 
+/// The input texts of the mt5-tiny reference.
+fn mt5_tiny_inputs() -> Vec<String> {
+    reference("mt5-tiny")["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_string())
+        .collect()
+}
+
 #[test]
 fn long_text_is_summarized_in_chunks_not_truncated() {
     single_thread();
@@ -329,13 +339,8 @@ fn long_text_is_summarized_in_chunks_not_truncated() {
     };
     let summarizer =
         TransformerSummarizer::load(&fixture("mt5-tiny"), "mt5-tiny@test", config).unwrap();
-    let reference = reference("mt5-tiny");
-    let sentences: Vec<&str> = reference["inputs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s.as_str().unwrap())
-        .collect();
+    let sentences = mt5_tiny_inputs();
+    let sentences: Vec<&str> = sentences.iter().map(String::as_str).collect();
     let paragraphs: Vec<Vec<&str>> = (0..4).map(|_| sentences.clone()).collect();
     let (text, plan) = summarizer.summarize_paragraphs(&paragraphs).unwrap();
     assert!(plan.chunks >= 4, "{plan:?}");
@@ -357,13 +362,8 @@ fn articles_summarized_together_equal_one_at_a_time() {
     use newsframe::article::{ArticleMeta, Origin, RawArticle};
     use newsframe::preprocess::{PreprocessConfig, preprocess};
     single_thread();
-    let reference = reference("mt5-tiny");
-    let sentences: Vec<&str> = reference["inputs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s.as_str().unwrap())
-        .collect();
+    let sentences = mt5_tiny_inputs();
+    let sentences: Vec<&str> = sentences.iter().map(String::as_str).collect();
     let texts = [
         sentences[0].to_string(),
         sentences[1..3].join(" "),
