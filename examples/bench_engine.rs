@@ -25,11 +25,12 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Parser, ValueEnum};
+use newsframe::engine::DeviceChoice;
 use newsframe::transformer::embed::{EmbedConfig, SentenceEmbedder};
 use newsframe::transformer::generate::{EarlyStopping, GenerationConfig};
 use newsframe::transformer::nli::{NliClassifier, NliConfig, NliPair};
 use newsframe::transformer::summarizer::{SummarizerConfig, TransformerSummarizer};
-use newsframe::transformer::{Precision, RuntimeConfig};
+use newsframe::transformer::{Compute, Precision, RuntimeConfig};
 use rust_bert::Config;
 use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
 use rust_bert::deberta_v2::{DebertaV2Config, DebertaV2ForSequenceClassification};
@@ -81,9 +82,12 @@ struct Args {
     /// Model of the `load` stage.
     #[arg(long, default_value = "mt5-base")]
     model: String,
-    /// Number format of the newsframe engine's NLI model (f32 or bf16).
+    /// Number format of the newsframe engine's models (f32, bf16 or int8).
     #[arg(long, default_value = "f32")]
     precision: Precision,
+    /// Where the newsframe engine's models run: cpu, cuda[:N] or auto.
+    #[arg(long, default_value = "cpu")]
+    device: DeviceChoice,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -245,7 +249,7 @@ impl NfSummarizer {
         models: &Path,
         beams: usize,
         new_tokens: usize,
-        precision: Precision,
+        compute: Compute,
     ) -> Result<NfSummarizer> {
         let config = SummarizerConfig {
             generation: Some(GenerationConfig {
@@ -258,7 +262,8 @@ impl NfSummarizer {
                 early_stopping: EarlyStopping::Heuristic,
             }),
             input_window: Some(512),
-            precision,
+            precision: compute.precision,
+            device: compute.device,
             ..Default::default()
         };
         let s = TransformerSummarizer::load(&models.join("mt5-base"), "bench", config)?;
@@ -307,11 +312,12 @@ fn nli_pair(premise: String, hypothesis: String) -> NliPair {
 const NF_NLI_CHUNK: usize = 16;
 
 impl NfClassifier {
-    fn load(models: &Path, precision: Precision) -> Result<NfClassifier> {
+    fn load(models: &Path, compute: Compute) -> Result<NfClassifier> {
         let config = NliConfig {
             max_length: 512,
             batch_size: NF_NLI_CHUNK,
-            precision,
+            precision: compute.precision,
+            device: compute.device,
         };
         let c = NliClassifier::load(&models.join("mdeberta-nli"), "bench", config)?;
         c.classify(&[nli_pair(WARMUP_TEXT.into(), WARMUP_TEXT.into())])?;
@@ -348,11 +354,12 @@ impl NliEngine for NfClassifier {
 struct NfEmbedder(SentenceEmbedder);
 
 impl NfEmbedder {
-    fn load(models: &Path, precision: Precision) -> Result<NfEmbedder> {
+    fn load(models: &Path, compute: Compute) -> Result<NfEmbedder> {
         let config = EmbedConfig {
             max_length: Some(128),
             batch_size: 16,
-            precision,
+            precision: compute.precision,
+            device: compute.device,
         };
         let e = SentenceEmbedder::load(&models.join("minilm-l12"), config)?;
         e.embed(&[WARMUP_TEXT])?;
@@ -698,10 +705,16 @@ fn stage_load(args: &Args, models: &Path) -> Result<Value> {
 
 // ---- stages ------------------------------------------------------------------
 
+/// The newsframe engine's precision and device (an error where the device is absent).
+fn compute(args: &Args) -> Result<Compute> {
+    let device = newsframe::transformer::device::resolve(args.device, args.precision)?;
+    Ok(Compute::new(args.precision, device))
+}
+
 fn load_summarizer(args: &Args, models: &Path, beams: usize) -> Result<Box<dyn SummaryEngine>> {
     let n = args.new_tokens;
     Ok(match args.engine {
-        Engine::Newsframe => Box::new(NfSummarizer::load(models, beams, n, args.precision)?),
+        Engine::Newsframe => Box::new(NfSummarizer::load(models, beams, n, compute(args)?)?),
         Engine::NewsframeT5 => Box::new(NfT5Summarizer::load(models, beams, n)?),
         Engine::RustBert => Box::new(RbSummarizer::load(models, beams, n)?),
     })
@@ -710,7 +723,7 @@ fn load_summarizer(args: &Args, models: &Path, beams: usize) -> Result<Box<dyn S
 fn load_classifier(args: &Args, models: &Path) -> Result<Box<dyn NliEngine>> {
     Ok(match args.engine {
         Engine::Newsframe | Engine::NewsframeT5 => {
-            Box::new(NfClassifier::load(models, args.precision)?)
+            Box::new(NfClassifier::load(models, compute(args)?)?)
         }
         Engine::RustBert => Box::new(RbClassifier::load(models)?),
     })
@@ -719,7 +732,7 @@ fn load_classifier(args: &Args, models: &Path) -> Result<Box<dyn NliEngine>> {
 fn load_embedder(args: &Args, models: &Path) -> Result<Box<dyn EmbedEngine>> {
     Ok(match args.engine {
         Engine::Newsframe | Engine::NewsframeT5 => {
-            Box::new(NfEmbedder::load(models, args.precision)?)
+            Box::new(NfEmbedder::load(models, compute(args)?)?)
         }
         Engine::RustBert => Box::new(RbEmbedder::load(models)?),
     })
@@ -850,15 +863,20 @@ fn main() -> Result<()> {
         Stage::Embed => stage_embed(&args, &models, &inputs)?,
         Stage::Analyze => stage_analyze(&args, &models, &inputs)?,
     };
+    let engine = match args.engine {
+        Engine::Newsframe if args.precision == Precision::Bf16 => "newsframe-bf16",
+        Engine::Newsframe if args.precision == Precision::Int8 => "newsframe-int8",
+        Engine::Newsframe => "newsframe",
+        Engine::NewsframeT5 => "newsframe-t5",
+        Engine::RustBert => "rust-bert",
+    };
     let extra = json!({
-        "engine": match args.engine {
-            Engine::Newsframe if args.precision == Precision::Bf16 => "newsframe-bf16",
-            Engine::Newsframe if args.precision == Precision::Int8 => "newsframe-int8",
-            Engine::Newsframe => "newsframe",
-            Engine::NewsframeT5 => "newsframe-t5",
-            Engine::RustBert => "rust-bert",
+        "engine": match args.device {
+            DeviceChoice::Cpu => engine.to_string(),
+            device => format!("{engine}-{device}"),
         },
         "precision": args.precision.name(),
+        "device": args.device.to_string(),
         "stage": format!("{:?}", args.stage).to_lowercase(),
         "threads": tch::get_num_threads(),
         "peak_rss_mb": peak_rss_mb(),

@@ -11,7 +11,7 @@ use clap::Args;
 
 use crate::actors::ActorSet;
 use crate::article::Article;
-use crate::engine::{DEFAULT_SUMMARY_BATCH_TOKENS, EngineChoice, Precision};
+use crate::engine::{DEFAULT_SUMMARY_BATCH_TOKENS, DeviceChoice, EngineChoice, Precision};
 use crate::input::{
     DEFAULT_MAX_ARTICLE_BYTES, InputConfig, StdinFormat, jsonl::FieldMap, read_inputs,
 };
@@ -227,6 +227,13 @@ pub struct EngineArgs {
     #[arg(long, default_value_t = Precision::default(), value_name = "f32|bf16|int8", help_heading = "Engine")]
     pub precision: Precision,
 
+    /// Where the transformer models run: `cpu`, `cuda` / `cuda:N` (a CUDA GPU;
+    /// an error where libtorch sees none), or `auto` (a GPU when there is
+    /// one). The project's own T5/mT5, DeBERTa-v2 and BERT networks only;
+    /// int8 is CPU-only.
+    #[arg(long, default_value_t = DeviceChoice::default(), value_name = "cpu|cuda[:N]|auto", help_heading = "Engine")]
+    pub device: DeviceChoice,
+
     /// Threads for the transformer models. Default: all cores.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), help_heading = "Engine")]
     pub threads: Option<u32>,
@@ -252,6 +259,7 @@ impl EngineArgs {
             ),
             ("--lexicons", self.lexicons.is_some()),
             ("--precision", self.precision != Precision::default()),
+            ("--device", self.device != DeviceChoice::default()),
             ("--threads", self.threads.is_some()),
         ]
         .into_iter()
@@ -269,6 +277,7 @@ impl EngineArgs {
         engine.nli.batch_size = self.batch_size as usize;
         engine.lexicon_dir = self.lexicons.clone();
         engine.precision = self.precision;
+        engine.device = self.device;
         engine.threads = self.threads.map(|n| n as usize);
     }
 }

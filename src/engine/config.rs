@@ -9,6 +9,7 @@ use crate::stance::nli::NliStanceConfig;
 use crate::summarize::Summarizer;
 use crate::summarize::builtin::ExtractiveConfig;
 
+use super::device::DeviceChoice;
 use super::precision::Precision;
 
 /// Which engine produces summaries and stance.
@@ -68,6 +69,8 @@ pub struct EngineConfig {
     pub nli: NliStanceConfig,
     /// Number format of the transformer models (default `f32`).
     pub precision: Precision,
+    /// Where the transformer models run (default: the CPU).
+    pub device: DeviceChoice,
     /// Threads for the transformer models (default: all cores).
     pub threads: Option<usize>,
 }

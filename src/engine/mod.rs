@@ -17,6 +17,7 @@
 
 pub mod builtin;
 pub mod config;
+pub mod device;
 pub mod error;
 pub mod precision;
 #[cfg(feature = "transformer")]
@@ -27,6 +28,7 @@ pub use config::{
     DEFAULT_CROSSLINGUAL_SUMMARY_MODEL, DEFAULT_NLI_MODEL, DEFAULT_SUMMARY_BATCH_TOKENS,
     DEFAULT_SUMMARY_MODEL, EngineChoice, EngineConfig, Engines,
 };
+pub use device::DeviceChoice;
 pub use error::{EngineError, TransformerStatus};
 pub use precision::{Precision, cpu_has_fast_bf16};
 
@@ -81,17 +83,22 @@ pub fn start(config: &EngineConfig, summarize: bool) -> Result<Started, EngineEr
             Some("--precision applies to the transformer engine; the builtin engine ignores it")
         }
         (true, _) => None,
-        (false, Precision::Bf16) if !cpu_has_fast_bf16() => Some(
+        (false, Precision::Bf16) if config.device.is_cpu() && !cpu_has_fast_bf16() => Some(
             "this CPU has no bfloat16 instructions (AVX512-BF16 or AMX): --precision bf16 \
              is likely slower than f32 here",
         ),
         (false, _) => None,
     };
+    let device_notice = (builtin
+        && config.choice == EngineChoice::Builtin
+        && !config.device.is_cpu())
+    .then_some("--device applies to the transformer engine; the builtin engine runs on the CPU");
     let notices: Vec<String> = notice
         .into_iter()
         .chain(models_notice.map(String::from))
         .chain(translation_notice.map(String::from))
         .chain(precision_notice.map(String::from))
+        .chain(device_notice.map(String::from))
         .collect();
     Ok(Started {
         engines,

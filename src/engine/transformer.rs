@@ -8,6 +8,8 @@
 
 use std::path::{Path, PathBuf};
 
+use tch::Device;
+
 use super::config::{
     DEFAULT_CROSSLINGUAL_SUMMARY_MODEL, DEFAULT_NLI_MODEL, DEFAULT_SUMMARY_BATCH_TOKENS,
     DEFAULT_SUMMARY_MODEL, EngineChoice, EngineConfig, Engines,
@@ -18,11 +20,11 @@ use crate::models::{InstalledModel, ModelError, ModelStore};
 use crate::stance::StanceScorer;
 use crate::stance::classifier::{ClassifierStanceConfig, ClassifierStanceScorer};
 use crate::stance::nli::NliStanceScorer;
-use crate::transformer::RuntimeConfig;
 use crate::transformer::classifier::{ClassifierConfig, SequenceClassifier};
 use crate::transformer::nli::{NliClassifier, NliConfig};
 use crate::transformer::overlay::{self, OverlayManifest};
 use crate::transformer::summarizer::{SummarizerConfig, TransformerSummarizer};
+use crate::transformer::{RuntimeConfig, device};
 
 /// Looks the models up, then loads them. A
 /// default model that is not installed makes the engine unavailable
@@ -76,6 +78,8 @@ pub fn engines(
         }
         (Err(unavailable), _) | (_, Err(unavailable)) => return Err(unavailable),
     };
+    let device = device::resolve(config.device, config.precision)
+        .map_err(|e| TransformerStatus::Failed(e.into()))?;
     RuntimeConfig {
         threads: config.threads,
         precision: config.precision,
@@ -83,7 +87,7 @@ pub fn engines(
     .apply();
     let scorer: Box<dyn StanceScorer> = match (stance, nli) {
         (Some(stance), _) => Box::new(ClassifierStanceScorer::new(
-            stance.load(config.precision)?,
+            stance.load(config.precision, device)?,
             ClassifierStanceConfig {
                 batch_size: config.nli.batch_size,
                 short_sentence_words: config.nli.short_sentence_words,
@@ -93,6 +97,7 @@ pub fn engines(
         (None, Some(nli)) => {
             let nli_config = NliConfig {
                 precision: config.precision,
+                device,
                 ..NliConfig::default()
             };
             let classifier = NliClassifier::load(
@@ -135,6 +140,7 @@ pub fn engines(
                 overrides,
                 input_window: model.entry.as_ref().map(|e| e.max_input_tokens as usize),
                 precision: config.precision,
+                device,
                 summary_lang: config.summary_lang.clone(),
                 batch_tokens: config
                     .summary_batch_tokens
@@ -194,9 +200,14 @@ enum StanceModel {
 }
 
 impl StanceModel {
-    fn load(self, precision: Precision) -> Result<SequenceClassifier, TransformerStatus> {
+    fn load(
+        self,
+        precision: Precision,
+        device: Device,
+    ) -> Result<SequenceClassifier, TransformerStatus> {
         let config = ClassifierConfig {
             precision,
+            device,
             ..ClassifierConfig::default()
         };
         let failed = |e: crate::transformer::TransformerError| TransformerStatus::Failed(e.into());

@@ -149,8 +149,12 @@ impl Network {
                         config.type_vocab_size
                     )));
                 }
-                let net =
-                    DebertaV2ForSequenceClassification::load_fresh_head(&weights, &config, labels)?;
+                let net = DebertaV2ForSequenceClassification::load_fresh_head(
+                    &weights,
+                    &config,
+                    labels,
+                    tch::Device::Cpu,
+                )?;
                 (Classifier::DebertaV2(net), false)
             }
             _ => unreachable!("require() admits only trainable architectures"),

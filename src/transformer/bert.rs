@@ -5,7 +5,7 @@
 //!
 //! The project runs its own copy, like DeBERTa-v2's, to read weights from the
 //! memory-mapped checkpoint (a 250k-row multilingual vocabulary costs memory
-//! only for the rows used) and to offer [`Precision::Bf16`]. The same network
+//! only for the rows used) and to offer [`Precision::Bf16`](super::Precision::Bf16). The same network
 //! trains (`newsframe train stance`): [`BertClassifier::parameters_mut`]
 //! hands its tensors to the trainer, and `train = true` turns dropout on.
 //! tests/integration/transformer_parity.rs and tests/integration/transformer_minilm.rs hold it to
@@ -14,9 +14,10 @@
 use serde::Deserialize;
 use tch::{Kind, Tensor};
 
+use super::TransformerError;
+use super::device::{Compute, on_device_of};
 use super::layers::{Activation, LayerLoader, LayerNorm, Linear, dropout};
 use super::weights::{MappedFile, SafetensorsFile};
-use super::{Precision, TransformerError};
 
 /// The fields of `config.json` this model reads (defaults as transformers').
 #[derive(Debug, Clone, Deserialize)]
@@ -107,8 +108,9 @@ impl BertEncoder {
     pub fn load(
         weights: &SafetensorsFile,
         config: &BertConfig,
-        precision: Precision,
+        compute: impl Into<Compute>,
     ) -> Result<BertEncoder, TransformerError> {
+        let compute = compute.into();
         let invalid = |message: String| TransformerError::Weights {
             path: weights.path().to_path_buf(),
             message,
@@ -132,11 +134,7 @@ impl BertEncoder {
             return Err(invalid("type_vocab_size must be at least 1".into()));
         }
         let _guard = tch::no_grad_guard();
-        let load = LayerLoader {
-            weights,
-            precision,
-            architecture: "BERT",
-        };
+        let load = LayerLoader::new(weights, compute, "BERT");
         let prefix = checkpoint_prefix(weights);
         let hidden = config.hidden_size;
         let eps = config.layer_norm_eps;
@@ -217,11 +215,19 @@ impl BertEncoder {
         train: bool,
     ) -> Tensor {
         let seq = input_ids.size()[1];
+        // Callers build ids on the CPU; the weights may be on a GPU.
+        let input_ids = on_device_of(input_ids, &self.word_embeddings);
         let types = match token_type_ids {
-            Some(ids) => Tensor::embedding(&self.token_type_embeddings, ids, -1, false, false),
+            Some(ids) => Tensor::embedding(
+                &self.token_type_embeddings,
+                &on_device_of(ids, &self.word_embeddings),
+                -1,
+                false,
+                false,
+            ),
             None => self.token_type_embeddings.get(0),
         };
-        let x = Tensor::embedding(&self.word_embeddings, input_ids, -1, false, false)
+        let x = Tensor::embedding(&self.word_embeddings, &input_ids, -1, false, false)
             + self.position_embeddings.narrow(0, 0, seq).unsqueeze(0)
             + types;
         dropout(
@@ -243,7 +249,7 @@ impl BertEncoder {
     ) -> Tensor {
         let (batch, seq) = (x.size()[0], x.size()[1]);
         // [batch, 1, 1, keys]: float32 min on padding keys, as transformers' eager path.
-        let padding = attention_mask
+        let padding = on_device_of(attention_mask, &x)
             .eq(0)
             .unsqueeze(1)
             .unsqueeze(1)
@@ -375,25 +381,23 @@ impl BertClassifier {
     pub fn load(
         weights: &SafetensorsFile,
         config: &BertConfig,
-        precision: Precision,
+        compute: impl Into<Compute>,
         head: HeadInit,
     ) -> Result<BertClassifier, TransformerError> {
-        let encoder = BertEncoder::load(weights, config, precision)?;
+        let compute = compute.into();
+        let encoder = BertEncoder::load(weights, config, compute)?;
         let _guard = tch::no_grad_guard();
-        let load = LayerLoader {
-            weights,
-            precision,
-            architecture: "BERT",
-        };
+        let load = LayerLoader::new(weights, compute, "BERT");
         let hidden = config.hidden_size;
         let prefix = checkpoint_prefix(weights);
         let pooler_name = format!("{prefix}pooler.dense");
+        // Drawn on the CPU, so a seed gives the same head on every device.
         let fresh = |rows: i64, cols: i64| {
             let weight = Tensor::randn([rows, cols], (Kind::Float, tch::Device::Cpu))
                 * config.initializer_range;
             Linear::float(
-                weight,
-                Some(Tensor::zeros([rows], (Kind::Float, tch::Device::Cpu))),
+                weight.to_device(compute.device),
+                Some(Tensor::zeros([rows], (Kind::Float, compute.device))),
             )
         };
         let (pooler, classifier) = match head {

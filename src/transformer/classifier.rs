@@ -23,11 +23,12 @@
 
 use std::path::Path;
 
-use tch::{Kind, Tensor};
+use tch::{Device, Kind, Tensor};
 
 use super::Precision;
 use super::bert::{BertClassifier, BertConfig, HeadInit};
 use super::deberta_v2::{DebertaV2Config, DebertaV2ForSequenceClassification};
+use super::device::Compute;
 use super::error::{Result, TransformerError};
 use super::model_dir::{Architecture, ModelDir};
 use super::tokenize::{PairIds, TextTokenizer};
@@ -45,6 +46,9 @@ pub struct ClassifierConfig {
     pub batch_size: usize,
     /// Number format of the dense layers (`bf16`: DeBERTa-v2 models).
     pub precision: Precision,
+    /// Where the model runs: the CPU (default) or a CUDA GPU, from
+    /// [`super::device::resolve`].
+    pub device: Device,
 }
 
 impl Default for ClassifierConfig {
@@ -53,6 +57,7 @@ impl Default for ClassifierConfig {
             max_length: 256,
             batch_size: 32,
             precision: Precision::F32,
+            device: Device::Cpu,
         }
     }
 }
@@ -99,6 +104,7 @@ impl SequenceClassifier {
             &[Architecture::DebertaV2, Architecture::Bert],
         )?;
         let labels = stance_label_index(&dir)?;
+        let compute = Compute::new(config.precision, config.device);
         let (net, positions) = match arch {
             Architecture::DebertaV2 => {
                 let c: DebertaV2Config = dir.parse_config()?;
@@ -115,15 +121,13 @@ impl SequenceClassifier {
                     });
                 }
                 let weights = SafetensorsFile::open(&dir.safetensors_path()?)?;
-                let net =
-                    DebertaV2ForSequenceClassification::load(&weights, &c, 3, config.precision)?;
+                let net = DebertaV2ForSequenceClassification::load(&weights, &c, 3, compute)?;
                 (Net::DebertaV2(net), c.max_position_embeddings as usize)
             }
             Architecture::Bert => {
                 let c: BertConfig = dir.parse_config()?;
                 let weights = SafetensorsFile::open(&dir.safetensors_path()?)?;
-                let net =
-                    BertClassifier::load(&weights, &c, config.precision, HeadInit::Checkpoint)?;
+                let net = BertClassifier::load(&weights, &c, compute, HeadInit::Checkpoint)?;
                 (Net::Bert(net), c.max_position_embeddings as usize)
             }
             _ => unreachable!("require() admits only classifier architectures"),
@@ -161,7 +165,10 @@ impl SequenceClassifier {
         let mut out: Vec<Option<LabelProbs>> = vec![None; pairs.len()];
         for batch in order.chunks(self.config.batch_size.max(1)) {
             let rows: Vec<&PairIds> = batch.iter().map(|&i| &encoded[i]).collect();
-            let probs = self.logits(&rows)?.softmax(-1, Kind::Double);
+            let probs = self
+                .logits(&rows)?
+                .softmax(-1, Kind::Double)
+                .to_device(Device::Cpu);
             for (r, &i) in batch.iter().enumerate() {
                 let p = |label: i64| probs.double_value(&[r as i64, label]);
                 out[i] = Some(LabelProbs {

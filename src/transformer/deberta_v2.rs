@@ -18,8 +18,9 @@
 //! and key with `share_att_key`) and the embeddings train.
 
 use serde::Deserialize;
-use tch::{Kind, Tensor};
+use tch::{Device, Kind, Tensor};
 
+use super::device::{Compute, on_device_of};
 use super::layers::{Activation, LayerLoader, LayerNorm, Linear, dropout};
 use super::weights::{MappedFile, SafetensorsFile};
 use super::{Precision, TransformerError};
@@ -217,12 +218,12 @@ impl DebertaV2ForSequenceClassification {
         weights: &SafetensorsFile,
         config: &DebertaV2Config,
         num_labels: i64,
-        precision: Precision,
+        compute: impl Into<Compute>,
     ) -> Result<Self, TransformerError> {
         Self::build(
             weights,
             config,
-            precision,
+            compute.into(),
             Head::Checkpoint { labels: num_labels },
         )
     }
@@ -234,16 +235,19 @@ impl DebertaV2ForSequenceClassification {
         weights: &SafetensorsFile,
         config: &DebertaV2Config,
         labels: i64,
+        device: Device,
     ) -> Result<Self, TransformerError> {
-        Self::build(weights, config, Precision::F32, Head::Fresh { labels })
+        let compute = Compute::new(Precision::F32, device);
+        Self::build(weights, config, compute, Head::Fresh { labels })
     }
 
     fn build(
         weights: &SafetensorsFile,
         config: &DebertaV2Config,
-        precision: Precision,
+        compute: Compute,
         head: Head,
     ) -> Result<Self, TransformerError> {
+        let precision = compute.precision;
         let invalid = |message: String| TransformerError::Weights {
             path: weights.path().to_path_buf(),
             message,
@@ -262,11 +266,7 @@ impl DebertaV2ForSequenceClassification {
         let heads = config.num_attention_heads;
         let embedding_size = config.embedding_size.unwrap_or(hidden);
         let eps = config.layer_norm_eps;
-        let load = LayerLoader {
-            weights,
-            precision,
-            architecture: "DeBERTa-v2",
-        };
+        let load = LayerLoader::new(weights, compute, "DeBERTa-v2");
         let view = |name: &str, shape: &[i64]| load.view(name, shape);
         let matrix = |name: &str, shape: &[i64]| load.matrix(name, shape);
         let linear = |prefix: &str, i: i64, o: i64| load.linear(prefix, i, o);
@@ -360,10 +360,9 @@ impl DebertaV2ForSequenceClassification {
             let l = format!("{enc}.layer.{i}");
             let s = format!("{l}.attention.self");
             let names = ["query_proj", "key_proj", "value_proj"];
-            let qkv_weight = weights
-                .read_stacked_f32(&names.map(|n| format!("{s}.{n}.weight")), &[hidden, hidden])?;
-            let qkv_bias =
-                weights.read_stacked_f32(&names.map(|n| format!("{s}.{n}.bias")), &[hidden])?;
+            let qkv_weight =
+                load.stacked(&names.map(|n| format!("{s}.{n}.weight")), &[hidden, hidden])?;
+            let qkv_bias = load.stacked(&names.map(|n| format!("{s}.{n}.bias")), &[hidden])?;
             let qkv_f32 = Linear::float(qkv_weight.shallow_clone(), Some(qkv_bias.shallow_clone()));
             let separate = |name: &str, on: bool| {
                 (config.relative_attention && !config.share_att_key && on)
@@ -408,12 +407,13 @@ impl DebertaV2ForSequenceClassification {
         let pooler_size = config.pooler_hidden_size.unwrap_or(hidden);
         // The small head stays in fp32: it is a negligible share of the work.
         let checkpoint_head = |prefix: &str, i: i64, o: i64| load.linear_f32(prefix, i, o);
+        // Drawn on the CPU, so a seed gives the same head on every device.
         let fresh = |rows: i64, cols: i64| {
             let weight = Tensor::randn([rows, cols], (Kind::Float, tch::Device::Cpu))
                 * config.initializer_range;
             Linear::float(
-                weight,
-                Some(Tensor::zeros([rows], (Kind::Float, tch::Device::Cpu))),
+                weight.to_device(compute.device),
+                Some(Tensor::zeros([rows], (Kind::Float, compute.device))),
             )
         };
         let (pooler, classifier) = match head {
@@ -476,7 +476,10 @@ impl DebertaV2ForSequenceClassification {
     /// Every token has token type 0.
     pub fn embed(&self, input_ids: &Tensor, attention_mask: &Tensor, train: bool) -> Tensor {
         let seq = input_ids.size()[1];
-        let mut x = Tensor::embedding(&self.word_embeddings, input_ids, -1, false, false);
+        // Callers build ids and masks on the CPU; the weights may be on a GPU.
+        let input_ids = on_device_of(input_ids, &self.word_embeddings);
+        let attention_mask = on_device_of(attention_mask, &self.word_embeddings);
+        let mut x = Tensor::embedding(&self.word_embeddings, &input_ids, -1, false, false);
         if let Some(pos) = &self.position_embeddings {
             x += pos.narrow(0, 0, seq).unsqueeze(0);
         }
@@ -505,7 +508,7 @@ impl DebertaV2ForSequenceClassification {
     ) -> Tensor {
         let (batch, seq) = (x.size()[0], x.size()[1]);
         // [batch, 1, q, k]: a query attends a key when both are real tokens.
-        let extended = attention_mask.unsqueeze(1).unsqueeze(2);
+        let extended = on_device_of(attention_mask, &x).unsqueeze(1).unsqueeze(2);
         let pair_mask = (&extended * extended.squeeze_dim(-2).unsqueeze(-1)).to_kind(Kind::Bool);
         let padding = pair_mask.logical_not();
         let layers = &self.layers[range];

@@ -75,7 +75,10 @@ impl DenseWeight {
     /// decoding step, the float32 way this CPU does fastest ([`few_rows_path`]).
     pub fn product_few_rows(&self, x: &Tensor) -> Tensor {
         match self {
-            DenseWeight::Plain(w) if w.kind() == Kind::Float => few_rows(x, w, few_rows_path()),
+            // The calibrated choice is between CPU BLAS paths.
+            DenseWeight::Plain(w) if w.kind() == Kind::Float && w.device() == Device::Cpu => {
+                few_rows(x, w, few_rows_path())
+            }
             _ => self.product(x),
         }
     }

@@ -5,10 +5,11 @@
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use tch::{Kind, Tensor};
+use tch::{Device, Kind, Tensor};
 
 use super::Precision;
 use super::bert::{BertConfig, BertEncoder};
+use super::device::{Compute, on_device_of};
 use super::error::{Result, TransformerError};
 use super::model_dir::{Architecture, ModelDir};
 use super::tokenize::TextTokenizer;
@@ -25,6 +26,10 @@ pub struct EmbedConfig {
     pub batch_size: usize,
     /// Number format of the dense layers.
     pub precision: Precision,
+    /// Where the model runs: the CPU (default) or a CUDA GPU, from
+    /// [`super::device::resolve`].
+    #[serde(skip, default = "super::device::cpu")]
+    pub device: Device,
 }
 
 impl Default for EmbedConfig {
@@ -33,6 +38,7 @@ impl Default for EmbedConfig {
             max_length: None,
             batch_size: 32,
             precision: Precision::F32,
+            device: Device::Cpu,
         }
     }
 }
@@ -52,7 +58,11 @@ impl SentenceEmbedder {
         dir.require("sentence embeddings", "bert", &[Architecture::Bert])?;
         let bert: BertConfig = dir.parse_config()?;
         let weights = SafetensorsFile::open(&dir.safetensors_path()?)?;
-        let net = BertEncoder::load(&weights, &bert, config.precision)?;
+        let net = BertEncoder::load(
+            &weights,
+            &bert,
+            Compute::new(config.precision, config.device),
+        )?;
         let window = config
             .max_length
             .or_else(|| sentence_transformers_window(path))
@@ -97,7 +107,9 @@ impl SentenceEmbedder {
             let ids = Tensor::from_slice(&ids).view(shape);
             let mask = Tensor::from_slice(&mask).view(shape);
             let states = self.net.encode(&ids, &mask);
-            let weights = mask.unsqueeze(-1).to_kind(Kind::Float);
+            let weights = on_device_of(&mask, &states)
+                .unsqueeze(-1)
+                .to_kind(Kind::Float);
             let summed = (&states * &weights).sum_dim_intlist([1].as_slice(), false, Kind::Float);
             let counts = weights
                 .sum_dim_intlist([1].as_slice(), false, Kind::Float)
@@ -106,7 +118,7 @@ impl SentenceEmbedder {
             let norms = pooled
                 .norm_scalaropt_dim(2, [1].as_slice(), true)
                 .clamp_min(1e-12);
-            let normalized = pooled / norms;
+            let normalized = (pooled / norms).to_device(Device::Cpu);
             for (row, &i) in batch.iter().enumerate() {
                 out[i] = Vec::<f32>::try_from(normalized.get(row as i64)).map_err(|e| {
                     TransformerError::Inference {

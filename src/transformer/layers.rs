@@ -2,9 +2,10 @@
 //! layers that honour [`Precision`], layer norm, dropout (training only), and
 //! activations by their transformers names.
 
-use tch::{Kind, Tensor};
+use tch::{Device, Kind, Tensor};
 
 use super::dense::{DenseWeight, Int8Matrix};
+use super::device::{Compute, to_device};
 use super::weights::SafetensorsFile;
 use super::{Precision, TransformerError};
 
@@ -191,11 +192,13 @@ impl LayerNorm {
 pub struct LayerLoader<'a> {
     pub weights: &'a SafetensorsFile,
     pub precision: Precision,
+    /// Where every tensor read goes (the CPU keeps mapped views as views).
+    pub device: Device,
     /// The architecture, for the error about a missing tensor (`"T5/mT5"`).
     pub architecture: &'static str,
 }
 
-impl LayerLoader<'_> {
+impl<'a> LayerLoader<'a> {
     /// `err` for `names`, saying which architecture was expected when one is missing.
     fn explain(&self, names: &[&str], err: TransformerError) -> TransformerError {
         match names.iter().find(|n| !self.weights.contains(n)) {
@@ -210,10 +213,26 @@ impl LayerLoader<'_> {
         }
     }
 
-    /// A float32 view of the mapped file (norms, embeddings, biases).
+    /// A loader of `weights` in `compute`'s precision, onto its device.
+    pub fn new(
+        weights: &'a SafetensorsFile,
+        compute: Compute,
+        architecture: &'static str,
+    ) -> LayerLoader<'a> {
+        LayerLoader {
+            weights,
+            precision: compute.precision,
+            device: compute.device,
+            architecture,
+        }
+    }
+
+    /// A float32 view of the mapped file (norms, embeddings, biases); a copy
+    /// on a GPU.
     pub fn view(&self, name: &str, shape: &[i64]) -> Result<Tensor, TransformerError> {
         self.weights
             .view_f32(name, shape)
+            .map(|t| to_device(t, self.device))
             .map_err(|e| self.explain(&[name], e))
     }
 
@@ -222,11 +241,13 @@ impl LayerLoader<'_> {
     pub fn matrix(&self, name: &str, shape: &[i64]) -> Result<Tensor, TransformerError> {
         match self.precision {
             Precision::F32 => self.view(name, shape),
-            Precision::Bf16 | Precision::Int8 => Ok(self
-                .weights
-                .read(name, shape)
-                .map_err(|e| self.explain(&[name], e))?
-                .to_kind(Kind::Float)),
+            Precision::Bf16 | Precision::Int8 => Ok(to_device(
+                self.weights
+                    .read(name, shape)
+                    .map_err(|e| self.explain(&[name], e))?
+                    .to_kind(Kind::Float),
+                self.device,
+            )),
         }
     }
 
@@ -235,6 +256,11 @@ impl LayerLoader<'_> {
     pub fn dense(&self, name: &str, shape: &[i64]) -> Result<DenseWeight, TransformerError> {
         if self.precision != Precision::Int8 {
             return DenseWeight::new(self.matrix(name, shape)?, self.precision);
+        }
+        if self.device != Device::Cpu {
+            return Err(TransformerError::Unsupported(
+                "int8 layers run on the CPU only (fbgemm); load with --device cpu".into(),
+            ));
         }
         Int8Matrix::quantize_rows(shape[0], shape[1], |start, rows| {
             self.weights
@@ -247,10 +273,13 @@ impl LayerLoader<'_> {
     /// Tensors `names`, each of `shape`, stacked along the first dimension
     /// (read into memory, float32).
     pub fn stacked(&self, names: &[String], shape: &[i64]) -> Result<Tensor, TransformerError> {
-        self.weights.read_stacked_f32(names, shape).map_err(|e| {
-            let names: Vec<&str> = names.iter().map(String::as_str).collect();
-            self.explain(&names, e)
-        })
+        self.weights
+            .read_stacked_f32(names, shape)
+            .map(|t| to_device(t, self.device))
+            .map_err(|e| {
+                let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                self.explain(&names, e)
+            })
     }
 
     /// `{prefix}.weight` `[output, input]` and `{prefix}.bias` in the loader's precision.
@@ -321,7 +350,6 @@ impl LayerLoader<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tch::Device;
 
     #[test]
     fn a_missing_tensor_names_the_expected_architecture() {
@@ -329,11 +357,7 @@ mod tests {
         let w = Tensor::ones([2, 2], (Kind::Float, Device::Cpu));
         Tensor::write_safetensors(&[("a.weight", &w), ("a.bias", &w.get(0))], file.path()).unwrap();
         let weights = SafetensorsFile::open(file.path()).unwrap();
-        let load = LayerLoader {
-            weights: &weights,
-            precision: Precision::Bf16,
-            architecture: "T5/mT5",
-        };
+        let load = LayerLoader::new(&weights, Precision::Bf16.into(), "T5/mT5");
         let linear = load.linear("a", 2, 2).unwrap();
         let y = linear.forward(&Tensor::ones([1, 2], (Kind::Float, Device::Cpu)));
         assert_eq!(y.kind(), Kind::Float);

@@ -31,13 +31,14 @@
 //! # Ok::<(), newsframe::transformer::TransformerError>(())
 //! ```
 //!
-//! All inference runs without autograd on the CPU; the thread count comes from
-//! [`RuntimeConfig`].
+//! All inference runs without autograd, on the CPU by default or on a CUDA
+//! GPU ([`device`]); the CPU thread count comes from [`RuntimeConfig`].
 
 pub mod bert;
 pub mod classifier;
 pub mod deberta_v2;
 pub mod dense;
+pub mod device;
 pub mod embed;
 pub mod error;
 pub mod generate;
@@ -54,6 +55,7 @@ pub mod tokenize;
 pub mod weights;
 
 pub use crate::engine::precision::Precision;
+pub use device::Compute;
 pub use error::TransformerError;
 pub use model_dir::{Architecture, ModelDir};
 

@@ -18,6 +18,7 @@ use tch::{Device, Kind, Tensor};
 
 use super::Precision;
 use super::deberta_v2::{DebertaV2Config, DebertaV2ForSequenceClassification};
+use super::device::{Compute, cpu_only};
 use super::error::{Result, TransformerError};
 use super::model_dir::{Architecture, ModelDir};
 use super::tokenize::TextTokenizer;
@@ -37,6 +38,10 @@ pub struct NliConfig {
     pub batch_size: usize,
     /// Number format of the dense layers (`bf16`: DeBERTa-v2 models only).
     pub precision: Precision,
+    /// Where the model runs: the CPU (default) or a CUDA GPU, from
+    /// [`super::device::resolve`].
+    #[serde(skip, default = "super::device::cpu")]
+    pub device: Device,
 }
 
 impl Default for NliConfig {
@@ -45,6 +50,7 @@ impl Default for NliConfig {
             max_length: 512,
             batch_size: 16,
             precision: Precision::F32,
+            device: Device::Cpu,
         }
     }
 }
@@ -108,13 +114,20 @@ impl NliClassifier {
                 ),
             });
         }
+        if config.device != Device::Cpu && arch != Architecture::DebertaV2 {
+            return Err(cpu_only(&dir, "DeBERTa-v2 NLI models"));
+        }
         let mut vs = VarStore::new(Device::Cpu);
         let (net, positions) = match arch {
             Architecture::DebertaV2 => {
                 let c: DebertaV2Config = dir.parse_config()?;
                 let weights = SafetensorsFile::open(&dir.safetensors_path()?)?;
-                let net =
-                    DebertaV2ForSequenceClassification::load(&weights, &c, 3, config.precision)?;
+                let net = DebertaV2ForSequenceClassification::load(
+                    &weights,
+                    &c,
+                    3,
+                    Compute::new(config.precision, config.device),
+                )?;
                 (Net::DebertaV2(net), c.max_position_embeddings as usize)
             }
             Architecture::XlmRoberta => {
@@ -229,7 +242,10 @@ impl NliClassifier {
     }
 
     fn probabilities(&self, rows: &[&[i64]]) -> Result<Vec<NliProbs>> {
-        let probs = self.logits(rows)?.softmax(-1, Kind::Double);
+        let probs = self
+            .logits(rows)?
+            .softmax(-1, Kind::Double)
+            .to_device(tch::Device::Cpu);
         let LabelIndex {
             entailment,
             neutral,

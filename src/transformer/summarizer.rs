@@ -20,7 +20,10 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use tch::Device;
+
 use super::Precision;
+use super::device::{Compute, cpu_only};
 use super::error::{Result, TransformerError};
 use super::generate::{GenerationConfig, generate_starting};
 use super::langid::LanguageTokens;
@@ -52,6 +55,10 @@ pub struct SummarizerConfig {
     pub max_rounds: usize,
     /// Number format of the dense layers (`bf16`: T5/mT5 models only).
     pub precision: Precision,
+    /// Where the model runs: the CPU (default) or a CUDA GPU, from
+    /// [`super::device::resolve`].
+    #[serde(skip, default = "super::device::cpu")]
+    pub device: Device,
     /// The language to write summaries in (ISO 639-1 code). Needs a
     /// cross-lingual model that has the language; loading fails otherwise,
     /// listing the model's languages. Default (`None`): the article's.
@@ -75,6 +82,7 @@ impl Default for SummarizerConfig {
             prefix: String::new(),
             max_rounds: 3,
             precision: Precision::F32,
+            device: Device::Cpu,
             summary_lang: None,
             batch_tokens: DEFAULT_BATCH_TOKENS,
         }
@@ -101,7 +109,8 @@ enum Decoder {
 }
 
 impl Decoder {
-    fn load(dir: &ModelDir, precision: Precision) -> Result<Decoder> {
+    fn load(dir: &ModelDir, compute: Compute) -> Result<Decoder> {
+        let precision = compute.precision;
         let arch = dir.require(
             "summarization",
             SEQ2SEQ_ARCHITECTURES,
@@ -117,10 +126,11 @@ impl Decoder {
                 ),
             });
         }
+        if compute.device != Device::Cpu && arch != Architecture::T5 {
+            return Err(cpu_only(dir, "T5/mT5 summary models"));
+        }
         Ok(match arch {
-            Architecture::T5 => {
-                Decoder::T5(Box::new(T5Generator::load_with(&dir.path, precision)?))
-            }
+            Architecture::T5 => Decoder::T5(Box::new(T5Generator::load_with(&dir.path, compute)?)),
             _ => Decoder::RustBert(Box::new(Seq2SeqModel::load(dir)?)),
         })
     }
@@ -198,7 +208,7 @@ impl TransformerSummarizer {
     /// output records name as the engine.
     pub fn load(dir: &Path, name: &str, config: SummarizerConfig) -> Result<Self> {
         let dir = ModelDir::open(dir)?;
-        let decoder = Decoder::load(&dir, config.precision)?;
+        let decoder = Decoder::load(&dir, Compute::new(config.precision, config.device))?;
         let window = config
             .input_window
             .unwrap_or(decoder.max_input_tokens())

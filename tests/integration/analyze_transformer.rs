@@ -201,3 +201,85 @@ fn check_precision_against_f32(precision: &str) {
     eprintln!("largest stance score change f32 -> {precision}: {largest:.4}");
     assert!(largest < 0.05, "{precision} moved a score by {largest}");
 }
+
+/// `--device`: `auto` runs on the CPU where libtorch sees no GPU, with the
+/// CPU's records; `cuda` is refused with an error that says what to do, and
+/// writes nothing. Where a GPU is visible, `cuda` runs and its records stay
+/// within float32 rounding of the CPU's, and int8 (CPU-only) is refused.
+#[test]
+fn device_choice_runs_where_it_can_and_says_why_where_it_cannot() {
+    let cpu = analyze(&["--threads", "1"]);
+    let scores = |records: &[Value]| -> Vec<f64> {
+        records
+            .iter()
+            .flat_map(|r| r["actors"].as_array().unwrap().iter())
+            .filter_map(|actor| actor["score"].as_f64())
+            .collect()
+    };
+    let summaries = |records: &[Value]| -> Vec<String> {
+        records
+            .iter()
+            .map(|r| r["summary"]["text"].to_string())
+            .collect()
+    };
+    let gpus = newsframe::transformer::device::cuda_devices();
+    let auto = analyze(&["--threads", "1", "--device", "auto"]);
+    if gpus == 0 {
+        assert_eq!(summaries(&auto), summaries(&cpu));
+        assert_eq!(scores(&auto), scores(&cpu));
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("records.jsonl");
+        let output = common::newsframe()
+            .current_dir(ROOT)
+            .args(["analyze", "data/samples"])
+            .args(["--actors", "data/actors/venezuela.toml"])
+            .args(["--engine", "transformer", "--device", "cuda"])
+            .args(["--summary-model", "tests/fixtures/models/mt5-tiny"])
+            .args(["--nli-model", "tests/fixtures/models/mdeberta-nli-tiny"])
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "stderr: {stderr}");
+        assert!(
+            stderr.contains("--device cuda:0") && stderr.contains("--device cpu"),
+            "{stderr}"
+        );
+        assert!(
+            !out.exists(),
+            "nothing is written when the device is refused"
+        );
+        return;
+    }
+    let cuda = analyze(&["--device", "cuda"]);
+    assert_eq!(cuda.len(), cpu.len());
+    assert_eq!(scores(&auto), scores(&cuda), "auto takes the GPU");
+    let (x, y) = (scores(&cpu), scores(&cuda));
+    assert_eq!(x.len(), y.len(), "same actors scored");
+    let largest = x
+        .iter()
+        .zip(&y)
+        .map(|(p, q)| (p - q).abs())
+        .fold(0.0, f64::max);
+    eprintln!("largest stance score change cpu -> cuda: {largest:.2e}");
+    assert!(largest < 1e-3, "the GPU moved a score by {largest}");
+    let output = common::newsframe()
+        .current_dir(ROOT)
+        .args(["analyze", "data/samples"])
+        .args(["--actors", "data/actors/venezuela.toml"])
+        .args([
+            "--engine",
+            "transformer",
+            "--device",
+            "cuda",
+            "--precision",
+            "int8",
+        ])
+        .args(["--summary-model", "tests/fixtures/models/mt5-tiny"])
+        .args(["--nli-model", "tests/fixtures/models/mdeberta-nli-tiny"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("int8"));
+}

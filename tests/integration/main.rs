@@ -26,6 +26,7 @@ mod eval_cli;
 mod eval_rouge_parity;
 mod eval_stance_metrics;
 mod eval_targets;
+mod gpu;
 mod input_readers;
 mod models_cli;
 mod models_convert;

@@ -169,6 +169,7 @@ fn check_nli_at(name: &str, entailment_index: i64, precision: Precision, toleran
         max_length,
         batch_size: 2,
         precision,
+        ..NliConfig::default()
     };
     let nli = NliClassifier::load(&fixture(name), name, config).unwrap();
     assert_eq!(
@@ -266,6 +267,37 @@ fn bf16_is_refused_for_models_that_cannot_run_it() {
         .unwrap()
         .to_string();
     assert!(err.contains("DeBERTa-v2 NLI models only"), "{err}");
+}
+
+/// The networks rust-bert runs (XLM-R, BART) stay on the CPU: asking for a
+/// GPU is refused before anything loads, with what to do instead.
+#[test]
+fn a_gpu_is_refused_for_models_that_run_on_the_cpu_only() {
+    let gpu = tch::Device::Cuda(0);
+    let config = NliConfig {
+        device: gpu,
+        ..NliConfig::default()
+    };
+    let err = NliClassifier::load(&fixture("xlmr-nli-tiny"), "xlmr", config)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("DeBERTa-v2 NLI models only") && err.contains("--device cpu"),
+        "{err}"
+    );
+    let config = SummarizerConfig {
+        device: gpu,
+        ..SummarizerConfig::default()
+    };
+    let err = TransformerSummarizer::load(&fixture("bart-tiny"), "bart", config)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("T5/mT5 summary models only") && err.contains("--device cpu"),
+        "{err}"
+    );
 }
 
 #[test]

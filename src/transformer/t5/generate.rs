@@ -19,6 +19,7 @@
 use tch::{Kind, Tensor};
 
 use super::model::{DecoderState, T5Model};
+use crate::transformer::device::on_device_of;
 
 pub use crate::transformer::generate::{EarlyStopping, GenerationConfig};
 
@@ -73,10 +74,11 @@ fn process_scores(
     }
     if !rows.is_empty() {
         let index = [
-            Some(Tensor::from_slice(&rows)),
-            Some(Tensor::from_slice(&columns)),
+            Some(on_device_of(&Tensor::from_slice(&rows), scores)),
+            Some(on_device_of(&Tensor::from_slice(&columns), scores)),
         ];
-        let _ = scores.index_put_(&index, &Tensor::from(f32::NEG_INFINITY), false);
+        let banned = on_device_of(&Tensor::from(f32::NEG_INFINITY), scores);
+        let _ = scores.index_put_(&index, &banned, false);
     }
 }
 
@@ -203,7 +205,8 @@ fn beam_search(
             .collect();
         process_scores(&mut log_probs, &histories, config, tokens);
         let running_scores: Vec<f32> = all.iter().flat_map(|b| b.running_scores.clone()).collect();
-        let accumulated = (log_probs + Tensor::from_slice(&running_scores).unsqueeze(1))
+        let running_scores = on_device_of(&Tensor::from_slice(&running_scores), &log_probs);
+        let accumulated = (log_probs + running_scores.unsqueeze(1))
             .view([inputs as i64, num_beams as i64 * vocab]);
         let (top_values, top_indices) = accumulated.topk(candidates as i64, -1, true, true);
         let top_values = Vec::<f32>::try_from(top_values.view([-1])).expect("float32 scores");

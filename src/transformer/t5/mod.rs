@@ -27,7 +27,7 @@ pub use config::{FeedForward, T5Config};
 pub use generate::{EarlyStopping, GenerationConfig};
 pub use model::{DecoderState, T5Model};
 
-use super::{Precision, RuntimeConfig, TransformerError};
+use super::{Compute, RuntimeConfig, TransformerError};
 
 /// A loaded T5/mT5 model ready to generate.
 pub struct T5Generator {
@@ -42,11 +42,14 @@ impl T5Generator {
         T5Generator::load_with(dir, runtime.precision)
     }
 
-    /// Loads the model with its dense layers in `precision`, leaving libtorch's
-    /// thread settings as they are.
-    pub fn load_with(dir: &Path, precision: Precision) -> Result<T5Generator, TransformerError> {
+    /// Loads the model with its dense layers in `compute`'s precision, on its
+    /// device, leaving libtorch's thread settings as they are.
+    pub fn load_with(
+        dir: &Path,
+        compute: impl Into<Compute>,
+    ) -> Result<T5Generator, TransformerError> {
         Ok(T5Generator {
-            model: T5Model::load_with(dir, precision)?,
+            model: T5Model::load_with(dir, compute)?,
         })
     }
 

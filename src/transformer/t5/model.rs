@@ -21,6 +21,7 @@ use tch::{Kind, Tensor};
 use super::config::{FeedForward, T5Config};
 use super::position::position_bias;
 use crate::transformer::dense::DenseWeight;
+use crate::transformer::device::{Compute, on_device_of};
 use crate::transformer::layers::LayerLoader;
 use crate::transformer::weights::{MappedFile, SafetensorsFile};
 use crate::transformer::{Precision, TransformerError};
@@ -123,6 +124,10 @@ impl DecoderState {
     /// input): only the filled part of the self-attention caches is gathered.
     pub fn reorder(&mut self, sources: &[i64]) {
         let index = Tensor::from_slice(sources);
+        let index = match self.self_keys.first() {
+            Some(cache) => on_device_of(&index, cache),
+            None => index,
+        };
         for cache in self.self_keys.iter_mut().chain(self.self_values.iter_mut()) {
             let mut filled = cache.narrow(2, 0, self.len);
             let gathered = filled.index_select(0, &index);
@@ -205,18 +210,14 @@ impl T5Model {
         T5Model::load_with(dir, Precision::F32)
     }
 
-    /// Loads the model with its dense layers in `precision` (embeddings, norms
-    /// and position biases stay float32).
-    pub fn load_with(dir: &Path, precision: Precision) -> Result<T5Model, TransformerError> {
+    /// Loads the model with its dense layers in `compute`'s precision
+    /// (embeddings, norms and position biases stay float32), on its device.
+    pub fn load_with(dir: &Path, compute: impl Into<Compute>) -> Result<T5Model, TransformerError> {
         let config = T5Config::from_dir(dir)?;
         let path = crate::transformer::ModelDir::open(dir)?.safetensors_path()?;
         let _guard = tch::no_grad_guard();
         let file = SafetensorsFile::open(&path)?;
-        let mut weights = Weights(LayerLoader {
-            weights: &file,
-            precision,
-            architecture: "T5/mT5",
-        });
+        let mut weights = Weights(LayerLoader::new(&file, compute.into(), "T5/mT5"));
         T5Model::build(config, dir, &mut weights)
     }
 
@@ -340,7 +341,10 @@ impl T5Model {
         let _guard = tch::no_grad_guard();
         let eps = self.config.layer_norm_epsilon;
         let len = input_ids.size()[1];
-        let mut x = Tensor::embedding(&self.shared, input_ids, -1, false, false);
+        // Callers build ids and masks on the CPU; the weights may be on a GPU.
+        let input_ids = on_device_of(input_ids, &self.shared);
+        let attention_mask = &on_device_of(attention_mask, &self.shared);
+        let mut x = Tensor::embedding(&self.shared, &input_ids, -1, false, false);
         // Bias plus padding mask, as transformers adds them before the scores.
         let bias = position_bias(
             &self.encoder_position_table,
@@ -375,6 +379,7 @@ impl T5Model {
         capacity: i64,
     ) -> DecoderState {
         let _guard = tch::no_grad_guard();
+        let attention_mask = &on_device_of(attention_mask, encoder_states);
         let inputs = encoder_states.size()[0];
         let rows = inputs * beams;
         let heads = self.config.num_heads;
@@ -390,7 +395,7 @@ impl T5Model {
             let empty = || {
                 Tensor::zeros(
                     [rows, heads, capacity, d_kv],
-                    (Kind::Float, tch::Device::Cpu),
+                    (Kind::Float, encoder_states.device()),
                 )
             };
             self_keys.push(empty());
@@ -434,7 +439,7 @@ impl T5Model {
         let self_bias = state.self_bias.narrow(2, t, 1).narrow(3, 0, keys_len);
 
         // Hidden states `[rows, d_model]`: one position per hypothesis.
-        let ids = Tensor::from_slice(tokens);
+        let ids = on_device_of(&Tensor::from_slice(tokens), &self.shared);
         let mut x = Tensor::embedding(&self.shared, &ids, -1, false, false);
         for (i, layer) in self.decoder.iter().enumerate() {
             // Self-attention over positions 0..=t.
