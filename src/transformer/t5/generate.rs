@@ -167,6 +167,50 @@ fn ranked(values: &[f32]) -> Vec<usize> {
     order
 }
 
+/// The `candidates` best continuations of each input, as transformers ranks
+/// them: running score plus the next token's log-probability, over all of the
+/// input's beams. Returns each input's values (best first) and indices into
+/// `beams × vocab`, `candidates` per input, inputs one after another.
+///
+/// Each hypothesis row's own top `candidates` hold every continuation that can
+/// make the input's top `candidates`, and adding the row's running score keeps
+/// the row's order: so a top-k per row (rows run in parallel) and a merge of
+/// `beams × candidates` values give the same candidates and values as one top-k
+/// over the input's whole `beams × vocab` sums, without materializing them (a
+/// single-row top-k over a million values is one thread's work each step).
+/// Equal values rank by index, lowest first.
+fn best_continuations(
+    log_probs: &Tensor,
+    all: &[Beams],
+    candidates: usize,
+    vocab: i64,
+) -> (Vec<f32>, Vec<i64>) {
+    // A tiny vocabulary may have fewer tokens than candidates.
+    let per_row = candidates.min(vocab as usize);
+    let (row_values, row_tokens) = log_probs.topk(per_row as i64, -1, true, true);
+    let row_values = Vec::<f32>::try_from(row_values.view([-1])).expect("float32 scores");
+    let row_tokens = Vec::<i64>::try_from(row_tokens.view([-1])).expect("int64 indices");
+    let mut values = Vec::with_capacity(all.len() * candidates);
+    let mut indices = Vec::with_capacity(all.len() * candidates);
+    let mut row = 0;
+    for beams in all {
+        let mut pool: Vec<(f32, i64)> = Vec::with_capacity(beams.running_scores.len() * per_row);
+        for (beam, &running) in beams.running_scores.iter().enumerate() {
+            let offset = row * per_row;
+            for j in offset..offset + per_row {
+                pool.push((running + row_values[j], beam as i64 * vocab + row_tokens[j]));
+            }
+            row += 1;
+        }
+        pool.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        for &(value, index) in &pool[..candidates] {
+            values.push(value);
+            indices.push(index);
+        }
+    }
+    (values, indices)
+}
+
 fn beam_search(
     model: &T5Model,
     state: &mut DecoderState,
@@ -204,13 +248,7 @@ fn beam_search(
             .flat_map(|b| b.running.iter().map(Vec::as_slice))
             .collect();
         process_scores(&mut log_probs, &histories, config, tokens);
-        let running_scores: Vec<f32> = all.iter().flat_map(|b| b.running_scores.clone()).collect();
-        let running_scores = on_device_of(&Tensor::from_slice(&running_scores), &log_probs);
-        let accumulated = (log_probs + running_scores.unsqueeze(1))
-            .view([inputs as i64, num_beams as i64 * vocab]);
-        let (top_values, top_indices) = accumulated.topk(candidates as i64, -1, true, true);
-        let top_values = Vec::<f32>::try_from(top_values.view([-1])).expect("float32 scores");
-        let top_indices = Vec::<i64>::try_from(top_indices.view([-1])).expect("int64 indices");
+        let (top_values, top_indices) = best_continuations(&log_probs, &all, candidates, vocab);
 
         let mut sources = Vec::with_capacity(inputs * num_beams);
         let mut every_candidate_ends = true;
