@@ -31,7 +31,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(HERE))
-from make_models import cache_dir  # noqa: E402
+# The models' default folder, without importing torch (make_models does).
+from bench_ctranslate2 import default_models as cache_dir  # noqa: E402
 
 RATE_KEY = {
     "greedy": "articles_per_s",
@@ -579,7 +580,7 @@ def device_arg(value):
     raise argparse.ArgumentTypeError(f"unknown device {value!r}: use cpu, cuda or cuda:N")
 
 
-def main():
+def arg_parser():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--models", type=Path, default=Path(os.environ.get("BENCH_MODELS") or cache_dir()))
     p.add_argument(
@@ -664,15 +665,12 @@ def main():
     p.add_argument("--dry-run", action="store_true",
                    help="print the processes every round would start (one command line each), start none")
     p.add_argument("--runs-log", type=Path, help="append each run's JSON to this file as it finishes")
-    args = p.parse_args()
-    if args.render:
-        report = json.loads(args.render.read_text(encoding="utf-8"))
-        if report.get("device", "cpu") != "cpu":
-            write_markdown(args.markdown, markdown_gpu(report), GPU_BEGIN, GPU_END)
-            return
-        report["targets"] = {e: targets(report["rows"], e) for e in report["targets"]}
-        write_markdown(args.markdown, markdown(report))
-        return
+    return p
+
+
+def plan(p, args):
+    """Fills the device's defaults into `args`; returns (stages, engines, peers, peer_types), or
+    stops through p.error where an engine cannot run on the device."""
     gpu = args.device != "cpu"
     if args.rust_engines is None:
         args.rust_engines = ",".join(GPU_RUST_ENGINES) if gpu else "newsframe,newsframe-bf16,newsframe-int8,rust-bert"
@@ -681,15 +679,6 @@ def main():
         args.peer_engines = ",".join(GPU_PEER_COMPUTE_TYPE if gpu else PEER_COMPUTE_TYPE)
     if args.json is None:
         args.json = REPO / ("docs/benchmarks-gpu.json" if gpu else "docs/benchmarks.json")
-
-    env = dict(os.environ)
-    env.update(
-        OMP_NUM_THREADS=str(args.threads),
-        MKL_NUM_THREADS=str(args.threads),
-        TOKENIZERS_PARALLELISM="false",
-        TRANSFORMERS_VERBOSITY="error",
-        PYTHONWARNINGS="ignore",
-    )
     stages = [s for s in args.stages.split(",") if s]
     engines = [e for e in args.rust_engines.split(",") if e]
     peers = [e for e in args.peer_engines.split(",") if e]
@@ -702,6 +691,31 @@ def main():
                 p.error(f"--rust-engines {e}: runs on the CPU only; on a GPU: {', '.join(GPU_RUST_ENGINES)}")
         if args.load_probe or args.speedup_probe:
             p.error("--load-probe and --speedup-probe measure the CPU: run them without --device")
+    return stages, engines, peers, peer_types
+
+
+def main():
+    p = arg_parser()
+    args = p.parse_args()
+    if args.render:
+        report = json.loads(args.render.read_text(encoding="utf-8"))
+        if report.get("device", "cpu") != "cpu":
+            write_markdown(args.markdown, markdown_gpu(report), GPU_BEGIN, GPU_END)
+            return
+        report["targets"] = {e: targets(report["rows"], e) for e in report["targets"]}
+        write_markdown(args.markdown, markdown(report))
+        return
+    gpu = args.device != "cpu"
+    stages, engines, peers, peer_types = plan(p, args)
+
+    env = dict(os.environ)
+    env.update(
+        OMP_NUM_THREADS=str(args.threads),
+        MKL_NUM_THREADS=str(args.threads),
+        TOKENIZERS_PARALLELISM="false",
+        TRANSFORMERS_VERBOSITY="error",
+        PYTHONWARNINGS="ignore",
+    )
     if args.dry_run:
         for rnd in range(args.rounds):
             for stage in stages:
