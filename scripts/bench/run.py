@@ -260,6 +260,30 @@ def versus_peer(rows, peer="ctranslate2-int8", target=1.5):
     return out
 
 
+def cells(r):
+    """The table cells a CPU and a GPU row share, formatted."""
+    return {
+        "stage": r["stage"],
+        "engine": r["engine"],
+        "rate": fmt(r["rate"], 3),
+        "unit": r["unit"],
+        "tok": fmt(r.get("tokens_per_s"), 1),
+        "vs": fmt(r.get("speed_vs_python")) + ("x" if r.get("speed_vs_python") else ""),
+        "rss": fmt(r["peak_rss_mb"], 0),
+        "load": fmt(r["load_s"]),
+        "runs": ", ".join(fmt(x, 3) for x in r["rate_runs"]),
+    }
+
+
+def bf16_like_for_like(rows):
+    """The markdown lines comparing newsframe-bf16 with python-bf16 (none without both)."""
+    like = [r for r in rows if r.get("speed_vs_python_bf16")]
+    if not like:
+        return []
+    return ["", "newsframe-bf16 against python-bf16 (both in bfloat16): " + "; ".join(
+        f"{r['stage']} {r['speed_vs_python_bf16']:.2f}x" for r in like) + "."]
+
+
 def cpu_line(m):
     """'Intel(R) Xeon(R) ... (GenuineIntel family 6 model 143; avx2 ...; no amx_int8)'."""
     flags = m.get("cpu_flags") or {}
@@ -297,17 +321,9 @@ def markdown(report):
     for r in report["rows"]:
         lines.append(
             "| {stage} | {engine} | {rate} | {unit} | {tok} | {vs} | {rss} | {rssv} | {load} | {hw} | {runs} |".format(
-                stage=r["stage"],
-                engine=r["engine"],
-                rate=fmt(r["rate"], 3),
-                unit=r["unit"],
-                tok=fmt(r.get("tokens_per_s"), 1),
-                vs=fmt(r.get("speed_vs_python")) + ("x" if r.get("speed_vs_python") else ""),
-                rss=fmt(r["peak_rss_mb"], 0),
+                **cells(r),
                 rssv=fmt(r.get("rss_vs_python")),
-                load=fmt(r["load_s"]),
                 hw=fmt(100 * r["hw_fraction"], 0) + "%" if r.get("hw_fraction") else "-",
-                runs=", ".join(fmt(x, 3) for x in r["rate_runs"]),
             )
         )
     lines += [
@@ -329,10 +345,7 @@ def markdown(report):
         "DeBERTa's relative positions once at load and multiplies only the position rows a batch "
         "uses), so it can exceed 100%.",
     ]
-    like = [r for r in report["rows"] if r.get("speed_vs_python_bf16")]
-    if like:
-        lines += ["", "newsframe-bf16 against python-bf16 (both in bfloat16): " + "; ".join(
-            f"{r['stage']} {r['speed_vs_python_bf16']:.2f}x" for r in like) + "."]
+    lines += bf16_like_for_like(report["rows"])
     peer = versus_peer(report["rows"])
     if peer:
         lines += ["", "newsframe vs CTranslate2 int8 (newsframe's fastest setting / `ctranslate2-int8`, target "
@@ -478,19 +491,7 @@ def markdown_gpu(report):
     for r in report["rows"]:
         lines.append(
             "| {stage} | {engine} | {rate} | {unit} | {tok} | {vs} | {used} | {peak} | {rss} | {load} | {runs} |"
-            .format(
-                stage=r["stage"],
-                engine=r["engine"],
-                rate=fmt(r["rate"], 3),
-                unit=r["unit"],
-                tok=fmt(r.get("tokens_per_s"), 1),
-                vs=fmt(r.get("speed_vs_python")) + ("x" if r.get("speed_vs_python") else ""),
-                used=fmt(r.get("gpu_used_mib"), 0),
-                peak=fmt(r.get("gpu_peak_mib"), 0),
-                rss=fmt(r["peak_rss_mb"], 0),
-                load=fmt(r["load_s"]),
-                runs=", ".join(fmt(x, 3) for x in r["rate_runs"]),
-            )
+            .format(**cells(r), used=fmt(r.get("gpu_used_mib"), 0), peak=fmt(r.get("gpu_peak_mib"), 0))
         )
     versions = sorted({(r["torch"], r["transformers"]) for r in report.get("runs", []) if "transformers" in r})
     lines += [
@@ -507,10 +508,7 @@ def markdown_gpu(report):
         "engine alike; *torch GPU peak MiB* = `torch.cuda.max_memory_allocated` of the transformers side "
         "(its tensors only); *load s* includes starting CUDA.",
     ]
-    like = [r for r in report["rows"] if r.get("speed_vs_python_bf16")]
-    if like:
-        lines += ["", "newsframe-bf16 against python-bf16 (both in bfloat16): " + "; ".join(
-            f"{r['stage']} {r['speed_vs_python_bf16']:.2f}x" for r in like) + "."]
+    lines += bf16_like_for_like(report["rows"])
     peers = sorted({r["engine"] for r in report["rows"] if r["engine"].startswith("ctranslate2-")})
     for peer in peers:
         vs = versus_peer(report["rows"], peer=peer)
