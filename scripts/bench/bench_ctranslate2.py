@@ -185,6 +185,7 @@ def parse_device(name):
 
 
 def device_arg(value):
+    """argparse type of --device (here, in bench_python.py and run.py): cpu, cuda or cuda:N."""
     if value in ("cpu", "cuda") or (value.startswith("cuda:") and value[5:].isdigit()):
         return value
     raise argparse.ArgumentTypeError(f"unknown device {value!r}: use cpu, cuda or cuda:N")
@@ -205,7 +206,10 @@ def check_gpu(args):
         seen = "no CUDA GPU" if count == 0 else f"{count} CUDA GPU(s), numbered 0 to {count - 1}"
         fail(f"--device {args.device}: CTranslate2 {ctranslate2.__version__} sees {seen} here (no NVIDIA driver "
              "or GPU visible, or a CTranslate2 build without CUDA); use --device cpu")
-    supported = ctranslate2.get_supported_compute_types(device, index)
+    try:
+        supported = ctranslate2.get_supported_compute_types(device, index)
+    except RuntimeError as e:  # e.g. a driver older than CTranslate2's CUDA
+        fail(f"--device {args.device}: CTranslate2 {ctranslate2.__version__} cannot use the GPU: {e}")
     if args.compute_type not in supported:
         fail(f"--compute-type {args.compute_type}: CTranslate2 cannot run it on GPU {index} "
              f"(it runs {', '.join(sorted(supported))} there)")

@@ -41,6 +41,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_ctranslate2 import device_arg  # noqa: E402
 from make_models import cache_dir  # noqa: E402
 
 
@@ -90,10 +91,6 @@ def resolve_device(name):
     return torch.device("cuda", device.index or 0)
 
 
-def device_arg(value):
-    if value in ("cpu", "cuda") or (value.startswith("cuda:") and value[5:].isdigit()):
-        return value
-    raise argparse.ArgumentTypeError(f"unknown device {value!r}: use cpu, cuda or cuda:N")
 
 
 def load_summarizer(models):

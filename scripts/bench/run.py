@@ -33,6 +33,7 @@ REPO = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 # The models' default folder, without importing torch (make_models does).
 from bench_ctranslate2 import default_models as cache_dir  # noqa: E402
+from bench_ctranslate2 import device_arg  # noqa: E402
 
 RATE_KEY = {
     "greedy": "articles_per_s",
@@ -570,12 +571,6 @@ def round_commands(args, stage, rnd, engines, peers, peer_types):
     if rnd % 2 == 1:
         cmds.reverse()
     return cmds
-
-
-def device_arg(value):
-    if value in ("cpu", "cuda") or (value.startswith("cuda:") and value[5:].isdigit()):
-        return value
-    raise argparse.ArgumentTypeError(f"unknown device {value!r}: use cpu, cuda or cuda:N")
 
 
 def arg_parser():
