@@ -23,6 +23,16 @@ exactly 64 new tokens, or the run fails. `Translator(device="cpu", compute_type=
 inter_threads=1, intra_threads=--threads)`. The tokenizer is the `tokenizers` library
 alone, not transformers, whose import brings in torch (~400 MiB of RSS a CTranslate2
 user does not need).
+
+With --device cuda (or cuda:N) the translator runs on that GPU, `Translator(device="cuda",
+device_index=N, compute_type=...)`, with any compute type CTranslate2 runs there (its
+docs/quantization.md: int8, int8_float16, int8_bfloat16, float16, bfloat16, float32;
+bfloat16 and int8_bfloat16 need compute capability 8.0, float16 and int8_float16 7.0):
+the int8* types load the int8 conversion, the others the float32 one. `translate_batch`
+returns the tokens to the host, so a timed call ends when the GPU's work does. The engine
+name gets "-cuda:N" appended. Where CTranslate2 sees no GPU, or cannot run the compute type
+on it, the run stops with exit code 2 and says so. (float16 runs T5 models' feed-forward
+activations past float16's range: use it for speed only.)
 """
 
 import argparse
@@ -36,7 +46,24 @@ from pathlib import Path
 
 # Quantizations converted; the engine names run.py uses map onto them.
 QUANTIZATIONS = ("int8", "float32")
-ENGINE_NAME = {"int8": "ctranslate2-int8", "float32": "ctranslate2-f32"}
+# Compute types run on a CUDA GPU (CTranslate2's docs/quantization.md), each loading the
+# conversion named here.
+GPU_COMPUTE_TYPES = {
+    "int8": "int8",
+    "int8_float16": "int8",
+    "int8_bfloat16": "int8",
+    "float16": "float32",
+    "bfloat16": "float32",
+    "float32": "float32",
+}
+ENGINE_NAME = {
+    "int8": "ctranslate2-int8",
+    "float32": "ctranslate2-f32",
+    "int8_float16": "ctranslate2-int8-f16",
+    "int8_bfloat16": "ctranslate2-int8-bf16",
+    "float16": "ctranslate2-f16",
+    "bfloat16": "ctranslate2-bf16",
+}
 WARMUP_TEXT = "The council approved the plan on Tuesday."
 MAX_INPUT_TOKENS = 512
 
@@ -132,20 +159,65 @@ def with_backend_log(load):
             os.close(saved)
         log.seek(0)
         lines = [ln.split("[info]", 1)[1].strip(" -") for ln in log.read().splitlines() if "[info]" in ln]
-    keep = ("CPU:", "Selected ISA", "Use Intel MKL", "backend", "Selected compute type")
+    keep = ("CPU:", "Selected ISA", "Use Intel MKL", "backend", "Selected compute type", "GPU")
     return value, [ln for ln in lines if any(k in ln for k in keep)]
 
 
 def load_translator(args):
     import ctranslate2
 
+    device, index = parse_device(args.device)
     return ctranslate2.Translator(
-        str(model_dir(args.models, args.compute_type)),
-        device="cpu",
+        str(model_dir(args.models, source_quantization(args))),
+        device=device,
+        device_index=index,
         compute_type=args.compute_type,
         inter_threads=1,
         intra_threads=args.threads,
     )
+
+
+def parse_device(name):
+    """("cpu", 0) or ("cuda", N) for --device cpu / cuda / cuda:N."""
+    if name == "cpu":
+        return "cpu", 0
+    return "cuda", int(name.partition(":")[2] or 0)
+
+
+def device_arg(value):
+    """argparse type of --device (here, in bench_python.py and run.py): cpu, cuda or cuda:N."""
+    if value in ("cpu", "cuda") or (value.startswith("cuda:") and value[5:].isdigit()):
+        return value
+    raise argparse.ArgumentTypeError(f"unknown device {value!r}: use cpu, cuda or cuda:N")
+
+
+def source_quantization(args):
+    """The converted model a run loads: int8 for the int8* compute types, float32 otherwise."""
+    return GPU_COMPUTE_TYPES[args.compute_type] if args.device != "cpu" else args.compute_type
+
+
+def check_gpu(args):
+    """Exits 2 where CTranslate2 sees no GPU at --device, or cannot run --compute-type on it."""
+    import ctranslate2
+
+    device, index = parse_device(args.device)
+    count = ctranslate2.get_cuda_device_count()
+    if index >= count:
+        seen = "no CUDA GPU" if count == 0 else f"{count} CUDA GPU(s), numbered 0 to {count - 1}"
+        fail(f"--device {args.device}: CTranslate2 {ctranslate2.__version__} sees {seen} here (no NVIDIA driver "
+             "or GPU visible, or a CTranslate2 build without CUDA); use --device cpu")
+    try:
+        supported = ctranslate2.get_supported_compute_types(device, index)
+    except RuntimeError as e:  # e.g. a driver older than CTranslate2's CUDA
+        fail(f"--device {args.device}: CTranslate2 {ctranslate2.__version__} cannot use the GPU: {e}")
+    if args.compute_type not in supported:
+        fail(f"--compute-type {args.compute_type}: CTranslate2 cannot run it on GPU {index} "
+             f"(it runs {', '.join(sorted(supported))} there)")
+
+
+def fail(message):
+    print(f"bench_ctranslate2: {message}", file=sys.stderr)
+    sys.exit(2)
 
 
 def stage_summary(args, inputs, beams):
@@ -229,7 +301,13 @@ def main():
         "--check", action="store_true", help="check inputs and float32 summaries against transformers, then exit"
     )
     parser.add_argument("--stage", choices=["greedy", "beam4"])
-    parser.add_argument("--compute-type", choices=QUANTIZATIONS, default="int8")
+    parser.add_argument(
+        "--compute-type",
+        choices=list(GPU_COMPUTE_TYPES),
+        default="int8",
+        help="int8 or float32 on the CPU; on a GPU also int8_float16, int8_bfloat16, float16, bfloat16",
+    )
+    parser.add_argument("--device", type=device_arg, default="cpu", help="cpu (default), cuda or cuda:N")
     parser.add_argument("--articles", type=int, default=1, help="articles to process")
     parser.add_argument("--batch", type=int, default=1, help="articles per translate_batch call")
     parser.add_argument("--threads", type=int, default=2, help="CTranslate2 intra_threads")
@@ -240,7 +318,14 @@ def main():
         return
     if not (args.stage or args.check):
         parser.error("--stage, --convert or --check is required")
-    quantization = "float32" if args.check else args.compute_type
+    if args.check and args.device != "cpu":
+        parser.error("--check runs on the CPU (drop --device)")
+    if args.device == "cpu" and args.compute_type not in QUANTIZATIONS:
+        parser.error(f"--compute-type {args.compute_type} runs on a GPU only (--device cuda); the CPU runs "
+                     f"{' or '.join(QUANTIZATIONS)}")
+    if args.device != "cpu":
+        check_gpu(args)
+    quantization = "float32" if args.check else source_quantization(args)
     if not is_current(args.models, quantization):
         raise SystemExit(
             f"bench_ctranslate2: {model_dir(args.models, quantization)} is missing or older than "
@@ -252,10 +337,13 @@ def main():
         check(args, inputs)
         return
     result = stage_summary(args, inputs, 4 if args.stage == "beam4" else 1)
+    kind, index = parse_device(args.device)
+    device = "cpu" if kind == "cpu" else f"cuda:{index}"
     result.update(
         {
-            "engine": ENGINE_NAME[args.compute_type],
+            "engine": ENGINE_NAME[args.compute_type] + ("" if kind == "cpu" else f"-{device}"),
             "precision": args.compute_type,
+            "device": device,
             "stage": args.stage,
             "threads": args.threads,
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,

@@ -7,6 +7,11 @@ script only orchestrates. Every measurement is a fresh process running one stage
 peak RSS (each reports its own: getrusage ru_maxrss / VmHWM). Each round reverses the engines'
 order of the round before. Results: JSON on stdout (and --json FILE), and the tables between the
 markers in docs/benchmarks.md (--markdown FILE; --no-write for smoke tests).
+
+--device cuda runs newsframe (f32, bf16), transformers (f32, bf16) and CTranslate2 on the GPU
+instead (scripts/bench/gpu.sh): no roofline, profiles or probes; the GPU's name in the header;
+its own JSON (docs/benchmarks-gpu.json) and its own markers in docs/benchmarks.md, so the CPU
+results stay as they are. --dry-run prints the processes a run would start, and starts none.
 """
 
 import argparse
@@ -19,13 +24,16 @@ import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(HERE))
-from make_models import cache_dir  # noqa: E402
+# The models' default folder, without importing torch (make_models does).
+from bench_ctranslate2 import default_models as cache_dir  # noqa: E402
+from bench_ctranslate2 import device_arg  # noqa: E402
 
 RATE_KEY = {
     "greedy": "articles_per_s",
@@ -46,29 +54,96 @@ UNIT = {
 # Peer engines: CTranslate2 runs the mT5 stages only (it has no DeBERTa or pipeline of ours).
 PEER_STAGES = ("greedy", "beam4")
 PEER_COMPUTE_TYPE = {"ctranslate2-int8": "int8", "ctranslate2-f32": "float32"}
+# On a GPU: int8 weights with float16 activations (CTranslate2's fast GPU setting), and the
+# like-for-like bfloat16 and float32; ctranslate2-f16 / -int8-bf16 on request (mT5's
+# feed-forward overflows float16: speed only).
+GPU_PEER_COMPUTE_TYPE = {"ctranslate2-int8-f16": "int8_float16", "ctranslate2-bf16": "bfloat16",
+                         "ctranslate2-f32": "float32"}
+GPU_EXTRA_PEERS = {"ctranslate2-f16": "float16", "ctranslate2-int8-bf16": "int8_bfloat16",
+                   "ctranslate2-int8": "int8"}
+# Engines that run on a GPU (the rest are CPU-only: int8 is fbgemm's, rust-bert and
+# newsframe-t5 load on the CPU).
+GPU_RUST_ENGINES = ("newsframe", "newsframe-bf16")
 # CPU flags that decide which kernels the engines can use (recorded with every run).
 SPEED_FLAGS = ("avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx_vnni", "avx512_bf16",
                "avx512_fp16", "amx_tile", "amx_bf16", "amx_int8")
 ROOF = {"greedy": "greedy", "beam4": "beam4", "nli": "nli", "nli-raw": "nli", "embed": "embed", "analyze": "analyze"}
 BEGIN, END = "<!-- bench:begin (written by scripts/bench/run.py) -->", "<!-- bench:end -->"
+GPU_BEGIN = "<!-- bench-gpu:begin (written by scripts/bench/run.py --device cuda) -->"
+GPU_END = "<!-- bench-gpu:end -->"
 
 
 def loadavg():
     return os.getloadavg()
 
 
-def run_one(cmd, env):
-    """Runs one benchmark process; returns its JSON plus wall time and peak RSS."""
+def run_one(cmd, env, gpu=None):
+    """Runs one benchmark process; returns its JSON plus wall time and peak RSS (and, with a
+    GpuMemory, the most GPU memory nvidia-smi saw in use meanwhile, above what was in use before)."""
     t0 = time.perf_counter()
+    if gpu:
+        gpu.start()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
     out, err = proc.communicate()
     wall = time.perf_counter() - t0
+    gpu_used = gpu.stop() if gpu else None
     if proc.returncode != 0:
         raise SystemExit(f"benchmark process failed ({proc.returncode}): {shlex.join(cmd)}\n{err[-3000:]}")
     line = [ln for ln in out.splitlines() if ln.startswith("{")][-1]
     res = json.loads(line)
     res["process_wall_s"] = wall
+    if gpu_used is not None:
+        res["gpu_used_mib"] = gpu_used
     return res
+
+
+def nvidia_smi(query, index):
+    """nvidia-smi --query-gpu=QUERY for GPU `index`, or None where it does not answer."""
+    try:
+        out = subprocess.run(["nvidia-smi", f"--query-gpu={query}", "--format=csv,noheader,nounits", "-i", str(index)],
+                             capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout.strip() if out.returncode == 0 and out.stdout.strip() else None
+
+
+class GpuMemory:
+    """Samples the GPU's memory in use (nvidia-smi, every `every` s) while one process runs: one
+    measure for every engine (the CUDA context and each framework's cache included), where the
+    frameworks' own counters differ or are missing."""
+
+    def __init__(self, index, every=0.2):
+        self.index, self.every = index, every
+
+    def used(self):
+        out = nvidia_smi("memory.used", self.index)
+        try:
+            return float(out)
+        except (TypeError, ValueError):
+            return None
+
+    def start(self):
+        self.before, self.peak, self.done = self.used(), None, threading.Event()
+
+        def sample():
+            while not self.done.wait(self.every):
+                mib = self.used()
+                if mib is not None:
+                    self.peak = mib if self.peak is None else max(self.peak, mib)
+
+        self.thread = threading.Thread(target=sample, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.done.set()
+        self.thread.join()
+        if self.before is None or self.peak is None:
+            return None
+        return max(self.peak - self.before, 0.0)
+
+
+def gpu_index(device):
+    return int(device.partition(":")[2] or 0)
 
 
 def machine():
@@ -95,8 +170,9 @@ def median(xs):
     return statistics.median(xs) if xs else None
 
 
-def summarize(results, roof):
-    """Medians per (stage, engine), ratios against python, roofline fractions."""
+def summarize(results, roof, suffix=""):
+    """Medians per (stage, engine), ratios against python, roofline fractions. `suffix` is the
+    device part of GPU engine names ("-cuda:0"): the baseline is then python + suffix."""
     table = {}
     for r in results:
         key = (r["stage"], r["engine"])
@@ -106,6 +182,8 @@ def summarize(results, roof):
     engine_order = ["python", "newsframe", "python-bf16", "newsframe-bf16", "newsframe-int8", "newsframe-t5",
                     "rust-bert",
                     "ctranslate2-int8", "ctranslate2-f32"]
+    if suffix:
+        engine_order = [e + suffix for e in engine_order + list(GPU_PEER_COMPUTE_TYPE) + list(GPU_EXTRA_PEERS)]
     keys = sorted(
         table,
         key=lambda k: (
@@ -133,18 +211,21 @@ def summarize(results, roof):
             row["input_tokens"] = rs[0].get("input_tokens")
         if "padded_tokens" in rs[0]:
             row["padded_tokens"] = rs[0]["padded_tokens"]
+        for key in ("gpu_used_mib", "gpu_peak_mib"):
+            if any(key in r for r in rs):
+                row[key] = median([r[key] for r in rs if key in r])
         st = roof["stages"].get(ROOF[stage]) if roof else None
         if st and rate:
             row["hw_fraction"] = st["ideal_s_per_unit"] * rate
             row["gflops"] = st["flops_per_unit"] * rate / 1e9 if "flops_per_unit" in st else None
-        py = table.get((stage, "python"))
-        if py and engine != "python":
+        py = table.get((stage, "python" + suffix))
+        if py and engine != "python" + suffix:
             py_rate = median([r[RATE_KEY[stage]] for r in py])
             row["speed_vs_python"] = rate / py_rate
             row["rss_vs_python"] = row["peak_rss_mb"] / median([r["peak_rss_mb"] for r in py])
             row["load_vs_python"] = row["load_s"] / median([r["load_s"] for r in py])
-        py_bf16 = table.get((stage, "python-bf16"))
-        if py_bf16 and engine == "newsframe-bf16":
+        py_bf16 = table.get((stage, "python-bf16" + suffix))
+        if py_bf16 and engine == "newsframe-bf16" + suffix:
             row["speed_vs_python_bf16"] = rate / median([r[RATE_KEY[stage]] for r in py_bf16])
         rows.append(row)
     return rows
@@ -178,6 +259,30 @@ def versus_peer(rows, peer="ctranslate2-int8", target=1.5):
             ratio = best["rate"] / theirs["rate"]
             out.append({"stage": stage, "engine": best["engine"], "ratio": ratio, "met": ratio >= target})
     return out
+
+
+def cells(r):
+    """The table cells a CPU and a GPU row share, formatted."""
+    return {
+        "stage": r["stage"],
+        "engine": r["engine"],
+        "rate": fmt(r["rate"], 3),
+        "unit": r["unit"],
+        "tok": fmt(r.get("tokens_per_s"), 1),
+        "vs": fmt(r.get("speed_vs_python")) + ("x" if r.get("speed_vs_python") else ""),
+        "rss": fmt(r["peak_rss_mb"], 0),
+        "load": fmt(r["load_s"]),
+        "runs": ", ".join(fmt(x, 3) for x in r["rate_runs"]),
+    }
+
+
+def bf16_like_for_like(rows):
+    """The markdown lines comparing newsframe-bf16 with python-bf16 (none without both)."""
+    like = [r for r in rows if r.get("speed_vs_python_bf16")]
+    if not like:
+        return []
+    return ["", "newsframe-bf16 against python-bf16 (both in bfloat16): " + "; ".join(
+        f"{r['stage']} {r['speed_vs_python_bf16']:.2f}x" for r in like) + "."]
 
 
 def cpu_line(m):
@@ -217,17 +322,9 @@ def markdown(report):
     for r in report["rows"]:
         lines.append(
             "| {stage} | {engine} | {rate} | {unit} | {tok} | {vs} | {rss} | {rssv} | {load} | {hw} | {runs} |".format(
-                stage=r["stage"],
-                engine=r["engine"],
-                rate=fmt(r["rate"], 3),
-                unit=r["unit"],
-                tok=fmt(r.get("tokens_per_s"), 1),
-                vs=fmt(r.get("speed_vs_python")) + ("x" if r.get("speed_vs_python") else ""),
-                rss=fmt(r["peak_rss_mb"], 0),
+                **cells(r),
                 rssv=fmt(r.get("rss_vs_python")),
-                load=fmt(r["load_s"]),
                 hw=fmt(100 * r["hw_fraction"], 0) + "%" if r.get("hw_fraction") else "-",
-                runs=", ".join(fmt(x, 3) for x in r["rate_runs"]),
             )
         )
     lines += [
@@ -249,25 +346,16 @@ def markdown(report):
         "DeBERTa's relative positions once at load and multiplies only the position rows a batch "
         "uses), so it can exceed 100%.",
     ]
-    like = [r for r in report["rows"] if r.get("speed_vs_python_bf16")]
-    if like:
-        lines += ["", "newsframe-bf16 against python-bf16 (both in bfloat16): " + "; ".join(
-            f"{r['stage']} {r['speed_vs_python_bf16']:.2f}x" for r in like) + "."]
+    lines += bf16_like_for_like(report["rows"])
     peer = versus_peer(report["rows"])
     if peer:
         lines += ["", "newsframe vs CTranslate2 int8 (newsframe's fastest setting / `ctranslate2-int8`, target "
                   ">= 1.5x): " + "; ".join(
                       f"{p['stage']} {p['ratio']:.2f}x ({p['engine']}) — {'met' if p['met'] else 'NOT met'}"
                       for p in peer) + "."]
-    logs = {}  # engine -> CTranslate2's load log (ISA, GEMM backends, compute type chosen on this CPU)
-    for r in report.get("runs", []):
-        if r.get("ctranslate2_backend"):
-            logs.setdefault(r["engine"], (r["ctranslate2"], r["ctranslate2_backend"]))
-    if logs:
-        version, first = next(iter(logs.values()))
-        shared = [ln for ln in first if "compute type" not in ln]
-        chosen = [f"{e} {ln}" for e, (_, log) in logs.items() for ln in log if "compute type" in ln]
-        lines += ["", f"CTranslate2 {version} on this CPU (its load log): " + "; ".join(shared + chosen) + "."]
+    log = ct2_log(report)
+    if log:
+        lines += ["", f"CTranslate2 {log[0]} on this CPU (its load log): " + "; ".join(log[1]) + "."]
     roof = report.get("roofline")
     if roof:
         bw = roof["bandwidth"]
@@ -371,19 +459,121 @@ def markdown(report):
     return "\n".join(lines) + "\n"
 
 
-def write_markdown(path, body):
+def ct2_log(report):
+    """'CTranslate2 4.8.5 on this CPU (its load log): ...' from the runs' captured load logs."""
+    logs = {}  # engine -> CTranslate2's load log (ISA, GEMM backends, compute type chosen)
+    for r in report.get("runs", []):
+        if r.get("ctranslate2_backend"):
+            logs.setdefault(r["engine"], (r["ctranslate2"], r["ctranslate2_backend"]))
+    if not logs:
+        return None
+    version, first = next(iter(logs.values()))
+    shared = [ln for ln in first if "compute type" not in ln]
+    chosen = [f"{e} {ln}" for e, (_, log) in logs.items() for ln in log if "compute type" in ln]
+    return version, shared + chosen
+
+
+def markdown_gpu(report):
+    """The GPU run's section: rates, memory on the GPU and on the host, ratios on the same GPU."""
+    m, suffix = report["machine"], report["suffix"]
+    lines = [
+        f"Run {report['started']} to {report['finished']} (UTC) on {report['gpu']} (nvidia-smi), "
+        f"`--device {report['device']}`; host {m.get('cpu', '?')}, {m.get('cpus')} CPUs, "
+        f"{m.get('mem_gib')} GiB; {report['threads']} CPU threads in every engine; {report['rounds']} interleaved "
+        "rounds, medians shown.",
+        f"Load average before / after: {report['load_before'][0]:.2f} / {report['load_after'][0]:.2f} (1 min).",
+        "",
+        f"Command: `{report['command']}`",
+        "",
+        "| stage | engine | rate | unit | tokens/s | vs Python | GPU MiB used | torch GPU peak MiB | peak RSS MiB "
+        "| load s | runs |",
+        "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in report["rows"]:
+        lines.append(
+            "| {stage} | {engine} | {rate} | {unit} | {tok} | {vs} | {used} | {peak} | {rss} | {load} | {runs} |"
+            .format(**cells(r), used=fmt(r.get("gpu_used_mib"), 0), peak=fmt(r.get("gpu_peak_mib"), 0))
+        )
+    versions = sorted({(r["torch"], r["transformers"]) for r in report.get("runs", []) if "transformers" in r})
+    lines += [
+        "",
+        f"Engines, all on the GPU: `python{suffix}` / `python-bf16{suffix}` = transformers pipelines with the "
+        "models in float32 / `torch_dtype=torch.bfloat16` ("
+        + "; ".join(f"torch {t}, transformers {v}" for t, v in versions)
+        + f"); `newsframe{suffix}` / `newsframe-bf16{suffix}` = the library's transformer engine with "
+        "`--device cuda`, `--precision f32` / `bf16`; `ctranslate2-...` = CTranslate2's `Translator` with "
+        "`device=\"cuda\"` and the compute type named (`int8-f16` = int8_float16, `bf16` = bfloat16, `f32` = "
+        "float32), mT5 stages only. *vs Python* is against `python" + suffix + "` on the same GPU. *GPU MiB used* "
+        "= the most memory nvidia-smi showed in use on the GPU while the process ran, less what was in use before "
+        "it started (sampled every 0.2 s; the CUDA context and the frameworks' caches included), for every "
+        "engine alike; *torch GPU peak MiB* = `torch.cuda.max_memory_allocated` of the transformers side "
+        "(its tensors only); *load s* includes starting CUDA.",
+    ]
+    lines += bf16_like_for_like(report["rows"])
+    peers = sorted({r["engine"] for r in report["rows"] if r["engine"].startswith("ctranslate2-")})
+    for peer in peers:
+        vs = versus_peer(report["rows"], peer=peer)
+        if vs:
+            lines += ["", f"newsframe's fastest setting against `{peer}`: " + "; ".join(
+                f"{v['stage']} {v['ratio']:.2f}x ({v['engine']})" for v in vs) + "."]
+    log = ct2_log(report)
+    if log:
+        lines += ["", f"CTranslate2 {log[0]} on this GPU (its load log): " + "; ".join(log[1]) + "."]
+    return "\n".join(lines) + "\n"
+
+
+def write_markdown(path, body, begin=BEGIN, end=END):
+    """Puts `body` between the markers `begin` and `end` of `path` (appended where they are missing)."""
     text = path.read_text(encoding="utf-8") if path.exists() else ""
-    block = f"{BEGIN}\n{body}{END}"
-    if BEGIN in text and END in text:
-        pre, rest = text.split(BEGIN, 1)
-        post = rest.split(END, 1)[1]
+    block = f"{begin}\n{body}{end}"
+    if begin in text and end in text:
+        pre, rest = text.split(begin, 1)
+        post = rest.split(end, 1)[1]
         text = pre + block + post
     else:
         text = (text.rstrip() + "\n\n" if text else "# Benchmarks\n\n") + block + "\n"
     path.write_text(text, encoding="utf-8")
 
 
-def main():
+def articles_for(args, stage):
+    return {"beam4": args.beam_articles, "nli": args.nli_articles, "nli-raw": args.nli_articles}.get(
+        stage, args.articles
+    )
+
+
+def round_commands(args, stage, rnd, engines, peers, peer_types):
+    """The processes round `rnd` runs for `stage`, in the order it runs them (odd rounds reversed)."""
+    common = ["--stage", stage, "--articles", str(articles_for(args, stage)), "--threads", str(args.threads),
+              "--new-tokens", str(args.new_tokens)]
+    if args.device != "cpu":
+        common += ["--device", args.device]
+    cmds = [[args.python, str(HERE / "bench_python.py"), "--models", str(args.models)] + common]
+    if args.python_bf16 and stage in args.bf16_stages.split(","):
+        cmds.append(cmds[0] + ["--precision", "bf16"])
+    if stage != "nli-raw":
+        for e in engines:
+            if e == "rust-bert" and stage not in args.baseline_stages.split(","):
+                continue
+            if e == "newsframe-t5" and stage not in args.t5_stages.split(","):
+                continue
+            if e == "newsframe-bf16" and stage not in args.bf16_stages.split(","):
+                continue
+            if e == "newsframe-int8" and stage not in args.int8_stages.split(","):
+                continue
+            precision = {"newsframe-bf16": "bf16", "newsframe-int8": "int8"}.get(e)
+            engine = ["--engine", "newsframe", "--precision", precision] if precision \
+                else ["--engine", e]
+            cmds.append([str(args.rust_bin)] + engine + ["--models", str(args.models)] + common)
+    if stage in PEER_STAGES:
+        for e in peers:
+            cmds.append([args.python, str(HERE / "bench_ctranslate2.py"), "--models", str(args.models),
+                         "--compute-type", peer_types[e]] + common)
+    if rnd % 2 == 1:
+        cmds.reverse()
+    return cmds
+
+
+def arg_parser():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--models", type=Path, default=Path(os.environ.get("BENCH_MODELS") or cache_dir()))
     p.add_argument(
@@ -394,18 +584,26 @@ def main():
     p.add_argument("--rust-bin", type=Path, default=REPO / "target/release/examples/bench_engine")
     p.add_argument(
         "--rust-engines",
-        default="newsframe,newsframe-bf16,newsframe-int8,rust-bert",
         help="comma list of engines (newsframe: the library's engine as the analysis stages use "
         "it, float32; newsframe-bf16 / newsframe-int8: the same with --precision bf16 / int8 "
         "(int8 on --int8-stages only); newsframe-t5: the T5 "
         "generator called directly; rust-bert: rust-bert's generator/models called directly, "
-        "the baseline)",
+        "the baseline). Default: newsframe,newsframe-bf16,newsframe-int8,rust-bert; with "
+        "--device cuda newsframe,newsframe-bf16 (the others run on the CPU only)",
     )
     p.add_argument(
         "--peer-engines",
-        default=",".join(PEER_COMPUTE_TYPE),
         help="comma list of peer engines on the mT5 stages: ctranslate2-int8, ctranslate2-f32 "
-        "(skipped with a message when ctranslate2 does not import; '' for none)",
+        "(the default); with --device cuda ctranslate2-int8-f16, ctranslate2-bf16, ctranslate2-f32 (the "
+        "default), ctranslate2-f16, ctranslate2-int8-bf16, ctranslate2-int8. Skipped with a message when "
+        "ctranslate2 does not import (or sees no GPU); '' for none",
+    )
+    p.add_argument(
+        "--device",
+        type=device_arg,
+        default="cpu",
+        help="cpu (default), or cuda / cuda:N: every engine's stages on that GPU (no roofline, profiles "
+        "or probes), results in --json (default docs/benchmarks-gpu.json) and the GPU section of --markdown",
     )
     p.add_argument(
         "--bf16-stages",
@@ -435,6 +633,9 @@ def main():
     )
     p.add_argument("--stages", default="greedy,beam4,nli,nli-raw,embed,analyze")
     p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--time-limit", type=float, metavar="S",
+                   help="start a round only where it should end within S seconds of the first round's start "
+                   "(judged by the round before; the first always runs); the report counts the rounds run")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--articles", type=int, default=1, help="articles per greedy / analyze run")
     p.add_argument("--beam-articles", type=int, default=1, help="articles per beam-4 run")
@@ -451,14 +652,54 @@ def main():
     )
     p.add_argument("--no-write", action="store_true", help="do not touch docs/benchmarks.md")
     p.add_argument("--markdown", type=Path, default=REPO / "docs/benchmarks.md")
-    p.add_argument("--json", type=Path, default=REPO / "docs/benchmarks.json")
+    p.add_argument("--json", type=Path, help="the report (default docs/benchmarks.json; "
+                   "docs/benchmarks-gpu.json with --device cuda)")
     p.add_argument("--render", type=Path, help="only rewrite the markdown from a saved JSON report")
+    p.add_argument("--dry-run", action="store_true",
+                   help="print the processes every round would start (one command line each), start none")
+    p.add_argument("--runs-log", type=Path, help="append each run's JSON to this file as it finishes")
+    return p
+
+
+def plan(p, args):
+    """Fills the device's defaults into `args`; returns (stages, engines, peers, peer_types), or
+    stops through p.error where an engine cannot run on the device."""
+    gpu = args.device != "cpu"
+    if args.rust_engines is None:
+        args.rust_engines = ",".join(GPU_RUST_ENGINES) if gpu else "newsframe,newsframe-bf16,newsframe-int8,rust-bert"
+    peer_types = {**GPU_PEER_COMPUTE_TYPE, **GPU_EXTRA_PEERS} if gpu else PEER_COMPUTE_TYPE
+    if args.peer_engines is None:
+        args.peer_engines = ",".join(GPU_PEER_COMPUTE_TYPE if gpu else PEER_COMPUTE_TYPE)
+    if args.json is None:
+        args.json = REPO / ("docs/benchmarks-gpu.json" if gpu else "docs/benchmarks.json")
+    stages = [s for s in args.stages.split(",") if s]
+    engines = [e for e in args.rust_engines.split(",") if e]
+    peers = [e for e in args.peer_engines.split(",") if e]
+    for e in peers:
+        if e not in peer_types:
+            p.error(f"unknown peer engine {e!r} (known: {', '.join(peer_types)})")
+    if gpu:
+        for e in engines:
+            if e not in GPU_RUST_ENGINES:
+                p.error(f"--rust-engines {e}: runs on the CPU only; on a GPU: {', '.join(GPU_RUST_ENGINES)}")
+        if args.load_probe or args.speedup_probe:
+            p.error("--load-probe and --speedup-probe measure the CPU: run them without --device")
+    return stages, engines, peers, peer_types
+
+
+def main():
+    p = arg_parser()
     args = p.parse_args()
     if args.render:
         report = json.loads(args.render.read_text(encoding="utf-8"))
+        if report.get("device", "cpu") != "cpu":
+            write_markdown(args.markdown, markdown_gpu(report), GPU_BEGIN, GPU_END)
+            return
         report["targets"] = {e: targets(report["rows"], e) for e in report["targets"]}
         write_markdown(args.markdown, markdown(report))
         return
+    gpu = args.device != "cpu"
+    stages, engines, peers, peer_types = plan(p, args)
 
     env = dict(os.environ)
     env.update(
@@ -468,15 +709,28 @@ def main():
         TRANSFORMERS_VERBOSITY="error",
         PYTHONWARNINGS="ignore",
     )
-    stages = [s for s in args.stages.split(",") if s]
-    engines = [e for e in args.rust_engines.split(",") if e]
-    peers = [e for e in args.peer_engines.split(",") if e]
-    for e in peers:
-        if e not in PEER_COMPUTE_TYPE:
-            p.error(f"unknown peer engine {e!r} (known: {', '.join(PEER_COMPUTE_TYPE)})")
-    if peers and subprocess.run([args.python, "-c", "import ctranslate2"], check=False,
+    if args.dry_run:
+        for rnd in range(args.rounds):
+            for stage in stages:
+                for cmd in round_commands(args, stage, rnd, engines, peers, peer_types):
+                    print(shlex.join(cmd))
+        return
+    gpu_info = None
+    if gpu:
+        gpu_info = nvidia_smi("name,memory.total,driver_version", gpu_index(args.device))
+        if gpu_info is None:
+            print(f"run.py: --device {args.device}: nvidia-smi does not answer for GPU {gpu_index(args.device)} "
+                  "(no NVIDIA driver or GPU here); run without --device for the CPU benchmark", file=sys.stderr)
+            sys.exit(2)
+        name, mem, driver = ([x.strip() for x in gpu_info.splitlines()[0].split(",")] + ["?", "?"])[:3]
+        gpu_info = f"{name}, {mem} MiB, driver {driver}"
+    ct2_check = "import ctranslate2"
+    if gpu:
+        ct2_check += f"; assert ctranslate2.get_cuda_device_count() > {gpu_index(args.device)}"
+    if peers and subprocess.run([args.python, "-c", ct2_check], check=False,
                                 capture_output=True).returncode != 0:
-        print(f"run.py: skipping {', '.join(peers)}: ctranslate2 does not import in {args.python} "
+        why = "does not import or sees no CUDA GPU" if gpu else "does not import"
+        print(f"run.py: skipping {', '.join(peers)}: ctranslate2 {why} in {args.python} "
               "(NEWSFRAME_FIXTURE_DEPS=1 scripts/setup installs it)", file=sys.stderr)
         peers = []
     started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")
@@ -484,7 +738,7 @@ def main():
     load_seen = [load_before[0]]
 
     roof = None
-    if not args.no_roofline:
+    if not args.no_roofline and not gpu:
         out = subprocess.run(
             [args.python, str(HERE / "roofline.py"), "--models", str(args.models), "--threads", str(args.threads)],
             check=True,
@@ -496,48 +750,31 @@ def main():
         print(f"roofline: peak {roof['peak_gflops']:.0f} GFLOP/s, read {roof['bandwidth']['read_gbs']:.1f} GB/s",
               file=sys.stderr)
 
-    def articles_for(stage):
-        return {"beam4": args.beam_articles, "nli": args.nli_articles, "nli-raw": args.nli_articles}.get(
-            stage, args.articles
-        )
-
     results = []
+    sampler = GpuMemory(gpu_index(args.device)) if gpu else None
+    rounds_run, t_start, t_round = 0, time.monotonic(), 0.0
     for rnd in range(args.rounds):
+        elapsed = time.monotonic() - t_start
+        if args.time_limit is not None and rnd > 0 and elapsed + t_round > args.time_limit:
+            print(f"run.py: stopping after {rnd} round(s): another would end past --time-limit {args.time_limit:.0f} s "
+                  f"({elapsed:.0f} s so far, {t_round:.0f} s a round)", file=sys.stderr)
+            break
         for stage in stages:
-            common = ["--stage", stage, "--articles", str(articles_for(stage)), "--threads", str(args.threads),
-                      "--new-tokens", str(args.new_tokens)]
-            cmds = [[args.python, str(HERE / "bench_python.py"), "--models", str(args.models)] + common]
-            if args.python_bf16 and stage in args.bf16_stages.split(","):
-                cmds.append(cmds[0] + ["--precision", "bf16"])
-            if stage != "nli-raw":
-                for e in engines:
-                    if e == "rust-bert" and stage not in args.baseline_stages.split(","):
-                        continue
-                    if e == "newsframe-t5" and stage not in args.t5_stages.split(","):
-                        continue
-                    if e == "newsframe-bf16" and stage not in args.bf16_stages.split(","):
-                        continue
-                    if e == "newsframe-int8" and stage not in args.int8_stages.split(","):
-                        continue
-                    precision = {"newsframe-bf16": "bf16", "newsframe-int8": "int8"}.get(e)
-                    engine = ["--engine", "newsframe", "--precision", precision] if precision \
-                        else ["--engine", e]
-                    cmds.append([str(args.rust_bin)] + engine + ["--models", str(args.models)] + common)
-            if stage in PEER_STAGES:
-                for e in peers:
-                    cmds.append([args.python, str(HERE / "bench_ctranslate2.py"), "--models", str(args.models),
-                                 "--compute-type", PEER_COMPUTE_TYPE[e]] + common)
-            if rnd % 2 == 1:
-                cmds.reverse()
-            for cmd in cmds:
-                res = run_one(cmd, env)
+            for cmd in round_commands(args, stage, rnd, engines, peers, peer_types):
+                res = run_one(cmd, env, sampler)
                 results.append(res)
                 load_seen.append(loadavg()[0])
+                if args.runs_log:
+                    with args.runs_log.open("a", encoding="utf-8") as log:
+                        log.write(json.dumps(res) + "\n")
+                on_gpu = f"  gpu {res['gpu_used_mib']:.0f} MiB" if res.get("gpu_used_mib") is not None else ""
                 print(
                     f"round {rnd + 1} {stage:8} {res['engine']:14} {res[RATE_KEY[stage]]:.3f} {UNIT[stage]}"
-                    f"  load {res['load_s']:.2f}s  rss {res['peak_rss_mb']:.0f} MiB  (loadavg {load_seen[-1]:.2f})",
+                    f"  load {res['load_s']:.2f}s  rss {res['peak_rss_mb']:.0f} MiB{on_gpu}  "
+                    f"(loadavg {load_seen[-1]:.2f})",
                     file=sys.stderr,
                 )
+        rounds_run, t_round = rnd + 1, time.monotonic() - t_start - elapsed
 
     loaders = []
     if args.load_probe:
@@ -561,7 +798,7 @@ def main():
         print("speedup probe done", file=sys.stderr)
 
     profiles = {}
-    if args.profiles and shutil.which("perf"):
+    if args.profiles and shutil.which("perf") and not gpu:
         for spec in args.profiles.split(","):
             stage, engine = spec.split(":")
             if engine not in engines:
@@ -574,14 +811,16 @@ def main():
                 else f"profile failed: {out.stderr[-500:]}"
             print(f"profiled {spec}", file=sys.stderr)
 
-    rows = summarize(results, roof)
+    suffix = f"-cuda:{gpu_index(args.device)}" if gpu else ""
+    rows = summarize(results, roof, suffix)
     report = {
         "started": started,
         "finished": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"),
-        "command": "scripts/bench/run.sh " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+        "command": os.environ.get("BENCH_LAUNCHER", "scripts/bench/run.sh") + " "
+        + " ".join(shlex.quote(a) for a in sys.argv[1:]),
         "machine": machine(),
         "threads": args.threads,
-        "rounds": args.rounds,
+        "rounds": rounds_run,
         "load_before": load_before,
         "load_after": loadavg(),
         "load_seen": load_seen,
@@ -594,13 +833,18 @@ def main():
         "probe": probe,
         "profiles": profiles,
     }
+    if gpu:
+        # No CPU targets, roofline or probes; the ratios against CTranslate2 are in the markdown.
+        report.update(targets={}, vs_ctranslate2_int8=[], device=args.device, suffix=suffix, gpu=gpu_info)
+    render = markdown_gpu if gpu else markdown
+    markers = (GPU_BEGIN, GPU_END) if gpu else (BEGIN, END)
     text = json.dumps(report, indent=1)
     print(text)
     if not args.no_write:
         args.json.write_text(text + "\n", encoding="utf-8")
-        write_markdown(args.markdown, markdown(report))
+        write_markdown(args.markdown, render(report), *markers)
     else:
-        print(markdown(report), file=sys.stderr)
+        print(render(report), file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ mod analyze_cli;
 mod analyze_pipeline;
 mod analyze_summary;
 mod analyze_transformer;
+mod bench_scripts;
 mod compare_browser;
 mod compare_edge_cases;
 mod compare_formats;

@@ -16,7 +16,7 @@ fn script(name: &str) -> PathBuf {
 }
 
 /// Fails the test with the script's output, which says what went wrong.
-fn assert_ran(output: &Output, what: &str) {
+pub(crate) fn assert_ran(output: &Output, what: &str) {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     println!("{stdout}");
