@@ -67,8 +67,8 @@ struct Args {
     /// Beams of the summary in the `analyze` stage.
     #[arg(long, default_value_t = 1)]
     beams: usize,
-    /// Articles decoded together in the greedy and beam4 stages (newsframe
-    /// engine; the others run one at a time whatever this says).
+    /// Articles decoded together in the greedy, beam4 and analyze stages
+    /// (newsframe engine; the others run one at a time whatever this says).
     #[arg(long, default_value_t = 1)]
     batch: usize,
     /// Weight loader of the `load` stage: tch's `VarStore::load` (reads the whole
@@ -819,17 +819,28 @@ fn stage_analyze(args: &Args, models: &Path, inputs: &Inputs) -> Result<Value> {
         .articles
         .min(inputs.summary_inputs.len())
         .min(inputs.nli.articles.len());
+    // `--batch N`: the summaries of N articles decoded together, then their
+    // stance pairs, as `newsframe analyze` hands the summarizer several
+    // articles at a time.
     let mut item_s = vec![];
-    for i in 0..n {
+    let indices: Vec<usize> = (0..n).collect();
+    for chunk in indices.chunks(args.batch.max(1)) {
         let (_, s) = timed(|| {
-            summarizer.summarize(&inputs.summary_inputs[i])?;
-            classifier.classify_article(&inputs.nli, &inputs.nli.articles[i])
+            let texts: Vec<String> = chunk
+                .iter()
+                .map(|&i| inputs.summary_inputs[i].clone())
+                .collect();
+            summarizer.summarize_batch(&texts)?;
+            for &i in chunk {
+                classifier.classify_article(&inputs.nli, &inputs.nli.articles[i])?;
+            }
+            Ok(())
         })?;
-        item_s.push(s);
+        item_s.extend(std::iter::repeat_n(s / chunk.len() as f64, chunk.len()));
     }
     let total: f64 = item_s.iter().sum();
     Ok(json!({
-        "load_s": load_s, "run_s": total, "items": n,
+        "load_s": load_s, "run_s": total, "items": n, "batch": args.batch.max(1),
         "articles_per_s": n as f64 / total, "item_s": item_s,
     }))
 }
