@@ -22,7 +22,7 @@ use newsframe::train::optim::AdamWConfig;
 use newsframe::train::{
     BaseModel, BatchOrder, TrainConfig, TrainError, TrainReport, Trainable, train_stance,
 };
-use newsframe::transformer::bert::{BertClassifier, BertConfig, HeadInit};
+use newsframe::transformer::bert::{BertClassifier, BertConfig, HeadInit, Pooling};
 use newsframe::transformer::classifier::{ClassifierConfig, SequenceClassifier};
 use newsframe::transformer::deberta_v2::{DebertaV2Config, DebertaV2ForSequenceClassification};
 use newsframe::transformer::model_dir::ModelDir;
@@ -224,6 +224,7 @@ fn config_on(base: PathBuf, dir: &Path, out: &str, epochs: usize) -> TrainConfig
         patience: None,
         resume: false,
         trainable: Trainable::All,
+        pooling: Pooling::Cls,
         overlay: None,
         reports: Vec::new(),
         stop_after: None,
@@ -295,6 +296,55 @@ fn training_lowers_the_loss_and_the_engine_loads_the_same_logits() {
     // Loaded back by the engine's stance classifier: the logits training ended with.
     let got = engine_logits(&config.out, &dev_pairs(&config));
     assert_close(&got, &report.dev_logits, 1e-4, "reloaded logits");
+}
+
+/// `--pooling mean-target`: the mean of all tokens beside the mean of the
+/// target's; saved so that the engine pools the same way (logits equal to
+/// the end of training), whole or with frozen lower layers cached, and so
+/// that transformers refuses the wider classifier instead of misreading it.
+#[test]
+fn target_pooling_trains_and_the_engine_pools_the_same_way() {
+    let _turn = one_at_a_time();
+    let tmp = tempfile::tempdir().unwrap();
+    for (out, trainable) in [("all", Trainable::All), ("top", Trainable::Top(1))] {
+        let mut config = config(tmp.path(), out, 6);
+        config.pooling = Pooling::MeanAndTarget;
+        config.trainable = trainable;
+        let report = train_stance(&config, &mut |_| {}).unwrap();
+        let (first, last) = (&report.history[0], report.history.last().unwrap());
+        assert!(last.train_loss < first.train_loss, "{out}: the loss fell");
+        let saved: Value =
+            serde_json::from_str(&std::fs::read_to_string(config.out.join("config.json")).unwrap())
+                .unwrap();
+        assert_eq!(saved["newsframe_pooling"], json!("mean+target"));
+        assert_ne!(
+            saved["architectures"],
+            json!(["BertForSequenceClassification"])
+        );
+        let card: Value = serde_json::from_str(
+            &std::fs::read_to_string(config.out.join("newsframe-card.json")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(card["hyperparameters"]["pooling"], json!("mean+target"));
+        let got = engine_logits(&config.out, &dev_pairs(&config));
+        assert_close(&got, &report.dev_logits, 1e-4, out);
+    }
+    // The same sentence toward two targets: the target half tells them apart.
+    let dir = tmp.path().join("all");
+    let sentence = "The minister praised the union and attacked the court.";
+    let logits = engine_logits(
+        &dir,
+        &[
+            (sentence.to_string(), "union".to_string()),
+            (sentence.to_string(), "court".to_string()),
+        ],
+    );
+    assert_ne!(logits[0], logits[1]);
+    // DeBERTa bases pool as transformers does, for now: refused, not ignored.
+    let mut config = config_on(deberta_fixture(), tmp.path(), "deberta", 1);
+    config.pooling = Pooling::MeanAndTarget;
+    let err = train_stance(&config, &mut |_| {}).unwrap_err().to_string();
+    assert!(err.contains("--pooling mean+target"), "{err}");
 }
 
 /// `--dev-fraction 0`: every pair trains, the last epoch is the model, and

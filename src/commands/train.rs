@@ -89,6 +89,14 @@ pub struct TrainStanceArgs {
     #[arg(long, value_name = "K")]
     pub train_layers: Option<usize>,
 
+    /// How the classifier reads the encoder's output: `cls` is transformers'
+    /// `BertForSequenceClassification` (first token through a tanh dense);
+    /// `mean-target` puts the mean of all tokens next to the mean of the
+    /// target's tokens (BERT-family bases; the model is then for newsframe,
+    /// not transformers).
+    #[arg(long, value_enum, default_value = "cls")]
+    pub pooling: PoolingArg,
+
     /// Write only the trained tensors, in this format, as an overlay on the
     /// registry base (needs --train-layers): f16, bf16, f32, or int8-delta
     /// (each matrix as its int8 change from the base, a scale per row).
@@ -174,6 +182,7 @@ fn stance(args: &TrainStanceArgs) -> anyhow::Result<Outcome> {
         patience: args.patience,
         resume: args.resume,
         trainable: args.train_layers.map_or(Trainable::All, Trainable::Top),
+        pooling: args.pooling.into(),
         overlay: args.overlay,
         reports: args.reports.clone(),
         stop_after: args.stop_after,
@@ -200,6 +209,22 @@ fn stance(args: &TrainStanceArgs) -> anyhow::Result<Outcome> {
         ),
     }
     Ok(Outcome::Success)
+}
+
+/// `--pooling`, as the command line spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PoolingArg {
+    Cls,
+    MeanTarget,
+}
+
+impl From<PoolingArg> for crate::transformer::bert::Pooling {
+    fn from(arg: PoolingArg) -> Self {
+        match arg {
+            PoolingArg::Cls => crate::transformer::bert::Pooling::Cls,
+            PoolingArg::MeanTarget => crate::transformer::bert::Pooling::MeanAndTarget,
+        }
+    }
 }
 
 /// A progress bar with ETA on a terminal; one line per epoch otherwise.

@@ -32,6 +32,7 @@ use crate::eval::classify::ClassMetrics;
 use crate::eval::datasets::LoadConfig;
 use crate::stats::{BootstrapConfig, Interval, interval};
 use crate::transformer::TransformerError;
+use crate::transformer::bert::Pooling;
 use crate::transformer::model_dir::ModelDir;
 use crate::transformer::tokenize::TextTokenizer;
 
@@ -116,6 +117,8 @@ pub struct TrainConfig {
     pub patience: Option<usize>,
     pub resume: bool,
     pub trainable: Trainable,
+    /// How the classifier pools the encoder's states (BERT bases).
+    pub pooling: Pooling,
     /// Write an overlay with the trained tensors in this format instead of
     /// a full `model.safetensors`.
     pub overlay: Option<output::OverlayFormat>,
@@ -282,7 +285,7 @@ pub fn train_stance(
     let dev = data::encode(&tokenizer, &dev_pairs)?;
 
     tch::manual_seed(config.seed as i64);
-    let mut network = Network::load(&dir, LABELS.len() as i64, config.trainable)?;
+    let mut network = Network::load(&dir, LABELS.len() as i64, config.trainable, config.pooling)?;
     let params = network.trained_parameters();
     let mut optimizer = AdamW::new(config.optim, params);
     progress(Event::Note(format!(
@@ -586,6 +589,10 @@ fn fingerprint(config: &TrainConfig, max_length: usize) -> Result<String, TrainE
     ));
     // What turns rows into pairs: other columns or label names are other data.
     parts.push(format!("{:?} {:?}", config.load.fields, config.load.labels));
+    // Only when not the default, so runs started before it resume.
+    if config.pooling != Pooling::Cls {
+        parts.push(format!("pooling {}", config.pooling.name()));
+    }
     Ok(output::sha256_hex(parts.join("\n").as_bytes()))
 }
 
@@ -674,7 +681,7 @@ fn logits_of(
         Some(cache) => {
             let states: Vec<&Tensor> = batch.iter().map(|&i| &cache[i]).collect();
             let padded = Tensor::pad_sequence(&states, true, 0.0);
-            network.forward_from_states(padded, &mask, train)
+            network.forward_from_states(padded, &mask, &types, train)
         }
         None => {
             let types = network.uses_token_types.then_some(&types);

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use tch::{Kind, Tensor};
 
-use crate::transformer::bert::{self, BertClassifier, BertConfig, HeadInit};
+use crate::transformer::bert::{self, BertClassifier, BertConfig, HeadInit, Pooling};
 use crate::transformer::deberta_v2::{self, DebertaV2Config, DebertaV2ForSequenceClassification};
 use crate::transformer::model_dir::{Architecture, ModelDir};
 use crate::transformer::weights::SafetensorsFile;
@@ -84,9 +84,9 @@ impl Classifier {
         }
     }
 
-    fn head(&self, hidden: &Tensor, train: bool) -> Tensor {
+    fn head(&self, hidden: &Tensor, mask: &Tensor, types: &Tensor, train: bool) -> Tensor {
         match self {
-            Classifier::Bert(net) => net.head(hidden, train),
+            Classifier::Bert(net) => net.head(hidden, mask, Some(types), train),
             Classifier::DebertaV2(net) => net.head(hidden, train),
         }
     }
@@ -120,7 +120,12 @@ pub enum Trainable {
 impl Network {
     /// The base model of `dir` with a fresh 3-label head (`resume_from`: the
     /// head and every trained tensor come from a checkpoint instead).
-    pub fn load(dir: &ModelDir, labels: i64, trainable: Trainable) -> Result<Network, TrainError> {
+    pub fn load(
+        dir: &ModelDir,
+        labels: i64,
+        trainable: Trainable,
+        pooling: Pooling,
+    ) -> Result<Network, TrainError> {
         let arch = dir.require(
             "train stance",
             TRAINABLE_ARCHITECTURES,
@@ -129,7 +134,8 @@ impl Network {
         let weights = SafetensorsFile::open(&dir.safetensors_path()?)?;
         let (net, uses_token_types) = match arch {
             Architecture::Bert => {
-                let config: BertConfig = dir.parse_config()?;
+                let mut config: BertConfig = dir.parse_config()?;
+                config.pooling = pooling;
                 let net = BertClassifier::load(
                     &weights,
                     &config,
@@ -139,6 +145,13 @@ impl Network {
                 (Classifier::Bert(net), config.type_vocab_size > 0)
             }
             Architecture::DebertaV2 => {
+                if pooling != Pooling::Cls {
+                    return Err(TrainError::Usage(format!(
+                        "--pooling {}: BERT-family bases only for now; a DeBERTa-v2 base \
+                         trains with --pooling cls",
+                        pooling.name()
+                    )));
+                }
                 let config: DebertaV2Config = dir.parse_config()?;
                 if config.type_vocab_size > 0 {
                     // The engine's classifier refuses these (it feeds type 0 everywhere).
@@ -254,13 +267,20 @@ impl Network {
             .run_layers(x, mask, 0..self.first_trained_layer, false)
     }
 
-    /// Logits from the frozen layers' output.
-    pub fn forward_from_states(&self, states: Tensor, mask: &Tensor, train: bool) -> Tensor {
+    /// Logits from the frozen layers' output (`types`: the pair's token
+    /// types, which target pooling reads).
+    pub fn forward_from_states(
+        &self,
+        states: Tensor,
+        mask: &Tensor,
+        types: &Tensor,
+        train: bool,
+    ) -> Tensor {
         let layers = self.net.num_layers();
         let hidden = self
             .net
             .run_layers(states, mask, self.first_trained_layer..layers, train);
-        self.net.head(&hidden, train)
+        self.net.head(&hidden, mask, types, train)
     }
 
     /// Logits of token ids through the whole network.
@@ -275,7 +295,15 @@ impl Network {
         let hidden = self
             .net
             .run_layers(x, mask, 0..self.net.num_layers(), train);
-        self.net.head(&hidden, train)
+        let no_types;
+        let types = match types {
+            Some(t) => t,
+            None => {
+                no_types = mask.zeros_like();
+                &no_types
+            }
+        };
+        self.net.head(&hidden, mask, types, train)
     }
 
     /// Every tensor under transformers' names (`only_trained`: just the

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use tch::{Kind, Tensor};
 
 use crate::models::digest::hash_file;
+use crate::transformer::bert::Pooling;
 use crate::transformer::model_dir::ModelDir;
 
 use super::data::LABELS;
@@ -135,9 +136,9 @@ pub fn write_model_dir(
     };
     write(
         "config.json",
-        serde_json::to_string_pretty(&classification_config(
-            base.config(),
-            network.net.transformers_class(),
+        serde_json::to_string_pretty(&with_pooling(
+            classification_config(base.config(), network.net.transformers_class()),
+            config.pooling,
         ))
         .expect("config serializes")
         .as_bytes(),
@@ -216,6 +217,20 @@ pub fn classification_config(base: &Value, class: &str) -> Value {
     config
 }
 
+/// `config` naming a pooling other than transformers' own
+/// (`newsframe_pooling`), which the engine reads; transformers refuses the
+/// wider classifier rather than misreading it.
+fn with_pooling(mut config: Value, pooling: Pooling) -> Value {
+    if let (Value::Object(map), Pooling::MeanAndTarget) = (&mut config, pooling) {
+        map.insert("newsframe_pooling".into(), json!(pooling.name()));
+        map.insert(
+            "architectures".into(),
+            json!(["NewsframeBertTargetPooledClassifier"]),
+        );
+    }
+    config
+}
+
 fn card(
     config: &TrainConfig,
     report: &TrainReport,
@@ -270,6 +285,7 @@ fn card(
                 Trainable::Top(k) => format!("top {k} layers + pooler + classifier"),
             },
             "frozen_layers_cached": config.trainable != Trainable::All,
+            "pooling": config.pooling.name(),
             "dataset_format": config.load.format.map(|f| f.as_str()),
             "label_map": config
                 .load

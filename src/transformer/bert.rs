@@ -46,6 +46,39 @@ pub struct BertConfig {
     pub classifier_dropout: Option<f64>,
     #[serde(default = "default_init_range")]
     pub initializer_range: f64,
+    /// How a classifier pools the last hidden states (`newsframe_pooling`
+    /// in `config.json`; absent: transformers' first-token pooler).
+    #[serde(default, rename = "newsframe_pooling")]
+    pub pooling: Pooling,
+}
+
+/// How [`BertClassifier`] turns the last hidden states into the classifier's
+/// input.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub enum Pooling {
+    /// transformers' `BertForSequenceClassification`: tanh dense over the
+    /// first token.
+    #[default]
+    #[serde(rename = "cls")]
+    Cls,
+    /// The mean of all tokens next to the mean of the second segment's tokens
+    /// (the target of a (sentence, target) pair), `2 × hidden` wide: sentence
+    /// encoders are trained on mean-pooled states, and the target's own
+    /// states say what the sentence says of it. Saved with
+    /// `"newsframe_pooling": "mean+target"`; transformers cannot load it as
+    /// `BertForSequenceClassification` (its classifier is twice as wide).
+    #[serde(rename = "mean+target")]
+    MeanAndTarget,
+}
+
+impl Pooling {
+    /// The name `config.json` and the command line use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Pooling::Cls => "cls",
+            Pooling::MeanAndTarget => "mean+target",
+        }
+    }
 }
 
 fn default_max_position() -> i64 {
@@ -339,6 +372,17 @@ impl BertEncoder {
     }
 }
 
+/// The mean of `hidden` `[batch, seq, h]` over the positions where `weights`
+/// `[batch, seq]` is 1 (zero where there are none), as sentence-transformers
+/// pools.
+fn masked_mean(hidden: &Tensor, weights: &Tensor) -> Tensor {
+    let w = weights.unsqueeze(-1);
+    let summed = (hidden * &w).sum_dim_intlist([1].as_slice(), false, Kind::Float);
+    summed
+        / w.sum_dim_intlist([1].as_slice(), false, Kind::Float)
+            .clamp_min(1e-9)
+}
+
 /// `(name, tensor)` with a fused `….qkv.{weight,bias}` split into
 /// transformers' `….query`, `….key`, `….value` (other names unchanged).
 pub fn split_fused(name: &str, tensor: &Tensor) -> Vec<(String, Tensor)> {
@@ -363,6 +407,7 @@ pub struct BertClassifier {
     pooler: Linear,
     classifier: Linear,
     classifier_dropout: f64,
+    pooling: Pooling,
 }
 
 /// Where a classifier's head comes from when it is built from a base encoder.
@@ -391,6 +436,10 @@ impl BertClassifier {
         let hidden = config.hidden_size;
         let prefix = checkpoint_prefix(weights);
         let pooler_name = format!("{prefix}pooler.dense");
+        let classifier_input = match config.pooling {
+            Pooling::Cls => hidden,
+            Pooling::MeanAndTarget => 2 * hidden,
+        };
         // Drawn on the CPU, so a seed gives the same head on every device.
         let fresh = |rows: i64, cols: i64| {
             let weight = Tensor::randn([rows, cols], (Kind::Float, tch::Device::Cpu))
@@ -413,7 +462,7 @@ impl BertClassifier {
                     })?;
                 (
                     load.linear_f32(&pooler_name, hidden, hidden)?,
-                    load.linear_f32("classifier", hidden, labels)?,
+                    load.linear_f32("classifier", classifier_input, labels)?,
                 )
             }
             HeadInit::Fresh { labels } => {
@@ -422,7 +471,7 @@ impl BertClassifier {
                 } else {
                     fresh(hidden, hidden)
                 };
-                (pooler, fresh(labels, hidden))
+                (pooler, fresh(labels, classifier_input))
             }
         };
         Ok(BertClassifier {
@@ -432,12 +481,39 @@ impl BertClassifier {
             classifier_dropout: config
                 .classifier_dropout
                 .unwrap_or(config.hidden_dropout_prob),
+            pooling: config.pooling,
         })
     }
 
-    /// Logits `[batch, labels]` from the last hidden states.
-    pub fn head(&self, hidden: &Tensor, train: bool) -> Tensor {
-        let pooled = self.pooler.forward(&hidden.select(1, 0)).tanh();
+    /// How this classifier pools.
+    pub fn pooling(&self) -> Pooling {
+        self.pooling
+    }
+
+    /// Logits `[batch, labels]` from the last hidden states, `attention_mask`
+    /// and `token_type_ids` (type 1: the pair's second segment; read by
+    /// [`Pooling::MeanAndTarget`] only; None there: no target tokens).
+    pub fn head(
+        &self,
+        hidden: &Tensor,
+        attention_mask: &Tensor,
+        token_type_ids: Option<&Tensor>,
+        train: bool,
+    ) -> Tensor {
+        let pooled = match self.pooling {
+            Pooling::Cls => self.pooler.forward(&hidden.select(1, 0)).tanh(),
+            Pooling::MeanAndTarget => {
+                let mask = on_device_of(attention_mask, hidden).to_kind(Kind::Float);
+                let target = match token_type_ids {
+                    Some(types) => on_device_of(types, hidden).eq(1).to_kind(Kind::Float) * &mask,
+                    None => mask.zeros_like(),
+                };
+                Tensor::cat(
+                    &[masked_mean(hidden, &mask), masked_mean(hidden, &target)],
+                    -1,
+                )
+            }
+        };
         self.classifier
             .forward(&dropout(&pooled, self.classifier_dropout, train))
     }
@@ -465,7 +541,7 @@ impl BertClassifier {
         let hidden =
             self.encoder
                 .run_layers(x, attention_mask, 0..self.encoder.num_layers(), train);
-        self.head(&hidden, train)
+        self.head(&hidden, attention_mask, token_type_ids, train)
     }
 
     /// Every parameter with its `BertForSequenceClassification` name (fused
