@@ -9,9 +9,10 @@ use serde_json::Value;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
-fn analyze(extra: &[&str]) -> Vec<Value> {
+/// `newsframe analyze` of the samples on the fixture models, with `extra`.
+fn analyze_output(extra: &[&str]) -> std::process::Output {
     // An empty hub cache: only the fixture folders given by path are used.
-    let output = common::newsframe()
+    common::newsframe()
         .current_dir(ROOT)
         .args([
             "analyze",
@@ -19,12 +20,16 @@ fn analyze(extra: &[&str]) -> Vec<Value> {
             "--actors",
             "data/actors/venezuela.toml",
         ])
-        .args(["--engine", "transformer", "--format", "jsonl"])
+        .args(["--engine", "transformer"])
         .args(["--summary-model", "tests/fixtures/models/mt5-tiny"])
         .args(["--nli-model", "tests/fixtures/models/mdeberta-nli-tiny"])
         .args(extra)
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+fn analyze(extra: &[&str]) -> Vec<Value> {
+    let output = analyze_output(&[&["--format", "jsonl"], extra].concat());
     assert!(
         output.status.success(),
         "stderr: {}",
@@ -150,19 +155,7 @@ fn bf16_records_name_the_precision_and_stay_near_f32() {
 fn int8_records_name_the_precision_and_stay_near_f32() {
     if !newsframe::transformer::dense::cpu_has_int8_kernels() {
         // Where fbgemm's kernels cannot run, int8 is refused with a clear error.
-        let output = common::newsframe()
-            .current_dir(ROOT)
-            .args([
-                "analyze",
-                "data/samples",
-                "--actors",
-                "data/actors/venezuela.toml",
-            ])
-            .args(["--engine", "transformer", "--precision", "int8"])
-            .args(["--summary-model", "tests/fixtures/models/mt5-tiny"])
-            .args(["--nli-model", "tests/fixtures/models/mdeberta-nli-tiny"])
-            .output()
-            .unwrap();
+        let output = analyze_output(&["--precision", "int8"]);
         assert!(!output.status.success());
         assert!(String::from_utf8_lossy(&output.stderr).contains("AVX2"));
         return;
@@ -229,17 +222,7 @@ fn device_choice_runs_where_it_can_and_says_why_where_it_cannot() {
         assert_eq!(scores(&auto), scores(&cpu));
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("records.jsonl");
-        let output = common::newsframe()
-            .current_dir(ROOT)
-            .args(["analyze", "data/samples"])
-            .args(["--actors", "data/actors/venezuela.toml"])
-            .args(["--engine", "transformer", "--device", "cuda"])
-            .args(["--summary-model", "tests/fixtures/models/mt5-tiny"])
-            .args(["--nli-model", "tests/fixtures/models/mdeberta-nli-tiny"])
-            .arg("--out")
-            .arg(&out)
-            .output()
-            .unwrap();
+        let output = analyze_output(&["--device", "cuda", "--out", out.to_str().unwrap()]);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(!output.status.success(), "stderr: {stderr}");
         assert!(
@@ -264,22 +247,7 @@ fn device_choice_runs_where_it_can_and_says_why_where_it_cannot() {
         .fold(0.0, f64::max);
     eprintln!("largest stance score change cpu -> cuda: {largest:.2e}");
     assert!(largest < 1e-3, "the GPU moved a score by {largest}");
-    let output = common::newsframe()
-        .current_dir(ROOT)
-        .args(["analyze", "data/samples"])
-        .args(["--actors", "data/actors/venezuela.toml"])
-        .args([
-            "--engine",
-            "transformer",
-            "--device",
-            "cuda",
-            "--precision",
-            "int8",
-        ])
-        .args(["--summary-model", "tests/fixtures/models/mt5-tiny"])
-        .args(["--nli-model", "tests/fixtures/models/mdeberta-nli-tiny"])
-        .output()
-        .unwrap();
+    let output = analyze_output(&["--device", "cuda", "--precision", "int8"]);
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("int8"));
 }
