@@ -85,6 +85,10 @@ struct Args {
     /// Number format of the newsframe engine's models (f32, bf16 or int8).
     #[arg(long, default_value = "f32")]
     precision: Precision,
+    /// Number format of the NLI model alone (default: `--precision`), as
+    /// `newsframe --stance-precision` sets it.
+    #[arg(long)]
+    nli_precision: Option<Precision>,
     /// Where the newsframe engine's models run: cpu, cuda[:N] or auto.
     #[arg(long, default_value = "cpu")]
     device: DeviceChoice,
@@ -707,8 +711,12 @@ fn stage_load(args: &Args, models: &Path) -> Result<Value> {
 
 /// The newsframe engine's precision and device (an error where the device is absent).
 fn compute(args: &Args) -> Result<Compute> {
-    let device = newsframe::transformer::device::resolve(args.device, args.precision)?;
-    Ok(Compute::new(args.precision, device))
+    compute_in(args, args.precision)
+}
+
+fn compute_in(args: &Args, precision: Precision) -> Result<Compute> {
+    let device = newsframe::transformer::device::resolve(args.device, precision)?;
+    Ok(Compute::new(precision, device))
 }
 
 fn load_summarizer(args: &Args, models: &Path, beams: usize) -> Result<Box<dyn SummaryEngine>> {
@@ -723,7 +731,8 @@ fn load_summarizer(args: &Args, models: &Path, beams: usize) -> Result<Box<dyn S
 fn load_classifier(args: &Args, models: &Path) -> Result<Box<dyn NliEngine>> {
     Ok(match args.engine {
         Engine::Newsframe | Engine::NewsframeT5 => {
-            Box::new(NfClassifier::load(models, compute(args)?)?)
+            let precision = args.nli_precision.unwrap_or(args.precision);
+            Box::new(NfClassifier::load(models, compute_in(args, precision)?)?)
         }
         Engine::RustBert => Box::new(RbClassifier::load(models)?),
     })
@@ -881,12 +890,20 @@ fn main() -> Result<()> {
         Engine::NewsframeT5 => "newsframe-t5",
         Engine::RustBert => "rust-bert",
     };
+    // A mixed setting names the NLI model's own precision: `newsframe-int8-nli-bf16`.
+    let engine = match args.nli_precision {
+        Some(p) if p != args.precision && args.engine != Engine::RustBert => {
+            format!("{engine}-nli-{}", p.name())
+        }
+        _ => engine.to_string(),
+    };
     let extra = json!({
         "engine": match args.device {
-            DeviceChoice::Cpu => engine.to_string(),
+            DeviceChoice::Cpu => engine.clone(),
             device => format!("{engine}-{device}"),
         },
         "precision": args.precision.name(),
+        "nli_precision": args.nli_precision.unwrap_or(args.precision).name(),
         "device": args.device.to_string(),
         "stage": format!("{:?}", args.stage).to_lowercase(),
         "threads": tch::get_num_threads(),

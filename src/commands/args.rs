@@ -227,6 +227,18 @@ pub struct EngineArgs {
     #[arg(long, default_value_t = Precision::default(), value_name = "f32|bf16|int8", help_heading = "Engine")]
     pub precision: Precision,
 
+    /// Number format of the summary model alone (default: --precision). Which
+    /// format is fastest differs by model and CPU: on CPUs with AMX, int8 decodes
+    /// summaries fastest while bf16 runs the stance model fastest
+    /// (`--summary-precision int8 --stance-precision bf16`; see docs/benchmarks.md).
+    #[arg(long, value_name = "f32|bf16|int8", help_heading = "Engine")]
+    pub summary_precision: Option<Precision>,
+
+    /// Number format of the stance model alone, NLI or --stance-model
+    /// (default: --precision).
+    #[arg(long, value_name = "f32|bf16|int8", help_heading = "Engine")]
+    pub stance_precision: Option<Precision>,
+
     /// Where the transformer models run: `cpu`, `cuda` / `cuda:N` (a CUDA GPU;
     /// an error where libtorch sees none), or `auto` (a GPU when there is
     /// one). The project's own T5/mT5, DeBERTa-v2 and BERT networks only;
@@ -259,6 +271,8 @@ impl EngineArgs {
             ),
             ("--lexicons", self.lexicons.is_some()),
             ("--precision", self.precision != Precision::default()),
+            ("--summary-precision", self.summary_precision.is_some()),
+            ("--stance-precision", self.stance_precision.is_some()),
             ("--device", self.device != DeviceChoice::default()),
             ("--threads", self.threads.is_some()),
         ]
@@ -277,6 +291,8 @@ impl EngineArgs {
         engine.nli.batch_size = self.batch_size as usize;
         engine.lexicon_dir = self.lexicons.clone();
         engine.precision = self.precision;
+        engine.summary_precision = self.summary_precision;
+        engine.stance_precision = self.stance_precision;
         engine.device = self.device;
         engine.threads = self.threads.map(|n| n as usize);
     }

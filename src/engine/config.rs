@@ -69,10 +69,28 @@ pub struct EngineConfig {
     pub nli: NliStanceConfig,
     /// Number format of the transformer models (default `f32`).
     pub precision: Precision,
+    /// Number format of the summary model alone (`--summary-precision`;
+    /// default: `precision`).
+    pub summary_precision: Option<Precision>,
+    /// Number format of the stance model alone, NLI or classifier
+    /// (`--stance-precision`; default: `precision`).
+    pub stance_precision: Option<Precision>,
     /// Where the transformer models run (default: the CPU).
     pub device: DeviceChoice,
     /// Threads for the transformer models (default: all cores).
     pub threads: Option<usize>,
+}
+
+impl EngineConfig {
+    /// The summary model's number format.
+    pub fn summary_precision(&self) -> Precision {
+        self.summary_precision.unwrap_or(self.precision)
+    }
+
+    /// The stance model's number format.
+    pub fn stance_precision(&self) -> Precision {
+        self.stance_precision.unwrap_or(self.precision)
+    }
 }
 
 /// The engines a pipeline runs.

@@ -77,18 +77,7 @@ pub fn start(config: &EngineConfig, summarize: bool) -> Result<Started, EngineEr
     // Said once per run, here where the engines are chosen.
     let translation_notice = (builtin && summarize && config.summary_lang.is_some())
         .then_some(builtin::CANNOT_TRANSLATE);
-    let precision_notice = match (builtin, config.precision) {
-        (_, Precision::F32) => None,
-        (true, _) if config.choice == EngineChoice::Builtin => {
-            Some("--precision applies to the transformer engine; the builtin engine ignores it")
-        }
-        (true, _) => None,
-        (false, Precision::Bf16) if config.device.is_cpu() && !cpu_has_fast_bf16() => Some(
-            "this CPU has no bfloat16 instructions (AVX512-BF16 or AMX): --precision bf16 \
-             is likely slower than f32 here",
-        ),
-        (false, _) => None,
-    };
+    let precision_notice = precision_notice(config, builtin, summarize);
     let device_notice = (builtin
         && config.choice == EngineChoice::Builtin
         && !config.device.is_cpu())
@@ -97,7 +86,7 @@ pub fn start(config: &EngineConfig, summarize: bool) -> Result<Started, EngineEr
         .into_iter()
         .chain(models_notice.map(String::from))
         .chain(translation_notice.map(String::from))
-        .chain(precision_notice.map(String::from))
+        .chain(precision_notice)
         .chain(device_notice.map(String::from))
         .collect();
     Ok(Started {
@@ -105,6 +94,37 @@ pub fn start(config: &EngineConfig, summarize: bool) -> Result<Started, EngineEr
         builtin,
         notice: (!notices.is_empty()).then(|| notices.join("; ")),
     })
+}
+
+/// A note on the precision flags where they do nothing or likely slow the
+/// run down.
+fn precision_notice(config: &EngineConfig, builtin: bool, summarize: bool) -> Option<String> {
+    let set = config.precision != Precision::F32
+        || config.summary_precision.is_some()
+        || config.stance_precision.is_some();
+    if !set {
+        return None;
+    }
+    if builtin {
+        return (config.choice == EngineChoice::Builtin).then(|| {
+            "--precision, --summary-precision and --stance-precision apply to the transformer \
+             engine; the builtin engine ignores them"
+                .to_string()
+        });
+    }
+    let mut notes = Vec::new();
+    if !summarize && config.summary_precision.is_some() {
+        notes.push("--summary-precision: this command writes no summaries, so it is ignored");
+    }
+    let bf16_runs = config.stance_precision() == Precision::Bf16
+        || (summarize && config.summary_precision() == Precision::Bf16);
+    if bf16_runs && config.device.is_cpu() && !cpu_has_fast_bf16() {
+        notes.push(
+            "this CPU has no bfloat16 instructions (AVX512-BF16 or AMX): bf16 is likely \
+             slower than f32 here",
+        );
+    }
+    (!notes.is_empty()).then(|| notes.join("; "))
 }
 
 /// The transformer engines (see [`transformer`]).

@@ -78,16 +78,25 @@ pub fn engines(
         }
         (Err(unavailable), _) | (_, Err(unavailable)) => return Err(unavailable),
     };
-    let device = device::resolve(config.device, config.precision)
-        .map_err(|e| TransformerStatus::Failed(e.into()))?;
+    // Each model has its own precision, so each its own device: under
+    // `--device auto` an int8 model stays on the CPU while a bf16 one may
+    // take the GPU.
+    let stance_precision = config.stance_precision();
+    let summary_precision = config.summary_precision();
+    let failed = |e: crate::transformer::TransformerError| TransformerStatus::Failed(e.into());
+    let stance_device = device::resolve(config.device, stance_precision).map_err(failed)?;
+    let summary_device = match summary {
+        Some(_) => device::resolve(config.device, summary_precision).map_err(failed)?,
+        None => Device::Cpu,
+    };
     RuntimeConfig {
         threads: config.threads,
-        precision: config.precision,
+        ..RuntimeConfig::default()
     }
     .apply();
     let scorer: Box<dyn StanceScorer> = match (stance, nli) {
         (Some(stance), _) => Box::new(ClassifierStanceScorer::new(
-            stance.load(config.precision, device)?,
+            stance.load(stance_precision, stance_device)?,
             ClassifierStanceConfig {
                 batch_size: config.nli.batch_size,
                 short_sentence_words: config.nli.short_sentence_words,
@@ -96,13 +105,13 @@ pub fn engines(
         )),
         (None, Some(nli)) => {
             let nli_config = NliConfig {
-                precision: config.precision,
-                device,
+                precision: stance_precision,
+                device: stance_device,
                 ..NliConfig::default()
             };
             let classifier = NliClassifier::load(
                 &nli.dir,
-                &with_precision(nli.label(), config.precision),
+                &with_precision(nli.label(), stance_precision),
                 nli_config,
             )
             .map_err(|e| TransformerStatus::Failed(e.into()))?;
@@ -126,10 +135,10 @@ pub fn engines(
             let mut name = match &overrides {
                 Some(o) => format!(
                     "{}+generation({})",
-                    with_precision(model.label(), config.precision),
+                    with_precision(model.label(), summary_precision),
                     o.describe()
                 ),
-                None => with_precision(model.label(), config.precision),
+                None => with_precision(model.label(), summary_precision),
             };
             // Summaries asked for in one language are not those of another:
             // records (and `--resume`) keep them apart.
@@ -139,8 +148,8 @@ pub fn engines(
             let summarizer_config = SummarizerConfig {
                 overrides,
                 input_window: model.entry.as_ref().map(|e| e.max_input_tokens as usize),
-                precision: config.precision,
-                device,
+                precision: summary_precision,
+                device: summary_device,
                 summary_lang: config.summary_lang.clone(),
                 batch_tokens: config
                     .summary_batch_tokens

@@ -71,8 +71,9 @@ pub fn resolve(choice: DeviceChoice, precision: Precision) -> Result<Device, Tra
     };
     if device != Device::Cpu && precision == Precision::Int8 {
         return Err(TransformerError::Unsupported(format!(
-            "--precision int8 runs fbgemm's CPU kernels only; on the GPU ({choice}) use \
-             --precision bf16 or f32, or --device cpu for int8"
+            "int8 runs fbgemm's CPU kernels only; on the GPU ({choice}) use bf16 or f32 \
+             (--precision, or --summary-precision / --stance-precision for one model), or \
+             --device cpu for int8"
         )));
     }
     Ok(device)

@@ -423,7 +423,16 @@ fn precision_is_checked_and_the_builtin_engine_says_it_ignores_it() {
         .output()
         .unwrap();
     assert_eq!(builtin.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&builtin.stderr).contains("the builtin engine ignores it"));
+    assert!(String::from_utf8_lossy(&builtin.stderr).contains("the builtin engine ignores them"));
+    let per_model = newsframe()
+        .arg("analyze")
+        .arg(&files[0])
+        .args(["--actors", ACTORS, "--engine", "builtin"])
+        .args(["--stance-precision", "int8", "--format", "jsonl"])
+        .output()
+        .unwrap();
+    assert_eq!(per_model.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&per_model.stderr).contains("the builtin engine ignores them"));
     let records = jsonl(&String::from_utf8_lossy(&builtin.stdout));
     assert!(
         !records[0]["engine"]["stance"]

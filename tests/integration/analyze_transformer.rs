@@ -195,6 +195,104 @@ fn check_precision_against_f32(precision: &str) {
     assert!(largest < 0.05, "{precision} moved a score by {largest}");
 }
 
+/// `--summary-precision` and `--stance-precision` set one model each: the
+/// summaries are those of a run with the summary model's precision
+/// everywhere, the scores those of a run with the stance model's, and each
+/// record names the precision of each model.
+#[test]
+fn each_model_runs_in_its_own_precision() {
+    let summary_precision = if newsframe::transformer::dense::cpu_has_int8_kernels() {
+        "int8"
+    } else {
+        "f32"
+    };
+    let mixed = analyze(&[
+        "--threads",
+        "1",
+        "--summary-precision",
+        summary_precision,
+        "--stance-precision",
+        "bf16",
+    ]);
+    let summary_alike = analyze(&["--threads", "1", "--precision", summary_precision]);
+    let stance_alike = analyze(&["--threads", "1", "--precision", "bf16"]);
+    assert_eq!(mixed.len(), summary_alike.len());
+    for ((m, s), t) in mixed.iter().zip(&summary_alike).zip(&stance_alike) {
+        assert_eq!(m["engine"]["summary"], s["engine"]["summary"]);
+        assert_eq!(m["summary"], s["summary"]);
+        assert_eq!(m["engine"]["stance"], t["engine"]["stance"]);
+        assert!(
+            m["engine"]["stance"].as_str().unwrap().ends_with("+bf16"),
+            "{}",
+            m["engine"]
+        );
+        assert_eq!(m["actors"], t["actors"]);
+    }
+    // A model-level flag overrides --precision for that model only.
+    let overridden = analyze(&[
+        "--threads",
+        "1",
+        "--precision",
+        "bf16",
+        "--summary-precision",
+        "f32",
+    ]);
+    let f32_records = analyze(&["--threads", "1"]);
+    for ((o, f), t) in overridden.iter().zip(&f32_records).zip(&stance_alike) {
+        assert_eq!(o["engine"]["summary"], f["engine"]["summary"]);
+        assert_eq!(o["summary"], f["summary"]);
+        assert_eq!(o["engine"]["stance"], t["engine"]["stance"]);
+        assert_eq!(o["actors"], t["actors"]);
+    }
+}
+
+/// `stance` writes no summaries: a summary precision there is pointed out,
+/// and the stance model still runs in its own.
+#[test]
+fn stance_says_a_summary_precision_does_nothing_there() {
+    let output = common::newsframe()
+        .current_dir(ROOT)
+        .args([
+            "stance",
+            "data/samples",
+            "--actors",
+            "data/actors/venezuela.toml",
+        ])
+        .args([
+            "--engine",
+            "transformer",
+            "--threads",
+            "1",
+            "--format",
+            "jsonl",
+        ])
+        .args(["--nli-model", "tests/fixtures/models/mdeberta-nli-tiny"])
+        .args(["--summary-precision", "int8", "--stance-precision", "bf16"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "stderr: {stderr}");
+    assert!(
+        stderr.contains("--summary-precision: this command writes no summaries"),
+        "{stderr}"
+    );
+    let first: Value = serde_json::from_str(
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        first["engine"]["stance"]
+            .as_str()
+            .unwrap()
+            .ends_with("+bf16"),
+        "{}",
+        first["engine"]
+    );
+}
+
 /// `--device`: `auto` runs on the CPU where libtorch sees no GPU, with the
 /// CPU's records; `cuda` is refused with an error that says what to do, and
 /// writes nothing. Where a GPU is visible, `cuda` runs and its records stay
