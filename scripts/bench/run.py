@@ -42,6 +42,7 @@ RATE_KEY = {
     "nli-raw": "pairs_per_s",
     "embed": "sentences_per_s",
     "analyze": "articles_per_s",
+    "analyze-batch": "articles_per_s",
 }
 UNIT = {
     "greedy": "articles/s",
@@ -50,6 +51,7 @@ UNIT = {
     "nli-raw": "pairs/s",
     "embed": "sentences/s",
     "analyze": "articles/s",
+    "analyze-batch": "articles/s",
 }
 # Peer engines: CTranslate2 runs the mT5 stages only (it has no DeBERTa or pipeline of ours).
 PEER_STAGES = ("greedy", "beam4")
@@ -61,13 +63,28 @@ GPU_PEER_COMPUTE_TYPE = {"ctranslate2-int8-f16": "int8_float16", "ctranslate2-bf
                          "ctranslate2-f32": "float32"}
 GPU_EXTRA_PEERS = {"ctranslate2-f16": "float16", "ctranslate2-int8-bf16": "int8_bfloat16",
                    "ctranslate2-int8": "int8"}
-# Engines that run on a GPU (the rest are CPU-only: int8 is fbgemm's, rust-bert and
-# newsframe-t5 load on the CPU).
+# The summary model in int8, the NLI model in bf16 (newsframe analyze --summary-precision int8
+# --stance-precision bf16): on --mixed-stages only.
+MIXED_ENGINE = "newsframe-int8-nli-bf16"
+# The Rust engines a CPU run starts by default; those that run on a GPU (the rest are CPU-only:
+# int8 is fbgemm's, rust-bert and newsframe-t5 load on the CPU).
+CPU_RUST_ENGINES = ("newsframe", "newsframe-bf16", "newsframe-int8", MIXED_ENGINE, "rust-bert")
 GPU_RUST_ENGINES = ("newsframe", "newsframe-bf16")
 # CPU flags that decide which kernels the engines can use (recorded with every run).
 SPEED_FLAGS = ("avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx_vnni", "avx512_bf16",
                "avx512_fp16", "amx_tile", "amx_bf16", "amx_int8")
-ROOF = {"greedy": "greedy", "beam4": "beam4", "nli": "nli", "nli-raw": "nli", "embed": "embed", "analyze": "analyze"}
+ROOF = {"greedy": "greedy", "beam4": "beam4", "nli": "nli", "nli-raw": "nli", "embed": "embed", "analyze": "analyze",
+        "analyze-batch": "analyze"}
+# The stage a process runs where the report's differs: analyze-batch is analyze on --analyze-batch
+# articles (Rust: decoded together); its processes report "analyze", and run.py files them under
+# the stage it asked for.
+PROCESS_STAGE = {"analyze-batch": "analyze"}
+# bench_engine's flags for each Rust engine name (the rest: --engine NAME).
+RUST_ENGINE_FLAGS = {
+    "newsframe-bf16": ["--engine", "newsframe", "--precision", "bf16"],
+    "newsframe-int8": ["--engine", "newsframe", "--precision", "int8"],
+    MIXED_ENGINE: ["--engine", "newsframe", "--precision", "int8", "--nli-precision", "bf16"],
+}
 BEGIN, END = "<!-- bench:begin (written by scripts/bench/run.py) -->", "<!-- bench:end -->"
 GPU_BEGIN = "<!-- bench-gpu:begin (written by scripts/bench/run.py --device cuda) -->"
 GPU_END = "<!-- bench-gpu:end -->"
@@ -179,9 +196,8 @@ def summarize(results, roof, suffix=""):
         table.setdefault(key, []).append(r)
     rows = []
     stage_order = list(RATE_KEY)
-    engine_order = ["python", "newsframe", "python-bf16", "newsframe-bf16", "newsframe-int8", "newsframe-t5",
-                    "rust-bert",
-                    "ctranslate2-int8", "ctranslate2-f32"]
+    engine_order = ["python", "newsframe", "python-bf16", "newsframe-bf16", "newsframe-int8", MIXED_ENGINE,
+                    "newsframe-t5", "rust-bert", "ctranslate2-int8", "ctranslate2-f32"]
     if suffix:
         engine_order = [e + suffix for e in engine_order + list(GPU_PEER_COMPUTE_TYPE) + list(GPU_EXTRA_PEERS)]
     keys = sorted(
@@ -239,6 +255,10 @@ def targets(rows, engine):
     a = get("analyze", engine)
     if a and "speed_vs_python" in a:
         out.append(("end-to-end analyze >= 1.5x Python articles/s", a["speed_vs_python"], a["speed_vs_python"] >= 1.5))
+    b = get("analyze-batch", engine)
+    if b and "speed_vs_python" in b:
+        out.append((f"end-to-end analyze, batched ({b['items']} articles decoded together) >= 5x Python f32 "
+                    "articles/s", b["speed_vs_python"], b["speed_vs_python"] >= 5.0))
     n = get("nli", engine)
     if n and "speed_vs_python" in n:
         out.append(("NLI >= 2x Python zero-shot pipeline pairs/s", n["speed_vs_python"], n["speed_vs_python"] >= 2.0))
@@ -248,10 +268,10 @@ def targets(rows, engine):
     return out
 
 
-def versus_peer(rows, peer="ctranslate2-int8", target=1.5):
-    """Per mT5 stage: newsframe's fastest setting against the peer engine (issue target 1.5x)."""
+def versus_peer(rows, peer="ctranslate2-int8", target=1.5, stages=PEER_STAGES):
+    """Per stage (the mT5 ones by default): newsframe's fastest setting against the peer engine."""
     out = []
-    for stage in PEER_STAGES:
+    for stage in stages:
         ours = [r for r in rows if r["stage"] == stage and r["engine"].startswith("newsframe") and r["rate"]]
         theirs = next((r for r in rows if r["stage"] == stage and r["engine"] == peer and r["rate"]), None)
         if ours and theirs:
@@ -274,6 +294,19 @@ def cells(r):
         "load": fmt(r["load_s"]),
         "runs": ", ".join(fmt(x, 3) for x in r["rate_runs"]),
     }
+
+
+def versus_python(rows):
+    """newsframe's fastest setting on analyze and analyze-batch against Python f32 (target 5x)."""
+    return versus_peer(rows, peer="python", target=5.0, stages=("analyze", "analyze-batch"))
+
+
+def best_lines(title, found):
+    """A blank line and 'TITLE: stage 1.23x (engine) — met; ...' (none without a comparison)."""
+    if not found:
+        return []
+    return ["", title + ": " + "; ".join(
+        f"{p['stage']} {p['ratio']:.2f}x ({p['engine']}) — {'met' if p['met'] else 'NOT met'}" for p in found) + "."]
 
 
 def bf16_like_for_like(rows):
@@ -337,7 +370,9 @@ def markdown(report):
         "the transformers pipelines with `torch_dtype=torch.bfloat16` (the whole model in bfloat16), "
         "the like-for-like baseline of `newsframe-bf16`; `newsframe-int8` = `--precision int8` (dense "
         "layers' weights int8 per output row, activations quantized per product by fbgemm; the rest "
-        "float32); `rust-bert` = "
+        "float32); `newsframe-int8-nli-bf16` = the summary model in int8 and the NLI model in bfloat16 "
+        "(`bench_engine --precision int8 --nli-precision bf16`, as `newsframe analyze --summary-precision int8 "
+        "--stance-precision bf16` runs them; analyze stages only); `rust-bert` = "
         "rust-bert's models called directly with the Python side's batches; `ctranslate2-int8` / "
         "`ctranslate2-f32` = CTranslate2 (`scripts/bench/bench_ctranslate2.py`) on the same mT5 converted "
         "with its converter (int8 / float32 weights), `Translator.translate_batch` on the same token ids "
@@ -346,13 +381,16 @@ def markdown(report):
         "DeBERTa's relative positions once at load and multiplies only the position rows a batch "
         "uses), so it can exceed 100%.",
     ]
+    batch = next((r["items"] for r in report["rows"] if r["stage"] == "analyze-batch"), None)
+    if batch:
+        lines += ["", f"`analyze-batch` = `analyze` on {batch} articles: the Rust engines decode their summaries "
+                  "together (`bench_engine --stage analyze --batch`), then classify each article's NLI pairs; the "
+                  "Python engines run the pipelines one article at a time, as a pipeline user does."]
     lines += bf16_like_for_like(report["rows"])
-    peer = versus_peer(report["rows"])
-    if peer:
-        lines += ["", "newsframe vs CTranslate2 int8 (newsframe's fastest setting / `ctranslate2-int8`, target "
-                  ">= 1.5x): " + "; ".join(
-                      f"{p['stage']} {p['ratio']:.2f}x ({p['engine']}) — {'met' if p['met'] else 'NOT met'}"
-                      for p in peer) + "."]
+    lines += best_lines("newsframe vs CTranslate2 int8 (newsframe's fastest setting / `ctranslate2-int8`, target "
+                        ">= 1.5x)", versus_peer(report["rows"]))
+    lines += best_lines("newsframe vs Python f32 end to end (newsframe's fastest setting / `python`, target >= 5x)",
+                        versus_python(report["rows"]))
     log = ct2_log(report)
     if log:
         lines += ["", f"CTranslate2 {log[0]} on this CPU (its load log): " + "; ".join(log[1]) + "."]
@@ -536,34 +574,29 @@ def write_markdown(path, body, begin=BEGIN, end=END):
 
 
 def articles_for(args, stage):
-    return {"beam4": args.beam_articles, "nli": args.nli_articles, "nli-raw": args.nli_articles}.get(
-        stage, args.articles
-    )
+    return {"beam4": args.beam_articles, "nli": args.nli_articles, "nli-raw": args.nli_articles,
+            "analyze-batch": args.analyze_batch}.get(stage, args.articles)
 
 
 def round_commands(args, stage, rnd, engines, peers, peer_types):
     """The processes round `rnd` runs for `stage`, in the order it runs them (odd rounds reversed)."""
-    common = ["--stage", stage, "--articles", str(articles_for(args, stage)), "--threads", str(args.threads),
-              "--new-tokens", str(args.new_tokens)]
+    common = ["--stage", PROCESS_STAGE.get(stage, stage), "--articles", str(articles_for(args, stage)),
+              "--threads", str(args.threads), "--new-tokens", str(args.new_tokens)]
     if args.device != "cpu":
         common += ["--device", args.device]
     cmds = [[args.python, str(HERE / "bench_python.py"), "--models", str(args.models)] + common]
     if args.python_bf16 and stage in args.bf16_stages.split(","):
         cmds.append(cmds[0] + ["--precision", "bf16"])
     if stage != "nli-raw":
+        only_on = {"rust-bert": args.baseline_stages, "newsframe-t5": args.t5_stages,
+                   "newsframe-bf16": args.bf16_stages, "newsframe-int8": args.int8_stages,
+                   MIXED_ENGINE: args.mixed_stages}
+        batch = ["--batch", str(args.analyze_batch)] if stage == "analyze-batch" else []
         for e in engines:
-            if e == "rust-bert" and stage not in args.baseline_stages.split(","):
+            if e in only_on and stage not in only_on[e].split(","):
                 continue
-            if e == "newsframe-t5" and stage not in args.t5_stages.split(","):
-                continue
-            if e == "newsframe-bf16" and stage not in args.bf16_stages.split(","):
-                continue
-            if e == "newsframe-int8" and stage not in args.int8_stages.split(","):
-                continue
-            precision = {"newsframe-bf16": "bf16", "newsframe-int8": "int8"}.get(e)
-            engine = ["--engine", "newsframe", "--precision", precision] if precision \
-                else ["--engine", e]
-            cmds.append([str(args.rust_bin)] + engine + ["--models", str(args.models)] + common)
+            engine = RUST_ENGINE_FLAGS.get(e, ["--engine", e])
+            cmds.append([str(args.rust_bin)] + engine + ["--models", str(args.models)] + common + batch)
     if stage in PEER_STAGES:
         for e in peers:
             cmds.append([args.python, str(HERE / "bench_ctranslate2.py"), "--models", str(args.models),
@@ -586,9 +619,10 @@ def arg_parser():
         "--rust-engines",
         help="comma list of engines (newsframe: the library's engine as the analysis stages use "
         "it, float32; newsframe-bf16 / newsframe-int8: the same with --precision bf16 / int8 "
-        "(int8 on --int8-stages only); newsframe-t5: the T5 "
+        "(int8 on --int8-stages only); newsframe-int8-nli-bf16: the summary model in int8, the NLI "
+        "model in bf16 (on --mixed-stages only); newsframe-t5: the T5 "
         "generator called directly; rust-bert: rust-bert's generator/models called directly, "
-        "the baseline). Default: newsframe,newsframe-bf16,newsframe-int8,rust-bert; with "
+        "the baseline). Default: newsframe,newsframe-bf16,newsframe-int8,newsframe-int8-nli-bf16,rust-bert; with "
         "--device cuda newsframe,newsframe-bf16 (the others run on the CPU only)",
     )
     p.add_argument(
@@ -607,13 +641,18 @@ def arg_parser():
     )
     p.add_argument(
         "--bf16-stages",
-        default="greedy,beam4,nli,embed,analyze",
+        default="greedy,beam4,nli,embed,analyze,analyze-batch",
         help="stages newsframe-bf16 (and python-bf16) run",
     )
     p.add_argument(
         "--int8-stages",
-        default="greedy,beam4,nli,embed,analyze",
+        default="greedy,beam4,nli,embed,analyze,analyze-batch",
         help="stages newsframe-int8 runs",
+    )
+    p.add_argument(
+        "--mixed-stages",
+        default="analyze,analyze-batch",
+        help="stages newsframe-int8-nli-bf16 runs",
     )
     p.add_argument(
         "--t5-stages",
@@ -631,13 +670,15 @@ def arg_parser():
         default="nli",
         help="stages the rust-bert baseline runs (it doubles the Rust time otherwise)",
     )
-    p.add_argument("--stages", default="greedy,beam4,nli,nli-raw,embed,analyze")
+    p.add_argument("--stages", default="greedy,beam4,nli,nli-raw,embed,analyze,analyze-batch")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--time-limit", type=float, metavar="S",
                    help="start a round only where it should end within S seconds of the first round's start "
                    "(judged by the round before; the first always runs); the report counts the rounds run")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--articles", type=int, default=1, help="articles per greedy / analyze run")
+    p.add_argument("--analyze-batch", type=int, default=8, metavar="N",
+                   help="articles per analyze-batch run (the Rust engines decode them together, Python one at a time)")
     p.add_argument("--beam-articles", type=int, default=1, help="articles per beam-4 run")
     p.add_argument("--nli-articles", type=int, default=2, help="articles per NLI run (30 pairs each)")
     p.add_argument("--new-tokens", type=int, default=64, help="tokens per summary (fewer: smoke test only)")
@@ -666,7 +707,7 @@ def plan(p, args):
     stops through p.error where an engine cannot run on the device."""
     gpu = args.device != "cpu"
     if args.rust_engines is None:
-        args.rust_engines = ",".join(GPU_RUST_ENGINES) if gpu else "newsframe,newsframe-bf16,newsframe-int8,rust-bert"
+        args.rust_engines = ",".join(GPU_RUST_ENGINES if gpu else CPU_RUST_ENGINES)
     peer_types = {**GPU_PEER_COMPUTE_TYPE, **GPU_EXTRA_PEERS} if gpu else PEER_COMPUTE_TYPE
     if args.peer_engines is None:
         args.peer_engines = ",".join(GPU_PEER_COMPUTE_TYPE if gpu else PEER_COMPUTE_TYPE)
@@ -762,6 +803,7 @@ def main():
         for stage in stages:
             for cmd in round_commands(args, stage, rnd, engines, peers, peer_types):
                 res = run_one(cmd, env, sampler)
+                res["stage"] = stage  # the stage asked for (an analyze-batch process reports "analyze")
                 results.append(res)
                 load_seen.append(loadavg()[0])
                 if args.runs_log:
@@ -828,6 +870,7 @@ def main():
         "rows": rows,
         "targets": {e: targets(rows, e) for e in engines if e != "rust-bert"},
         "vs_ctranslate2_int8": versus_peer(rows),
+        "vs_python_analyze": versus_python(rows),
         "runs": results,
         "loaders": loaders,
         "probe": probe,
@@ -835,7 +878,8 @@ def main():
     }
     if gpu:
         # No CPU targets, roofline or probes; the ratios against CTranslate2 are in the markdown.
-        report.update(targets={}, vs_ctranslate2_int8=[], device=args.device, suffix=suffix, gpu=gpu_info)
+        report.update(targets={}, vs_ctranslate2_int8=[], vs_python_analyze=[], device=args.device, suffix=suffix,
+                      gpu=gpu_info)
     render = markdown_gpu if gpu else markdown
     markers = (GPU_BEGIN, GPU_END) if gpu else (BEGIN, END)
     text = json.dumps(report, indent=1)
