@@ -170,22 +170,27 @@ impl Int8Matrix {
     /// product is multiplied back by it.
     pub fn product(&self, x: &Tensor) -> Tensor {
         let x = x.to_kind(Kind::Float);
+        // Rescaled in place: the output layer's products are megabytes.
         let int8 = |x: &Tensor| {
-            x.fbgemm_linear_int8_weight_fp32_activation(
+            let mut product = x.fbgemm_linear_int8_weight_fp32_activation(
                 &self.shape_only,
                 &self.packed,
                 &self.row_sums,
                 Scalar::float(1.0 / 127.0),
                 Scalar::int(0),
                 &self.zero_bias,
-            ) * &self.scales
+            );
+            product *= &self.scales;
+            product
         };
         if x.numel() as i64 == self.input {
             // One row (a greedy decoding step): fbgemm's scale is already its own.
             return int8(&x);
         }
         let row_max = x.abs().amax([-1i64].as_slice(), true).clamp_min(1e-12);
-        int8(&(&x / &row_max)) * row_max
+        let mut product = int8(&(&x / &row_max));
+        product *= &row_max;
+        product
     }
 }
 
