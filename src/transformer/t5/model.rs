@@ -149,9 +149,19 @@ fn rms_norm(x: &Tensor, weight: &Tensor, eps: f64) -> Tensor {
 }
 
 /// transformers' `NewGELUActivation` (the tanh approximation), same operations.
+/// In place where it can be: each temporary of a batch's feed-forward block
+/// is megabytes (IEEE addition and multiplication commute, so the values are
+/// those of transformers' expression).
 fn gelu_new(x: &Tensor) -> Tensor {
-    let inner = (x + x.pow_tensor_scalar(3.0) * 0.044715) * (2.0f64 / std::f64::consts::PI).sqrt();
-    (x * 0.5) * (inner.tanh() + 1.0)
+    let mut inner = x.pow_tensor_scalar(3.0);
+    inner *= 0.044715;
+    inner += x;
+    inner *= (2.0f64 / std::f64::consts::PI).sqrt();
+    let _ = inner.tanh_();
+    inner += 1.0;
+    let mut out = x * 0.5;
+    out *= &inner;
+    out
 }
 
 impl FeedForwardBlock {
@@ -168,12 +178,13 @@ impl FeedForwardBlock {
             FeedForward::Relu => projected.relu(),
             FeedForward::GatedGelu | FeedForward::GatedRelu => {
                 let parts = projected.chunk(2, -1);
-                let gate = if kind == FeedForward::GatedGelu {
+                let mut gate = if kind == FeedForward::GatedGelu {
                     gelu_new(&parts[0])
                 } else {
                     parts[0].relu()
                 };
-                gate * &parts[1]
+                gate *= &parts[1];
+                gate
             }
         };
         x + project(&self.output, &hidden)
@@ -345,21 +356,36 @@ impl T5Model {
         let input_ids = on_device_of(input_ids, &self.shared);
         let attention_mask = &on_device_of(attention_mask, &self.shared);
         let mut x = Tensor::embedding(&self.shared, &input_ids, -1, false, false);
-        // Bias plus padding mask, as transformers adds them before the scores.
-        let bias = position_bias(
+        let batch = input_ids.size()[0];
+        // transformers adds the position bias plus the padding mask (0, or
+        // float32's minimum) to the scores; adding them one after the other
+        // gives the same values, as a real key's mask is 0 and a padded key's
+        // score is the minimum either way.
+        let positions = position_bias(
             &self.encoder_position_table,
             len,
             len,
             true,
             self.config.relative_attention_max_distance,
-        ) + mask_to_bias(attention_mask).unsqueeze(1).unsqueeze(1);
+        );
+        let padding = mask_to_bias(attention_mask).unsqueeze(1).unsqueeze(1);
         for layer in &self.encoder {
             let a = &layer.attention;
             let h = rms_norm(&x, &a.norm, eps);
             let qkv = self.split_heads(&a.qkv.product(&h), 3);
-            let scores = qkv[0].matmul(&qkv[1].transpose(-1, -2)) + &bias;
-            let weights = scores.softmax(-1, Kind::Float);
-            let context = self.merge_heads(&weights.matmul(&qkv[2]));
+            // One input at a time: a batch's scores ([batch, heads, len, len]
+            // float32, two alive at once) were most of its peak memory.
+            let contexts: Vec<Tensor> = (0..batch)
+                .map(|i| {
+                    let part = |t: &Tensor| t.narrow(0, i, 1);
+                    let mut scores = part(&qkv[0]).matmul(&part(&qkv[1]).transpose(-1, -2));
+                    scores += &positions;
+                    scores += part(&padding);
+                    scores.softmax(-1, Kind::Float).matmul(&part(&qkv[2]))
+                })
+                .collect();
+            let context = self.merge_heads(&Tensor::cat(&contexts, 0));
+            drop(contexts);
             x += a.out.product(&context);
             x = layer
                 .feed_forward
