@@ -258,7 +258,8 @@ fn top_k_of_row(row: &[f32], k: usize) -> Vec<(usize, f32)> {
             continue;
         }
         for (i, &value) in chunk.iter().enumerate() {
-            if best.len() == k && !(value > floor) {
+            // NaN (a broken network's output) never ranks.
+            if value.is_nan() || (best.len() == k && value <= floor) {
                 continue;
             }
             let at = best.partition_point(|&(_, v)| v >= value);
