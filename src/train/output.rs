@@ -320,6 +320,7 @@ fn readme(config: &TrainConfig, report: &TrainReport, card: &Value) -> String {
          (sha256 `{sha}`).\n\n\
          - Base: {base} (revision {revision})\n\
          - Trained: {trainable}\n\
+         - Head: {head}\n\
          - Weights: `{weights}` ({format})\n\
          - Best epoch: {best} of {ran}; seed {seed}\n\n\
          ## Dev metrics (model selection)\n\n\
@@ -330,6 +331,12 @@ fn readme(config: &TrainConfig, report: &TrainReport, card: &Value) -> String {
         sha = card["training_files"][0]["sha256"].as_str().unwrap_or(""),
         revision = config.base.revision,
         trainable = card["hyperparameters"]["trainable"].as_str().unwrap_or(""),
+        head = match config.pooling {
+            Pooling::Cls => "the first token, as transformers' sequence classification reads it",
+            Pooling::MeanAndTarget =>
+                "the mean of all tokens beside the mean of the target's \
+                                       tokens (`newsframe_pooling: mean+target`; newsframe only)",
+        },
         weights = card["weights"].as_str().unwrap_or(""),
         format = card["weights_format"].as_str().unwrap_or(""),
         best = report.best_epoch,
