@@ -3,7 +3,7 @@
 # Hugging Face transformers, and on the mT5 stages CTranslate2, on the same models,
 # inputs, batches and threads.
 #
-#     scripts/bench/run.sh                 # full run: 3 interleaved rounds, ~20 min
+#     scripts/bench/run.sh                 # full run: 3 interleaved rounds, ~25 min
 #     scripts/bench/run.sh --rounds 1 --articles 1 --nli-articles 1 --no-write   # smoke test
 #
 # Steps: builds the benchmark models once (scripts/bench/make_models.py: real shapes,
