@@ -29,14 +29,17 @@ fn analyze_output(extra: &[&str]) -> std::process::Output {
 }
 
 fn analyze(extra: &[&str]) -> Vec<Value> {
-    let output = analyze_output(&[&["--format", "jsonl"], extra].concat());
+    records(&analyze_output(&[&["--format", "jsonl"], extra].concat()))
+}
+
+/// The JSONL records of a run that must have succeeded.
+fn records(output: &std::process::Output) -> Vec<Value> {
     assert!(
         output.status.success(),
         "stderr: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    String::from_utf8(output.stdout)
-        .unwrap()
+    String::from_utf8_lossy(&output.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
@@ -270,19 +273,12 @@ fn stance_says_a_summary_precision_does_nothing_there() {
         .args(["--summary-precision", "int8", "--stance-precision", "bf16"])
         .output()
         .unwrap();
+    let first = records(&output).remove(0);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "stderr: {stderr}");
     assert!(
         stderr.contains("--summary-precision: this command writes no summaries"),
         "{stderr}"
     );
-    let first: Value = serde_json::from_str(
-        String::from_utf8_lossy(&output.stdout)
-            .lines()
-            .next()
-            .unwrap(),
-    )
-    .unwrap();
     assert!(
         first["engine"]["stance"]
             .as_str()
