@@ -10,7 +10,11 @@
 //!   matrix and one per input; dividing each weight row and each input row by
 //!   its own largest magnitude first, and multiplying the product back, makes
 //!   those single scales serve every row: per-channel weights and per-token
-//!   activations with its kernel.
+//!   activations with its kernel. Where the CPU has AVX-512 VNNI the
+//!   project's own kernel ([`super::int8_vnni`]) runs instead
+//!   ([`Int8Packing`]): the same numbers, but the weights streamed once per
+//!   product whatever the rows (fbgemm's cost grows with every row of a beam
+//!   search) and faster on an encoder's hundreds of rows too.
 //!
 //! Decoding multiplies one or a few rows (one per beam) by every matrix. Which
 //! way of doing that is fastest depends on the CPU's BLAS: on AMD EPYC,
@@ -24,6 +28,7 @@ use std::time::Instant;
 
 use tch::{Device, Kind, Scalar, Tensor};
 
+use super::int8_vnni::{self, VnniMatrix};
 use super::{Precision, TransformerError};
 
 /// A dense layer's weight `[output, input]`.
@@ -84,8 +89,50 @@ impl DenseWeight {
     }
 }
 
-/// An int8 weight matrix: per-row scales and fbgemm's packed form.
+/// Which kernel an int8 matrix is packed for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Int8Packing {
+    /// fbgemm's packed matrix: any x86-64 CPU with AVX2, and the fastest for
+    /// the hundreds of rows of an encoder pass.
+    Fbgemm,
+    /// [`VnniMatrix`]: weights streamed once per product whatever the rows
+    /// (AVX-512 VNNI).
+    Vnni,
+}
+
+impl Int8Packing {
+    /// [`Vnni`] where the CPU runs it, else [`Fbgemm`], decided once per
+    /// process. `NEWSFRAME_INT8_KERNEL=fbgemm` keeps fbgemm (to compare the two).
+    ///
+    /// [`Vnni`]: Int8Packing::Vnni
+    /// [`Fbgemm`]: Int8Packing::Fbgemm
+    pub fn for_this_cpu() -> Int8Packing {
+        static PACKING: OnceLock<Int8Packing> = OnceLock::new();
+        *PACKING.get_or_init(|| {
+            let forced_fbgemm = std::env::var("NEWSFRAME_INT8_KERNEL").as_deref() == Ok("fbgemm");
+            if int8_vnni::available() && !forced_fbgemm {
+                Int8Packing::Vnni
+            } else {
+                Int8Packing::Fbgemm
+            }
+        })
+    }
+}
+
+/// An int8 weight matrix: per-row scales and its kernel's packed form.
 pub struct Int8Matrix {
+    kernel: Int8Kernel,
+    output: i64,
+    input: i64,
+}
+
+enum Int8Kernel {
+    Fbgemm(Box<FbgemmMatrix>),
+    Vnni(Box<VnniMatrix>),
+}
+
+/// fbgemm's form of an [`Int8Matrix`].
+struct FbgemmMatrix {
     /// fbgemm's packed int8 matrix (an opaque handle tensor).
     packed: Tensor,
     /// Per row: the sum of its int8 values (fbgemm's zero-point correction).
@@ -97,8 +144,6 @@ pub struct Int8Matrix {
     /// zero-stride int8 tensor of that shape costs no memory.
     shape_only: Tensor,
     zero_bias: Tensor,
-    output: i64,
-    input: i64,
 }
 
 /// Rows quantized at a time: bounds the float32 temporaries of the largest
@@ -106,12 +151,34 @@ pub struct Int8Matrix {
 const QUANTIZE_CHUNK: i64 = 32_768;
 
 impl Int8Matrix {
-    /// Quantizes a float32 (or bfloat16) `[output, input]` matrix.
+    /// Quantizes a float32 (or bfloat16) `[output, input]` matrix for this
+    /// CPU's kernel ([`Int8Packing::for_this_cpu`]).
     pub fn quantize(weight: Tensor) -> Result<Int8Matrix, TransformerError> {
+        Int8Matrix::quantize_for(weight, Int8Packing::for_this_cpu())
+    }
+
+    /// Quantizes a float32 (or bfloat16) `[output, input]` matrix for `packing`.
+    pub fn quantize_for(
+        weight: Tensor,
+        packing: Int8Packing,
+    ) -> Result<Int8Matrix, TransformerError> {
         let (output, input) = (weight.size()[0], weight.size()[1]);
-        Int8Matrix::quantize_rows(output, input, move |start, rows| {
+        Int8Matrix::quantize_rows(output, input, packing, move |start, rows| {
             Ok(weight.narrow(0, start, rows))
         })
+    }
+
+    /// Inputs per row (the matrix's columns).
+    pub fn input(&self) -> i64 {
+        self.input
+    }
+
+    /// Which kernel this matrix runs on.
+    pub fn packing(&self) -> Int8Packing {
+        match self.kernel {
+            Int8Kernel::Fbgemm(_) => Int8Packing::Fbgemm,
+            Int8Kernel::Vnni(_) => Int8Packing::Vnni,
+        }
     }
 
     /// Quantizes an `[output, input]` matrix whose rows `rows_of(start, n)`
@@ -121,6 +188,7 @@ impl Int8Matrix {
     pub fn quantize_rows(
         output: i64,
         input: i64,
+        packing: Int8Packing,
         mut rows_of: impl FnMut(i64, i64) -> Result<Tensor, TransformerError>,
     ) -> Result<Int8Matrix, TransformerError> {
         if !cpu_has_int8_kernels() {
@@ -154,15 +222,33 @@ impl Int8Matrix {
             start += rows;
         }
         drop(rows_of);
-        let packed = q.fbgemm_pack_quantized_matrix();
-        let shape_only =
-            Tensor::zeros([1, 1], (Kind::Int8, Device::Cpu)).expand([output, input], false);
+        let kernel = match packing {
+            Int8Packing::Vnni if int8_vnni::available() => {
+                let values = Vec::<i8>::try_from(q.view([-1])).map_err(tch_error)?;
+                drop(q);
+                let scales = Vec::<f32>::try_from(&scales).map_err(tch_error)?;
+                Int8Kernel::Vnni(Box::new(VnniMatrix::pack(
+                    &values,
+                    scales,
+                    output as usize,
+                    input as usize,
+                )))
+            }
+            _ => {
+                let packed = q.fbgemm_pack_quantized_matrix();
+                let shape_only =
+                    Tensor::zeros([1, 1], (Kind::Int8, Device::Cpu)).expand([output, input], false);
+                Int8Kernel::Fbgemm(Box::new(FbgemmMatrix {
+                    packed,
+                    row_sums,
+                    scales: scales * 127.0,
+                    shape_only,
+                    zero_bias: Tensor::zeros([output], (Kind::Float, Device::Cpu)),
+                }))
+            }
+        };
         Ok(Int8Matrix {
-            packed,
-            row_sums,
-            scales: scales * 127.0,
-            shape_only,
-            zero_bias: Tensor::zeros([output], (Kind::Float, Device::Cpu)),
+            kernel,
             output,
             input,
         })
@@ -174,6 +260,39 @@ impl Int8Matrix {
     /// one token's outliers do not cost the others their precision), and the
     /// product is multiplied back by it.
     pub fn product(&self, x: &Tensor) -> Tensor {
+        match &self.kernel {
+            Int8Kernel::Fbgemm(m) => m.product(x, self.input),
+            Int8Kernel::Vnni(m) => vnni_product(m, x),
+        }
+    }
+}
+
+/// `x @ weight^T` on [`int8_vnni`]: each row of `x` quantized on its own.
+fn vnni_product(m: &VnniMatrix, x: &Tensor) -> Tensor {
+    let x = x.to_kind(Kind::Float).to_device(Device::Cpu).contiguous();
+    let numel = x.numel();
+    let rows = numel / m.input().max(1);
+    let mut shape = x.size();
+    if let Some(last) = shape.last_mut() {
+        *last = m.output() as i64;
+    }
+    let out = Tensor::empty(shape.as_slice(), (Kind::Float, Device::Cpu));
+    // SAFETY: both tensors are contiguous float32 on the CPU, of exactly
+    // these lengths, and `out` is not aliased while the slice lives.
+    unsafe {
+        let xs = std::slice::from_raw_parts(x.data_ptr() as *const f32, numel);
+        let ys = std::slice::from_raw_parts_mut(out.data_ptr() as *mut f32, rows * m.output());
+        m.product(xs, rows, ys);
+    }
+    out
+}
+
+fn tch_error(e: tch::TchError) -> TransformerError {
+    TransformerError::Unsupported(format!("int8 packing: {e}"))
+}
+
+impl FbgemmMatrix {
+    fn product(&self, x: &Tensor, input: i64) -> Tensor {
         let x = x.to_kind(Kind::Float);
         // Rescaled in place: the output layer's products are megabytes.
         let int8 = |x: &Tensor| {
@@ -188,7 +307,7 @@ impl Int8Matrix {
             product *= &self.scales;
             product
         };
-        if x.numel() as i64 == self.input {
+        if x.numel() as i64 == input {
             // One row (a greedy decoding step): fbgemm's scale is already its own.
             return int8(&x);
         }
@@ -310,16 +429,60 @@ mod tests {
         // flatten the small ones to zero.
         let w = wave(300 * 64, 0.37).view([300, 64])
             * Tensor::logspace(-3.0, 1.0, 300, 10.0, (Kind::Float, Device::Cpu)).unsqueeze(1);
-        let m = Int8Matrix::quantize(w.copy()).unwrap();
         let x = wave(2 * 5 * 64, 0.11).view([2, 5, 64]);
         let want = x.matmul(&w.transpose(0, 1));
-        let got = m.product(&x);
-        assert_eq!(got.size(), [2, 5, 300]);
-        // Relative error per output row (column of the result).
-        let err = (&got - &want).abs().amax([0i64, 1].as_slice(), false);
-        let scale = want.abs().amax([0i64, 1].as_slice(), false);
-        let worst = (err / scale).max().double_value(&[]);
-        eprintln!("int8: worst row error {worst:.2e} of the row's largest output");
-        assert!(worst < 0.03, "worst row error {worst}");
+        for packing in packings() {
+            let m = Int8Matrix::quantize_for(w.copy(), packing).unwrap();
+            assert_eq!(m.packing(), packing);
+            let got = m.product(&x);
+            assert_eq!(got.size(), [2, 5, 300]);
+            // Relative error per output row (column of the result).
+            let err = (&got - &want).abs().amax([0i64, 1].as_slice(), false);
+            let scale = want.abs().amax([0i64, 1].as_slice(), false);
+            let worst = (err / scale).max().double_value(&[]);
+            eprintln!("int8 {packing:?}: worst row error {worst:.2e} of the row's largest output");
+            assert!(worst < 0.03, "{packing:?}: worst row error {worst}");
+        }
+    }
+
+    /// The kernels this CPU runs (fbgemm everywhere with AVX2; VNNI too where present).
+    fn packings() -> Vec<Int8Packing> {
+        let mut packings = vec![Int8Packing::Fbgemm];
+        if int8_vnni::available() {
+            packings.push(Int8Packing::Vnni);
+        } else {
+            eprintln!("SKIPPED: the VNNI kernel (no AVX-512 VNNI on this CPU)");
+        }
+        packings
+    }
+
+    /// One row (a greedy decoding step) is quantized the same way by both
+    /// kernels, so their products agree to float32 rounding; several rows
+    /// differ only by fbgemm's shared activation scale.
+    #[test]
+    fn both_int8_kernels_give_the_same_one_row_product() {
+        if !cpu_has_int8_kernels() || !int8_vnni::available() {
+            eprintln!("SKIPPED: needs AVX2 and AVX-512 VNNI");
+            return;
+        }
+        let wave = |n: i64, step: f64| (Tensor::arange(n, (Kind::Float, Device::Cpu)) * step).sin();
+        let w = wave(1000 * 96, 0.53).view([1000, 96]);
+        let fbgemm = Int8Matrix::quantize_for(w.copy(), Int8Packing::Fbgemm).unwrap();
+        let vnni = Int8Matrix::quantize_for(w.copy(), Int8Packing::Vnni).unwrap();
+        let x = wave(96, 0.29).view([1, 96]) - 0.3;
+        let (a, b) = (fbgemm.product(&x), vnni.product(&x));
+        let scale = a.abs().max().double_value(&[]);
+        let diff = (&a - &b).abs().max().double_value(&[]);
+        assert!(
+            diff <= 1e-5 * scale,
+            "one row: kernels differ by {diff} (largest {scale})"
+        );
+        let x = wave(6 * 96, 0.29).view([2, 3, 96]);
+        let want = x.matmul(&w.transpose(0, 1));
+        let scale = want.abs().max().double_value(&[]);
+        for m in [&fbgemm, &vnni] {
+            let diff = (m.product(&x) - &want).abs().max().double_value(&[]);
+            assert!(diff < 0.02 * scale, "{:?}: {diff} of {scale}", m.packing());
+        }
     }
 }

@@ -4,7 +4,7 @@
 
 use tch::{Device, Kind, Tensor};
 
-use super::dense::{DenseWeight, Int8Matrix};
+use super::dense::{DenseWeight, Int8Matrix, Int8Packing};
 use super::device::{Compute, to_device};
 use super::weights::SafetensorsFile;
 use super::{Precision, TransformerError};
@@ -262,11 +262,16 @@ impl<'a> LayerLoader<'a> {
                 "int8 layers run on the CPU only (fbgemm); load with --device cpu".into(),
             ));
         }
-        Int8Matrix::quantize_rows(shape[0], shape[1], |start, rows| {
-            self.weights
-                .read_rows(name, shape, start, rows)
-                .map_err(|e| self.explain(&[name], e))
-        })
+        Int8Matrix::quantize_rows(
+            shape[0],
+            shape[1],
+            Int8Packing::for_this_cpu(),
+            |start, rows| {
+                self.weights
+                    .read_rows(name, shape, start, rows)
+                    .map_err(|e| self.explain(&[name], e))
+            },
+        )
         .map(DenseWeight::Int8)
     }
 

@@ -42,10 +42,12 @@ pub mod device;
 pub mod embed;
 pub mod error;
 pub mod generate;
+pub mod int8_vnni;
 pub mod langid;
 pub mod layers;
 pub mod model_dir;
 pub mod nli;
+pub mod openmp;
 pub mod overlay;
 pub mod seq2seq;
 pub mod smoke;
@@ -90,6 +92,7 @@ impl RuntimeConfig {
         });
         tch::set_num_threads(threads.max(1) as i32);
         keep_freed_memory();
+        openmp::flush_denormals();
     }
 }
 
