@@ -26,6 +26,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Parser, ValueEnum};
 use newsframe::engine::DeviceChoice;
+use newsframe::transformer::dense::Int8Packing;
 use newsframe::transformer::embed::{EmbedConfig, SentenceEmbedder};
 use newsframe::transformer::generate::{EarlyStopping, GenerationConfig};
 use newsframe::transformer::nli::{NliClassifier, NliConfig, NliPair};
@@ -897,6 +898,8 @@ fn main() -> Result<()> {
         }
         _ => engine.to_string(),
     };
+    let uses_int8 =
+        args.precision == Precision::Int8 || args.nli_precision == Some(Precision::Int8);
     let extra = json!({
         "engine": match args.device {
             DeviceChoice::Cpu => engine.clone(),
@@ -904,6 +907,10 @@ fn main() -> Result<()> {
         },
         "precision": args.precision.name(),
         "nli_precision": args.nli_precision.unwrap_or(args.precision).name(),
+        "int8_kernel": uses_int8.then(|| match Int8Packing::for_this_cpu() {
+            Int8Packing::Vnni => "vnni",
+            Int8Packing::Fbgemm => "fbgemm",
+        }),
         "device": args.device.to_string(),
         "stage": format!("{:?}", args.stage).to_lowercase(),
         "threads": tch::get_num_threads(),

@@ -369,8 +369,8 @@ def markdown(report):
         "and score sums in float32; NLI probabilities within ~0.01 of float32); `python-bf16` = "
         "the transformers pipelines with `torch_dtype=torch.bfloat16` (the whole model in bfloat16), "
         "the like-for-like baseline of `newsframe-bf16`; `newsframe-int8` = `--precision int8` (dense "
-        "layers' weights int8 per output row, activations quantized per product by fbgemm; the rest "
-        "float32); `newsframe-int8-nli-bf16` = the summary model in int8 and the NLI model in bfloat16 "
+        "layers' weights int8 per output row, activations per row, products on newsframe's AVX-512 VNNI "
+        "kernel where the CPU has it and on fbgemm's otherwise, named below; the rest float32); `newsframe-int8-nli-bf16` = the summary model in int8 and the NLI model in bfloat16 "
         "(`bench_engine --precision int8 --nli-precision bf16`, as `newsframe analyze --summary-precision int8 "
         "--stance-precision bf16` runs them; analyze stages only); `rust-bert` = "
         "rust-bert's models called directly with the Python side's batches; `ctranslate2-int8` / "
@@ -393,6 +393,10 @@ def markdown(report):
                         ">= 1.5x)", versus_peer(report["rows"]))
     lines += best_lines("newsframe vs Python f32 end to end (newsframe's fastest setting / `python`, target >= 5x)",
                         versus_python(report["rows"]))
+    kernels = sorted({r["int8_kernel"] for r in report.get("runs", []) if r.get("int8_kernel")})
+    if kernels:
+        lines += ["", "newsframe's int8 kernel in this run: " + ", ".join(kernels) +
+                  " (`vnni`: its own AVX-512 VNNI kernel; `fbgemm`: libtorch's fbgemm, on CPUs without VNNI)."]
     log = ct2_log(report)
     if log:
         lines += ["", f"CTranslate2 {log[0]} on this CPU (its load log): " + "; ".join(log[1]) + "."]
