@@ -83,7 +83,9 @@ impl Precision {
 }
 
 impl RuntimeConfig {
-    /// Applies the settings to libtorch (process-wide).
+    /// Applies the settings to libtorch (process-wide): its thread count,
+    /// the allocator's reuse of freed memory, and denormals flushed to zero on
+    /// every thread ([`openmp::flush_denormals`]).
     pub fn apply(&self) {
         let threads = self.threads.unwrap_or_else(|| {
             std::thread::available_parallelism()
