@@ -11,7 +11,8 @@
 /// that is several times faster; probabilities move by about 1e-2, so records
 /// name the precision with the engine and runs of either kind are not mixed.
 /// `Int8` quantizes the dense layers' weights per output row and multiplies
-/// with fbgemm's dynamic int8 kernels (x86-64 with AVX2); everything else
+/// on the project's AVX-512 VNNI kernel, or fbgemm's dynamic int8 kernels on
+/// other x86-64 CPUs with AVX2 (`transformer::dense`); everything else
 /// stays float32. It reads a quarter of float32's bytes per decoding step;
 /// outputs move by about 1e-2 relative.
 #[derive(

@@ -7,7 +7,7 @@
 //! callers build token-id tensors on the CPU whatever the device, and read
 //! results back with `Vec::try_from`/`double_value`, which copy to the CPU.
 //!
-//! int8 runs fbgemm's CPU kernels only, so it is refused on a GPU; bf16 is
+//! int8 runs on CPU kernels only, so it is refused on a GPU; bf16 is
 //! native there. The GPU path runs the same code as the CPU path; only the
 //! CPU path is covered by this repository's tests.
 
@@ -71,7 +71,7 @@ pub fn resolve(choice: DeviceChoice, precision: Precision) -> Result<Device, Tra
     };
     if device != Device::Cpu && precision == Precision::Int8 {
         return Err(TransformerError::Unsupported(format!(
-            "int8 runs fbgemm's CPU kernels only; on the GPU ({choice}) use bf16 or f32 \
+            "int8 runs on CPU kernels only; on the GPU ({choice}) use bf16 or f32 \
              (--precision, or --summary-precision / --stance-precision for one model), or \
              --device cpu for int8"
         )));

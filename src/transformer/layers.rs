@@ -259,7 +259,7 @@ impl<'a> LayerLoader<'a> {
         }
         if self.device != Device::Cpu {
             return Err(TransformerError::Unsupported(
-                "int8 layers run on the CPU only (fbgemm); load with --device cpu".into(),
+                "int8 layers run on the CPU only (CPU int8 kernels); load with --device cpu".into(),
             ));
         }
         Int8Matrix::quantize_rows(
