@@ -269,7 +269,13 @@ impl Int8Matrix {
 
 /// `x @ weight^T` on [`int8_vnni`]: each row of `x` quantized on its own.
 fn vnni_product(m: &VnniMatrix, x: &Tensor) -> Tensor {
-    let x = x.to_kind(Kind::Float).to_device(Device::Cpu).contiguous();
+    // Checked before converting: each conversion, even a no-op, is a libtorch
+    // dispatch, and a decoding step makes ~70 of these products.
+    let x = if x.kind() == Kind::Float && x.device() == Device::Cpu && x.is_contiguous() {
+        x.shallow_clone()
+    } else {
+        x.to_kind(Kind::Float).to_device(Device::Cpu).contiguous()
+    };
     let numel = x.numel();
     let rows = numel / m.input().max(1);
     let mut shape = x.size();
